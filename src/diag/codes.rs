@@ -1,0 +1,107 @@
+//! The registry of diagnostic codes. A code never changes meaning once released; every code has
+//! an explanation in `docs/codes/CODE.md` (printed by `polc explain CODE`) and a fixture in
+//! `tests/fixtures/err/` (checked by `tests/codes.rs`).
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+macro_rules! codes {
+    ($($code:ident => $sev:ident, $summary:literal;)*) => {
+        /// A stable diagnostic code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($code),* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$code),*];
+
+            /// `E0101`
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$code => stringify!($code)),* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$code => Severity::$sev),* }
+            }
+
+            /// One line: what the code is about.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$code => $summary),* }
+            }
+
+            /// The long explanation: what it means, why it matters, an example and the fix.
+            pub fn explanation(self) -> &'static str {
+                match self { $(Code::$code => include_str!(concat!("../../docs/codes/", stringify!($code), ".md"))),* }
+            }
+        }
+    };
+}
+
+codes! {
+    // Input
+    E0001 => Error, "a file could not be read";
+    E0002 => Error, "input is not valid UTF-8";
+    E0003 => Error, "input exceeds a limit";
+    // Syntax
+    E0101 => Error, "syntax error";
+    E0102 => Error, "invalid literal";
+    // Names
+    E0201 => Error, "unknown type";
+    E0202 => Error, "unknown role";
+    E0203 => Error, "unknown permission";
+    E0204 => Error, "unknown relation";
+    E0205 => Error, "unknown attribute";
+    E0206 => Error, "duplicate declaration";
+    E0207 => Error, "unknown facts block";
+    E0208 => Error, "extend of an undeclared resource";
+    E0209 => Error, "unknown context field";
+    // Role graph
+    E0301 => Error, "cycle of includes";
+    E0302 => Error, "sealed role changed";
+    E0303 => Error, "separation-of-duties conflict in the role definitions";
+    E0304 => Error, "pattern matches no permission";
+    E0305 => Error, "min greater than max";
+    E0306 => Error, "declaration in the wrong place";
+    // Types
+    E0401 => Error, "type mismatch";
+    E0402 => Error, "optional attribute read without `has`";
+    E0403 => Error, "value not in the enumeration";
+    // Lints
+    W0101 => Warning, "permission that nothing can give";
+    W0102 => Warning, "role that grants nothing and is used nowhere";
+    W0103 => Warning, "grant the role already has through an include";
+    W0104 => Warning, "forbid on an action nothing permits";
+    W0105 => Warning, "elevated role without a review period";
+    W0106 => Warning, "`&&` and `||` mixed without parentheses";
+    W0107 => Warning, "name not in snake_case";
+}
+
+impl Code {
+    /// Looks a code up by its text, case-insensitively (`e0101` works, and so does `polc::E0101`).
+    pub fn parse(text: &str) -> Option<Code> {
+        let text = text.trim();
+        let text = text.strip_prefix("polc::").unwrap_or(text);
+        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(text))
+    }
+
+    pub fn is_error(self) -> bool {
+        self.severity() == Severity::Error
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "polc::{}", self.as_str())
+    }
+}

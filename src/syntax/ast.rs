@@ -1,0 +1,470 @@
+//! The abstract syntax tree: what the parser produces, with spans and nothing of pest.
+//!
+//! Names are unresolved strings here; the resolver gives them meaning.
+
+use crate::source::{FileId, Span};
+use serde::Serialize;
+
+/// A name as written, with where it was written. Dotted permission names (`users.view`) are one
+/// `Ident` whose `name` holds the whole dotted text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string literal, unescaped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StrLit {
+    pub value: String,
+    pub span: Span,
+}
+
+/// A duration such as `90d`, `12h`, `30m`, `45s`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Duration {
+    pub seconds: u64,
+    /// As written, for messages and `fmt`.
+    pub text: String,
+    pub span: Span,
+}
+
+/// A non-negative integer with its span (`min 1;`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Count {
+    pub value: u32,
+    pub span: Span,
+}
+
+/// A comment kept for `polc fmt`: `// ...` or `/* ... */` (doc comments are on the items).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    pub text: String,
+    pub span: Span,
+}
+
+/// One parsed source file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct File {
+    pub file: FileId,
+    pub items: Vec<Item>,
+    /// Plain comments in source order (for the formatter).
+    pub comments: Vec<Comment>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Item {
+    Actor(ActorDecl),
+    Resource(ResourceDecl),
+    Context(ContextDecl),
+    Facts(FactsBlock),
+    Test(TestBlock),
+    /// A fact written at the top level (only in data files and REPL input).
+    Fact(Fact),
+}
+
+/// `actor user;` or `actor user { attribute ...; relation ...; }`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ActorDecl {
+    pub doc: Option<String>,
+    pub name: Ident,
+    pub members: Vec<Member>,
+    pub span: Span,
+}
+
+/// `resource T { ... }` or `extend resource T { ... }`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ResourceDecl {
+    pub doc: Option<String>,
+    pub extend: bool,
+    pub name: Ident,
+    pub members: Vec<Member>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Member {
+    Relation(RelationDecl),
+    Attribute(AttributeDecl),
+    Permissions(PermissionsDecl),
+    Role(RoleDecl),
+    Rule(RuleDecl),
+    Separate(SeparateDecl),
+}
+
+/// `relation organization: organization;` / `relation workspaces: [workspace];`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RelationDecl {
+    pub doc: Option<String>,
+    pub name: Ident,
+    /// `[T]`: a many-valued relation.
+    pub many: bool,
+    pub target: Ident,
+    pub span: Span,
+}
+
+/// `attribute impact: "low" | "high";` / `attribute notes?: string;`. Also a context field.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AttributeDecl {
+    pub doc: Option<String>,
+    pub name: Ident,
+    pub optional: bool,
+    pub ty: TypeExpr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TypeExpr {
+    pub kind: TypeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum TypeKind {
+    /// `bool`, `int`, `string`, `time`, `duration` or an entity type name: the resolver decides.
+    Named(Ident),
+    /// `"low" | "medium" | "high"`
+    Enum(Vec<StrLit>),
+    /// `[T]`
+    List(Box<TypeExpr>),
+}
+
+/// `permissions view, users.edit;`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PermissionsDecl {
+    pub doc: Option<String>,
+    pub names: Vec<Ident>,
+    pub span: Span,
+}
+
+/// `role R;` or `role R { ... }`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RoleDecl {
+    pub doc: Option<String>,
+    pub name: Ident,
+    pub items: Vec<RoleItem>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum RoleItem {
+    Includes { roles: Vec<Ident>, span: Span },
+    Grants { patterns: Vec<Pattern>, span: Span },
+    From(FromClause),
+    Sealed { span: Span },
+    Elevated { review: Option<Duration>, span: Span },
+    Min(Count),
+    Max(Count),
+}
+
+/// A permission name or pattern as written: `view`, `users.*`, `*.view`, `*`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Pattern {
+    pub text: String,
+    pub span: Span,
+}
+
+impl Pattern {
+    pub fn is_pattern(&self) -> bool {
+        self.text.contains('*')
+    }
+}
+
+/// `from admin on organization;` / `default from governance_manager on workspace.organization;`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FromClause {
+    pub default: bool,
+    pub role: Ident,
+    /// The relation path, one `Ident` per hop.
+    pub path: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    Permit,
+    Forbid,
+}
+
+/// `forbid execute when resource.impact == "high";`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleDecl {
+    pub doc: Option<String>,
+    pub effect: Effect,
+    pub actions: Vec<Pattern>,
+    pub condition: Option<Condition>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConditionKind {
+    When,
+    Unless,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Condition {
+    pub kind: ConditionKind,
+    /// Span of the `when` / `unless` keyword.
+    pub keyword: Span,
+    pub expr: Expr,
+}
+
+/// `separate requester, approver;`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SeparateDecl {
+    pub doc: Option<String>,
+    pub roles: Vec<Ident>,
+    pub span: Span,
+}
+
+/// `context { now: time; mfa: bool; }`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContextDecl {
+    pub doc: Option<String>,
+    pub fields: Vec<AttributeDecl>,
+    pub span: Span,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expressions
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Var {
+    Principal,
+    Resource,
+    Context,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+pub enum BinOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    In,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::And => "&&",
+            BinOp::Or => "||",
+            BinOp::In => "in",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum ExprKind {
+    Var(Var),
+    /// `e.name`: an attribute or a relation.
+    Access(Box<Expr>, Ident),
+    Literal(Literal),
+    /// `[a, b]`
+    List(Vec<Expr>),
+    /// `!e`
+    Not(Box<Expr>),
+    /// `-e` on integers
+    Neg(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `e has name`
+    Has(Box<Expr>, Ident),
+    /// `e is R on target`
+    Is { subject: Box<Expr>, role: Ident, target: Box<Expr> },
+    /// `(e)`: kept so that lints can see what the author grouped, and `fmt` keeps it.
+    Paren(Box<Expr>),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Literal {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    Entity(EntityRef),
+    Duration(Duration),
+}
+
+// ---------------------------------------------------------------------------------------------
+// Facts
+
+/// `type:id`, `type:"quoted id"`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EntityRef {
+    pub ty: Ident,
+    pub id: StrLit,
+    pub span: Span,
+}
+
+/// Who an assignment is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Subject {
+    /// `user:alice`
+    Entity(EntityRef),
+    /// `team:core#member`
+    Userset { entity: EntityRef, role: Ident, span: Span },
+    /// `user:*`
+    Wildcard { ty: Ident, span: Span },
+}
+
+impl Subject {
+    pub fn span(&self) -> Span {
+        match self {
+            Subject::Entity(e) => e.span,
+            Subject::Userset { span, .. } | Subject::Wildcard { span, .. } => *span,
+        }
+    }
+}
+
+/// A value on the right of `=` in facts and context settings.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Value {
+    Bool(bool, Span),
+    Int(i64, Span),
+    Str(StrLit),
+    Entity(EntityRef),
+    Duration(Duration),
+    List(Vec<Value>, Span),
+}
+
+impl Value {
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Bool(_, s) | Value::Int(_, s) | Value::List(_, s) => *s,
+            Value::Str(s) => s.span,
+            Value::Entity(e) => e.span,
+            Value::Duration(d) => d.span,
+        }
+    }
+}
+
+/// What `=` sets.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum SetTarget {
+    /// `workspace:ml.organization` (a relation) or `run:r1.impact` (an attribute): the facts
+    /// loader decides which from the declarations.
+    Field { entity: EntityRef, name: Ident },
+    /// `context.now`
+    Context(Ident),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Fact {
+    /// `user:alice is admin on organization:acme [until "..."];`
+    Assign { subject: Subject, role: Ident, on: EntityRef, until: Option<StrLit>, span: Span },
+    /// `x.name = value;`
+    Set { target: SetTarget, value: Value, span: Span },
+}
+
+impl Fact {
+    pub fn span(&self) -> Span {
+        match self {
+            Fact::Assign { span, .. } | Fact::Set { span, .. } => *span,
+        }
+    }
+}
+
+/// `facts acme { ... }`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FactsBlock {
+    pub doc: Option<String>,
+    pub name: Ident,
+    pub facts: Vec<Fact>,
+    pub span: Span,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries and tests
+
+/// The six query forms of LANGUAGE.md section 5.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Query {
+    /// `can P ACTION R`
+    Can { principal: EntityRef, action: Ident, resource: EntityRef, span: Span },
+    /// `is P ROLE on R` (also `P is ROLE on R` in assertions)
+    Is { principal: EntityRef, role: Ident, resource: EntityRef, span: Span },
+    /// `who can ACTION R`
+    WhoCan { action: Ident, resource: EntityRef, span: Span },
+    /// `who is ROLE on R`
+    WhoIs { role: Ident, resource: EntityRef, span: Span },
+    /// `what can P do on R`
+    WhatCan { principal: EntityRef, resource: EntityRef, span: Span },
+    /// `which T can P ACTION`
+    Which { ty: Ident, principal: EntityRef, action: Ident, span: Span },
+}
+
+impl Query {
+    pub fn span(&self) -> Span {
+        match self {
+            Query::Can { span, .. }
+            | Query::Is { span, .. }
+            | Query::WhoCan { span, .. }
+            | Query::WhoIs { span, .. }
+            | Query::WhatCan { span, .. }
+            | Query::Which { span, .. } => *span,
+        }
+    }
+}
+
+/// An element of an expected list in an assertion: `user:alice`, `user:*`, or a permission.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Expected {
+    Entity(EntityRef),
+    Wildcard { ty: Ident, span: Span },
+    Permission(Ident),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Assertion {
+    /// `assert can ...;` / `assert cannot ...;` / `assert P is R on E;` / `assert P is not R on E;`
+    /// `query` is `Can` or `Is`; `expect` is false for `cannot` / `is not`.
+    Holds { query: Query, expect: bool, span: Span },
+    /// `assert who can ... == [...];` and the other list forms (`WhoCan`, `WhoIs`, `WhatCan`,
+    /// `Which`).
+    Equals { query: Query, expected: Vec<Expected>, span: Span },
+}
+
+impl Assertion {
+    pub fn span(&self) -> Span {
+        match self {
+            Assertion::Holds { span, .. } | Assertion::Equals { span, .. } => *span,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum TestStep {
+    /// `use acme;`
+    Use(Ident),
+    /// A fact or `context.x = value;`, applied in order.
+    Fact(Fact),
+    Assert(Assertion),
+}
+
+/// `test "name" { ... }`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TestBlock {
+    pub doc: Option<String>,
+    pub name: StrLit,
+    pub steps: Vec<TestStep>,
+    pub span: Span,
+}

@@ -4,10 +4,13 @@
 //!
 //! `source text -> syntax (parse) -> AST -> resolve -> compiled Policy -> eval`
 
+pub mod compiled;
 pub mod diag;
 pub mod loader;
 pub mod source;
+pub mod resolve;
 pub mod syntax;
+pub mod time;
 
 use diag::Diagnostic;
 use source::SourceMap;
@@ -20,6 +23,10 @@ use syntax::ast;
 pub struct Compilation {
     pub sources: SourceMap,
     pub files: Vec<ast::File>,
+    /// The compiled policy, when no stage reported an error.
+    pub policy: Option<compiled::Policy>,
+    /// The resolved role graph (partial when there were errors).
+    pub graph: resolve::RoleGraph,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -38,7 +45,13 @@ pub fn compile_sources(sources: SourceMap) -> Compilation {
         files.push(ast);
         diagnostics.extend(diags);
     }
-    Compilation { sources, files, diagnostics }
+    let syntax_ok = !diagnostics.iter().any(Diagnostic::is_error);
+    let resolved = resolve::resolve(&files, &sources);
+    diagnostics.extend(resolved.diagnostics);
+    // A file with syntax errors is missing items: resolving what remains is still worth
+    // reporting, but the policy is not built from half a file.
+    let policy = if syntax_ok { resolved.policy } else { None };
+    Compilation { sources, files, policy, graph: resolved.graph, diagnostics }
 }
 
 /// Reads `.pol` files (folders recursively) and compiles them. I/O errors come back as `Err`.

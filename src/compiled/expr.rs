@@ -1,0 +1,136 @@
+//! Compiled rule conditions: typed, with names resolved where the type is known statically.
+
+use super::{AttrId, Policy, RelId, RoleId, TypeId};
+use crate::syntax::ast::BinOp;
+use serde::{Deserialize, Serialize};
+
+/// A type of the condition language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Type {
+    Bool,
+    Int,
+    String,
+    /// A point in time (microseconds since the Unix epoch at run time).
+    Time,
+    Duration,
+    /// One of the listed strings.
+    Enum(Vec<String>),
+    List(Box<Type>),
+    Entity(TypeId),
+    /// `principal`: an entity of one of the actor types.
+    AnyActor,
+    /// The empty list literal `[]`, a list of anything.
+    EmptyList,
+}
+
+impl Type {
+    /// How the type reads in messages.
+    pub fn describe(&self, policy_types: &[String]) -> String {
+        match self {
+            Type::Bool => "bool".into(),
+            Type::Int => "int".into(),
+            Type::String => "string".into(),
+            Type::Time => "time".into(),
+            Type::Duration => "duration".into(),
+            Type::Enum(vs) => vs.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(" | "),
+            Type::List(t) => format!("[{}]", t.describe(policy_types)),
+            Type::Entity(t) => policy_types.get(t.index()).cloned().unwrap_or_else(|| "entity".into()),
+            Type::AnyActor => "an actor".into(),
+            Type::EmptyList => "[]".into(),
+        }
+    }
+
+    /// Whether values of the two types can be compared with `==`.
+    pub fn comparable(&self, other: &Type) -> bool {
+        use Type::*;
+        match (self, other) {
+            (Enum(_), String) | (String, Enum(_)) | (Enum(_), Enum(_)) => true,
+            (Entity(_), AnyActor) | (AnyActor, Entity(_)) | (AnyActor, AnyActor) => true,
+            (Entity(a), Entity(b)) => a == b,
+            (List(_), EmptyList) | (EmptyList, List(_)) | (EmptyList, EmptyList) => true,
+            (List(a), List(b)) => a.comparable(b),
+            (a, b) => a == b,
+        }
+    }
+
+    pub fn ordered(&self) -> bool {
+        matches!(self, Type::Int | Type::Time | Type::Duration)
+    }
+}
+
+/// What `.name` refers to on an entity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Member {
+    Attr(AttrId),
+    Rel(RelId),
+}
+
+/// A literal value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Lit {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    /// Microseconds since the Unix epoch.
+    Time(i64),
+    /// Microseconds.
+    Duration(i64),
+    Entity { ty: TypeId, id: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CExpr {
+    Principal,
+    Resource,
+    /// A context field, by index in [`Policy::context`].
+    Context(u32),
+    /// `base.name`. `member` is set when the base's type is known at compile time; otherwise
+    /// (on `principal` with several actor types) the name is looked up on the runtime type.
+    Access { base: Box<CExpr>, name: String, member: Option<(TypeId, Member)> },
+    Lit(Lit),
+    List(Vec<CExpr>),
+    Not(Box<CExpr>),
+    Neg(Box<CExpr>),
+    /// `== != < <= > >=`
+    Cmp(BinOp, Box<CExpr>, Box<CExpr>),
+    And(Box<CExpr>, Box<CExpr>),
+    Or(Box<CExpr>, Box<CExpr>),
+    In(Box<CExpr>, Box<CExpr>),
+    Has { base: Box<CExpr>, name: String, member: Option<(TypeId, Member)> },
+    /// `subject is role on target` where target has type `ty`.
+    Is { subject: Box<CExpr>, role: RoleId, ty: TypeId, target: Box<CExpr> },
+}
+
+impl CExpr {
+    /// Checks indices against the policy (artifact loading).
+    pub(super) fn validate(&self, p: &Policy) -> Result<(), String> {
+        let member_ok = |m: &Option<(TypeId, Member)>| match m {
+            None => true,
+            Some((t, Member::Attr(a))) => p.types.get(t.index()).is_some_and(|t| a.index() < t.attributes.len()),
+            Some((t, Member::Rel(r))) => p.types.get(t.index()).is_some_and(|t| r.index() < t.relations.len()),
+        };
+        match self {
+            CExpr::Principal | CExpr::Resource => Ok(()),
+            CExpr::Context(i) if (*i as usize) < p.context.len() => Ok(()),
+            CExpr::Context(_) => Err("context field out of range".into()),
+            CExpr::Access { base, member, .. } | CExpr::Has { base, member, .. } => {
+                if member_ok(member) { base.validate(p) } else { Err("member out of range".into()) }
+            }
+            CExpr::Lit(Lit::Entity { ty, .. }) if ty.index() >= p.types.len() => Err("entity type out of range".into()),
+            CExpr::Lit(_) => Ok(()),
+            CExpr::List(items) => items.iter().try_for_each(|e| e.validate(p)),
+            CExpr::Not(e) | CExpr::Neg(e) => e.validate(p),
+            CExpr::Cmp(_, a, b) | CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::In(a, b) => {
+                a.validate(p)?;
+                b.validate(p)
+            }
+            CExpr::Is { subject, role, ty, target } => {
+                if p.types.get(ty.index()).is_none_or(|t| role.index() >= t.roles.len()) {
+                    return Err("role out of range".into());
+                }
+                subject.validate(p)?;
+                target.validate(p)
+            }
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! Stage 3 output: the compiled policy. Names are resolved to indices, the role graph is closed,
+//! and every (resource type, action) has a precomputed [`Plan`]: the roles whose direct
+//! assignment grants it and the `from` edges to follow. It serializes to a versioned JSON
+//! artifact (`polc compile`), which `eval` and `query` load without the sources.
+
+pub mod expr;
+pub mod plan;
+mod roleset;
+
+pub use expr::{CExpr, Type};
+pub use roleset::RoleSet;
+
+use crate::syntax::ast::{ConditionKind, Effect};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+/// The artifact format version; a loader refuses any other.
+pub const ARTIFACT_VERSION: u32 = 1;
+
+macro_rules! index_type {
+    ($($(#[$m:meta])* $name:ident;)*) => {$(
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize { self.0 as usize }
+        }
+    )*};
+}
+
+index_type! {
+    /// An actor or resource type.
+    TypeId;
+    /// A role, numbered within its type.
+    RoleId;
+    /// A permission, numbered within its type.
+    PermId;
+    /// A relation, numbered within its type.
+    RelId;
+    /// An attribute, numbered within its type.
+    AttrId;
+    /// A rule of the policy.
+    RuleId;
+    /// A precomputed evaluation plan.
+    PlanId;
+}
+
+/// Where something was declared: `file:line:column`, kept in the artifact for explanations.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Actor,
+    Resource,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Relation {
+    pub name: String,
+    pub target: TypeId,
+    pub many: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Attribute {
+    pub name: String,
+    pub ty: Type,
+    pub optional: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Permission {
+    pub name: String,
+    pub doc: Option<String>,
+}
+
+/// `from S on path` as resolved: holders of `role` on the entity reached by `path` (starting at
+/// this role's type) hold this role.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FromEdge {
+    pub role: RoleId,
+    /// The relations followed, the first on this role's type.
+    pub path: Vec<RelId>,
+    /// Path as written (`workspace.organization`), for explanations.
+    pub path_text: String,
+    pub target: TypeId,
+    pub default: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Role {
+    pub name: String,
+    pub doc: Option<String>,
+    pub location: Location,
+    /// Permissions granted directly (patterns expanded).
+    pub grants: Vec<PermId>,
+    /// Roles included directly.
+    pub includes: Vec<RoleId>,
+    pub from: Vec<FromEdge>,
+    pub sealed: bool,
+    pub elevated: bool,
+    /// Review period of an elevated role, in seconds.
+    pub review: Option<u64>,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+    /// Roles held by holding this one: itself and its includes, transitively.
+    pub implies: RoleSet,
+    /// Roles whose holding implies this one (the inverse of `implies`).
+    pub implied_by: RoleSet,
+    /// Every permission this role gives, through its includes too.
+    pub effective: Vec<PermId>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Separation {
+    pub roles: Vec<RoleId>,
+    pub location: Location,
+}
+
+/// An actor or resource type with everything resolved.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TypeDef {
+    pub name: String,
+    pub kind: Kind,
+    pub doc: Option<String>,
+    pub relations: Vec<Relation>,
+    pub attributes: Vec<Attribute>,
+    pub permissions: Vec<Permission>,
+    pub roles: Vec<Role>,
+    pub separations: Vec<Separation>,
+    /// Per permission: the plan that decides whether roles give it.
+    pub action_plans: Vec<PlanId>,
+    /// Per permission: the `permit` rules that can give it.
+    pub permits: Vec<Vec<RuleId>>,
+    /// Per permission: the `forbid` rules that can deny it.
+    pub forbids: Vec<Vec<RuleId>>,
+    /// Per role: the plan that decides whether an actor holds it.
+    pub role_plans: Vec<PlanId>,
+}
+
+impl TypeDef {
+    pub fn role(&self, name: &str) -> Option<RoleId> {
+        self.roles.iter().position(|r| r.name == name).map(|i| RoleId(i as u32))
+    }
+    pub fn permission(&self, name: &str) -> Option<PermId> {
+        self.permissions.iter().position(|p| p.name == name).map(|i| PermId(i as u32))
+    }
+    pub fn relation(&self, name: &str) -> Option<RelId> {
+        self.relations.iter().position(|r| r.name == name).map(|i| RelId(i as u32))
+    }
+    pub fn attribute(&self, name: &str) -> Option<AttrId> {
+        self.attributes.iter().position(|a| a.name == name).map(|i| AttrId(i as u32))
+    }
+}
+
+/// A declared context field.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ContextField {
+    pub name: String,
+    pub ty: Type,
+}
+
+/// A `permit` or `forbid` rule.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Rule {
+    pub effect: Effect,
+    pub resource: TypeId,
+    pub actions: Vec<PermId>,
+    pub condition: Option<(ConditionKind, CExpr)>,
+    pub doc: Option<String>,
+    /// The rule as written, for explanations.
+    pub text: String,
+    pub location: Location,
+}
+
+/// One `from` edge of a plan: if `default`, it only applies to actors without an assignment of
+/// their own on the entity.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlanEdge {
+    /// The role on this plan's type that the edge gives.
+    pub role: RoleId,
+    /// Index of the edge in `role`'s `from` list.
+    pub edge: u32,
+    pub path: Vec<RelId>,
+    pub default: bool,
+    /// Decides the source role on the entity at the end of `path`.
+    pub plan: PlanId,
+}
+
+/// How to decide "does the actor hold one of `roles` on an entity of type `ty`".
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Plan {
+    pub ty: TypeId,
+    pub roles: RoleSet,
+    /// Roles whose direct assignment on the entity is enough.
+    pub direct: RoleSet,
+    pub edges: Vec<PlanEdge>,
+}
+
+/// A compiled policy: what evaluation needs, and nothing of the sources but locations.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Policy {
+    pub version: u32,
+    pub types: Vec<TypeDef>,
+    pub context: Vec<ContextField>,
+    pub rules: Vec<Rule>,
+    pub plans: Vec<Plan>,
+    #[serde(skip)]
+    type_index: FxHashMap<String, TypeId>,
+}
+
+/// Why an artifact could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    #[error("not a polc artifact: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("artifact version {found} is not supported (this polc reads version {ARTIFACT_VERSION}); recompile it with `polc compile`")]
+    Version { found: u32 },
+    #[error("the artifact is inconsistent: {0}")]
+    Invalid(String),
+}
+
+impl Policy {
+    pub fn new(types: Vec<TypeDef>, context: Vec<ContextField>, rules: Vec<Rule>, plans: Vec<Plan>) -> Policy {
+        let mut p = Policy { version: ARTIFACT_VERSION, types, context, rules, plans, type_index: FxHashMap::default() };
+        p.index();
+        p
+    }
+
+    fn index(&mut self) {
+        self.type_index = self.types.iter().enumerate().map(|(i, t)| (t.name.clone(), TypeId(i as u32))).collect();
+    }
+
+    pub fn type_id(&self, name: &str) -> Option<TypeId> {
+        self.type_index.get(name).copied()
+    }
+
+    pub fn ty(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.index()]
+    }
+
+    pub fn type_name(&self, id: TypeId) -> &str {
+        &self.types[id.index()].name
+    }
+
+    pub fn plan(&self, id: PlanId) -> &Plan {
+        &self.plans[id.index()]
+    }
+
+    pub fn rule(&self, id: RuleId) -> &Rule {
+        &self.rules[id.index()]
+    }
+
+    pub fn context_field(&self, name: &str) -> Option<usize> {
+        self.context.iter().position(|f| f.name == name)
+    }
+
+    /// The JSON artifact.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Loads and validates an artifact written by [`Policy::to_json`].
+    pub fn from_json(text: &str) -> Result<Policy, ArtifactError> {
+        #[derive(Deserialize)]
+        struct Header {
+            version: u32,
+        }
+        let header: Header = serde_json::from_str(text)?;
+        if header.version != ARTIFACT_VERSION {
+            return Err(ArtifactError::Version { found: header.version });
+        }
+        let mut p: Policy = serde_json::from_str(text)?;
+        p.index();
+        p.validate().map_err(ArtifactError::Invalid)?;
+        Ok(p)
+    }
+
+    /// Checks every index in the artifact is in range, so that evaluation can index freely.
+    fn validate(&self) -> Result<(), String> {
+        let nt = self.types.len();
+        let bad = |what: &str| Err(format!("{what} out of range"));
+        for plan in &self.plans {
+            if plan.ty.index() >= nt {
+                return bad("plan type");
+            }
+            let t = self.ty(plan.ty);
+            for e in &plan.edges {
+                if e.plan.index() >= self.plans.len() || e.role.index() >= t.roles.len() {
+                    return bad("plan edge");
+                }
+                let mut cur = plan.ty;
+                for r in &e.path {
+                    match self.ty(cur).relations.get(r.index()) {
+                        Some(rel) if rel.target.index() < nt => cur = rel.target,
+                        _ => return bad("plan path"),
+                    }
+                }
+                if self.plan(e.plan).ty != cur {
+                    return Err("plan edge ends on the wrong type".into());
+                }
+            }
+        }
+        for t in &self.types {
+            let np = t.permissions.len();
+            if t.action_plans.len() != np || t.permits.len() != np || t.forbids.len() != np {
+                return bad("permission table");
+            }
+            if t.role_plans.len() != t.roles.len() {
+                return bad("role table");
+            }
+            if t.action_plans.iter().chain(&t.role_plans).any(|p| p.index() >= self.plans.len()) {
+                return bad("plan");
+            }
+            if t.permits.iter().chain(&t.forbids).flatten().any(|r| r.index() >= self.rules.len()) {
+                return bad("rule");
+            }
+            for r in &t.roles {
+                if r.includes.iter().any(|i| i.index() >= t.roles.len()) || r.grants.iter().any(|g| g.index() >= np) {
+                    return bad("role");
+                }
+                for e in &r.from {
+                    if e.target.index() >= nt || e.role.index() >= self.ty(e.target).roles.len() {
+                        return bad("from edge");
+                    }
+                }
+            }
+            if t.relations.iter().any(|r| r.target.index() >= nt) {
+                return bad("relation target");
+            }
+        }
+        for rule in &self.rules {
+            if rule.resource.index() >= nt || rule.actions.iter().any(|a| a.index() >= self.ty(rule.resource).permissions.len()) {
+                return bad("rule");
+            }
+            if let Some((_, e)) = &rule.condition {
+                e.validate(self)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,74 @@
+//! The decision index: for each (type, set of roles), the roles whose direct assignment is enough
+//! and the `from` edges to follow. Built once at compile time, so that a decision never walks
+//! role definitions.
+
+use super::{Plan, PlanEdge, PlanId, RoleId, RoleSet, TypeDef, TypeId};
+use rustc_hash::FxHashMap;
+
+struct Builder<'t> {
+    types: &'t [TypeDef],
+    plans: Vec<Plan>,
+    memo: FxHashMap<(TypeId, RoleSet), PlanId>,
+}
+
+impl Builder<'_> {
+    fn plan(&mut self, ty: TypeId, roles: RoleSet) -> PlanId {
+        if let Some(id) = self.memo.get(&(ty, roles.clone())) {
+            return *id;
+        }
+        let id = PlanId(self.plans.len() as u32);
+        let t = &self.types[ty.index()];
+        let mut direct = RoleSet::new();
+        for r in roles.iter() {
+            direct.union_with(&t.roles[r.index()].implied_by);
+        }
+        // INVARIANT: the plan is registered before its edges are built, so that `from` edges
+        // that walk back to the same type (folder -> parent folder) end in this plan.
+        self.plans.push(Plan { ty, roles: roles.clone(), direct: direct.clone(), edges: Vec::new() });
+        self.memo.insert((ty, roles), id);
+        let mut edges = Vec::new();
+        for r in direct.iter() {
+            for (k, e) in self.types[ty.index()].roles[r.index()].from.iter().enumerate() {
+                let plan = self.plan(e.target, RoleSet::single(e.role));
+                edges.push(PlanEdge { role: r, edge: k as u32, path: e.path.clone(), default: e.default, plan });
+            }
+        }
+        self.plans[id.index()].edges = edges;
+        id
+    }
+}
+
+/// Fills `action_plans` and `role_plans` of every type and returns the plan table.
+pub fn build(types: &mut [TypeDef]) -> Vec<Plan> {
+    let mut b = Builder { types, plans: Vec::new(), memo: FxHashMap::default() };
+    let mut action_plans = Vec::new();
+    let mut role_plans = Vec::new();
+    for (i, t) in b.types.iter().enumerate() {
+        let ty = TypeId(i as u32);
+        let per_action: Vec<RoleSet> = (0..t.permissions.len())
+            .map(|p| {
+                t.roles
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.effective.iter().any(|x| x.index() == p))
+                    .map(|(k, _)| RoleId(k as u32))
+                    .collect()
+            })
+            .collect();
+        action_plans.push(per_action);
+        role_plans.push((0..t.roles.len()).map(|r| (ty, RoleSet::single(RoleId(r as u32)))).collect::<Vec<_>>());
+    }
+    let action_plans: Vec<Vec<PlanId>> = action_plans
+        .into_iter()
+        .enumerate()
+        .map(|(i, sets)| sets.into_iter().map(|s| b.plan(TypeId(i as u32), s)).collect())
+        .collect();
+    let role_plans: Vec<Vec<PlanId>> =
+        role_plans.into_iter().map(|v| v.into_iter().map(|(ty, s)| b.plan(ty, s)).collect()).collect();
+    let plans = b.plans;
+    for (t, (a, r)) in types.iter_mut().zip(action_plans.into_iter().zip(role_plans)) {
+        t.action_plans = a;
+        t.role_plans = r;
+    }
+    plans
+}

@@ -1,0 +1,400 @@
+//! Type-checks rule conditions against the declarations and compiles them to [`CExpr`].
+
+use super::Resolver;
+use crate::compiled::expr::{Lit, Member};
+use crate::compiled::{CExpr, Kind, Type, TypeId};
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::source::Span;
+use crate::syntax::ast::{BinOp, Expr, ExprKind, Literal, Var};
+
+/// What a guard (`x has a`) has established: the base expression, as text, and the name.
+type Guard = (String, String);
+
+struct Checker<'r, 'a> {
+    r: &'r mut Resolver<'a>,
+    resource: TypeId,
+    ok: bool,
+}
+
+/// Checks a condition; `None` when it has errors (already reported).
+pub(super) fn check_condition(r: &mut Resolver<'_>, resource: TypeId, e: &Expr) -> Option<CExpr> {
+    let mut c = Checker { r, resource, ok: true };
+    let typed = c.expr(e, &[]);
+    match typed {
+        Some((ce, Type::Bool)) if c.ok => Some(ce),
+        Some((_, t)) => {
+            let found = c.describe(&t);
+            c.report(Diagnostic::new(Code::E0401, format!("a condition must be a `bool`, found `{found}`")).primary(e.span, "not a bool"));
+            None
+        }
+        None => None,
+    }
+}
+
+/// The guards known to hold when `e` is true.
+fn true_guards(e: &Expr, out: &mut Vec<Guard>) {
+    match &e.kind {
+        ExprKind::Has(base, name) => out.push((key(base), name.name.clone())),
+        ExprKind::Binary(BinOp::And, a, b) => {
+            true_guards(a, out);
+            true_guards(b, out);
+        }
+        ExprKind::Paren(x) => true_guards(x, out),
+        ExprKind::Not(x) => false_guards(x, out),
+        _ => {}
+    }
+}
+
+/// The guards known to hold when `e` is false.
+fn false_guards(e: &Expr, out: &mut Vec<Guard>) {
+    match &e.kind {
+        ExprKind::Binary(BinOp::Or, a, b) => {
+            false_guards(a, out);
+            false_guards(b, out);
+        }
+        ExprKind::Paren(x) => false_guards(x, out),
+        ExprKind::Not(x) => true_guards(x, out),
+        _ => {}
+    }
+}
+
+/// A canonical text of an access chain (`resource.workspace`), for matching guards to reads.
+fn key(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Var(Var::Principal) => "principal".into(),
+        ExprKind::Var(Var::Resource) => "resource".into(),
+        ExprKind::Var(Var::Context) => "context".into(),
+        ExprKind::Access(b, n) => format!("{}.{}", key(b), n.name),
+        ExprKind::Paren(x) => key(x),
+        _ => format!("#{}", e.span.start),
+    }
+}
+
+impl Checker<'_, '_> {
+    fn report(&mut self, d: Diagnostic) {
+        self.ok = false;
+        self.r.error(d);
+    }
+
+    fn describe(&self, t: &Type) -> String {
+        t.describe(&self.r.types.iter().map(|t| t.name.clone()).collect::<Vec<_>>())
+    }
+
+    fn mismatch(&mut self, span: Span, msg: String, label: &str, help: Option<String>) {
+        let mut d = Diagnostic::new(Code::E0401, msg).primary(span, label.to_string());
+        if let Some(h) = help {
+            d = d.help(h);
+        }
+        self.report(d);
+    }
+
+    fn expr(&mut self, e: &Expr, guards: &[Guard]) -> Option<(CExpr, Type)> {
+        match &e.kind {
+            ExprKind::Var(Var::Principal) => {
+                let actors: Vec<TypeId> = self.r.types.iter().enumerate().filter(|(_, t)| t.kind == Kind::Actor).map(|(i, _)| TypeId(i as u32)).collect();
+                let ty = if actors.len() == 1 { Type::Entity(actors[0]) } else { Type::AnyActor };
+                Some((CExpr::Principal, ty))
+            }
+            ExprKind::Var(Var::Resource) => Some((CExpr::Resource, Type::Entity(self.resource))),
+            ExprKind::Var(Var::Context) => {
+                self.mismatch(e.span, "`context` is not a value by itself".into(), "read one of its fields", Some("write `context.FIELD`, e.g. `context.now`".into()));
+                None
+            }
+            ExprKind::Paren(x) => self.expr(x, guards),
+            ExprKind::Access(base, name) => self.access(e, base, name, guards),
+            ExprKind::Literal(lit) => self.literal(lit),
+            ExprKind::List(items) => {
+                let mut out = Vec::new();
+                let mut elem: Option<Type> = None;
+                for item in items {
+                    let (c, t) = self.expr(item, guards)?;
+                    match &elem {
+                        None => elem = Some(t),
+                        Some(prev) if prev.comparable(&t) => {
+                            if matches!(prev, Type::Enum(_)) && t == Type::String {
+                                elem = Some(Type::String);
+                            }
+                        }
+                        Some(prev) => {
+                            let (a, b) = (self.describe(prev), self.describe(&t));
+                            self.mismatch(item.span, format!("list elements must have one type: `{a}` and `{b}` are mixed"), "different type", None);
+                            return None;
+                        }
+                    }
+                    out.push(c);
+                }
+                let ty = elem.map_or(Type::EmptyList, |t| Type::List(Box::new(t)));
+                Some((CExpr::List(out), ty))
+            }
+            ExprKind::Not(x) => {
+                let (c, t) = self.expr(x, guards)?;
+                if t != Type::Bool {
+                    let found = self.describe(&t);
+                    self.mismatch(x.span, format!("`!` needs a `bool`, found `{found}`"), "not a bool", None);
+                    return None;
+                }
+                Some((CExpr::Not(Box::new(c)), Type::Bool))
+            }
+            ExprKind::Neg(x) => {
+                let (c, t) = self.expr(x, guards)?;
+                if t != Type::Int {
+                    let found = self.describe(&t);
+                    self.mismatch(x.span, format!("`-` needs an `int`, found `{found}`"), "not an int", None);
+                    return None;
+                }
+                Some((CExpr::Neg(Box::new(c)), Type::Int))
+            }
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let (ca, ta) = self.expr(a, guards)?;
+                let mut inner = guards.to_vec();
+                if *op == BinOp::And { true_guards(a, &mut inner) } else { false_guards(a, &mut inner) }
+                let (cb, tb) = self.expr(b, &inner)?;
+                for (t, x) in [(&ta, a), (&tb, b)] {
+                    if *t != Type::Bool {
+                        let found = self.describe(t);
+                        self.mismatch(x.span, format!("`{}` needs `bool` operands, found `{found}`", op.symbol()), "not a bool", None);
+                        return None;
+                    }
+                }
+                let c = if *op == BinOp::And { CExpr::And(Box::new(ca), Box::new(cb)) } else { CExpr::Or(Box::new(ca), Box::new(cb)) };
+                Some((c, Type::Bool))
+            }
+            ExprKind::Binary(BinOp::In, a, b) => {
+                let (ca, ta) = self.expr(a, guards)?;
+                let (cb, tb) = self.expr(b, guards)?;
+                let elem = match &tb {
+                    Type::List(t) => (**t).clone(),
+                    Type::EmptyList => ta.clone(),
+                    other => {
+                        let found = self.describe(other);
+                        self.mismatch(b.span, format!("`in` needs a list on its right, found `{found}`"), "not a list", None);
+                        return None;
+                    }
+                };
+                // `resource.impact in ["high", "critical"]`: check literals against the enum.
+                let cb = match (cb, &ta) {
+                    (CExpr::List(items), Type::Enum(vs)) => {
+                        let spans: Vec<Span> = match &b.kind {
+                            ExprKind::List(xs) => xs.iter().map(|x| x.span).collect(),
+                            _ => Vec::new(),
+                        };
+                        for (i, item) in items.iter().enumerate() {
+                            if let CExpr::Lit(Lit::Str(s)) = item {
+                                self.check_enum(vs, s, spans.get(i).copied().unwrap_or(b.span));
+                            }
+                        }
+                        CExpr::List(items)
+                    }
+                    (cb, _) => cb,
+                };
+                let ca = self.coerce(ca, &ta, &elem, a.span);
+                if !ta.comparable(&elem) {
+                    let (x, y) = (self.describe(&ta), self.describe(&tb));
+                    self.mismatch(e.span, format!("cannot look for a `{x}` in a `{y}`"), "types do not match", None);
+                    return None;
+                }
+                Some((CExpr::In(Box::new(ca), Box::new(cb)), Type::Bool))
+            }
+            ExprKind::Binary(op, a, b) => self.compare(e, *op, a, b, guards),
+            ExprKind::Has(base, name) => {
+                let (cb, tb) = self.expr(base, guards)?;
+                let member = self.member(&tb, name, base.span)?;
+                Some((CExpr::Has { base: Box::new(cb), name: name.name.clone(), member: member.0 }, Type::Bool))
+            }
+            ExprKind::Is { subject, role, target } => {
+                let (cs, ts) = self.expr(subject, guards)?;
+                if !matches!(ts, Type::Entity(_) | Type::AnyActor) {
+                    let found = self.describe(&ts);
+                    self.mismatch(subject.span, format!("`is ... on` needs an actor on its left, found `{found}`"), "not an actor", None);
+                    return None;
+                }
+                let (ct, tt) = self.expr(target, guards)?;
+                let Type::Entity(ty) = tt else {
+                    let found = self.describe(&tt);
+                    let help = matches!(tt, Type::List(_)).then(|| "a many-valued relation is a list: test one entity".to_string());
+                    self.mismatch(target.span, format!("`is ... on` needs one entity on its right, found `{found}`"), "not an entity", help);
+                    return None;
+                };
+                let Some(r) = self.r.lookup_role(ty, role) else {
+                    self.ok = false;
+                    return None;
+                };
+                self.r.roles_used_in_rules.push((ty, r));
+                Some((CExpr::Is { subject: Box::new(cs), role: r, ty, target: Box::new(ct) }, Type::Bool))
+            }
+        }
+    }
+
+    fn literal(&mut self, lit: &Literal) -> Option<(CExpr, Type)> {
+        Some(match lit {
+            Literal::Bool(b) => (CExpr::Lit(Lit::Bool(*b)), Type::Bool),
+            Literal::Int(i) => (CExpr::Lit(Lit::Int(*i)), Type::Int),
+            Literal::Str(s) => (CExpr::Lit(Lit::Str(s.clone())), Type::String),
+            Literal::Duration(d) => {
+                let micros = i64::try_from(d.seconds).ok().and_then(|s| s.checked_mul(1_000_000));
+                let Some(micros) = micros else {
+                    self.report(Diagnostic::new(Code::E0102, format!("duration `{}` is too long", d.text)).primary(d.span, "out of range"));
+                    return None;
+                };
+                (CExpr::Lit(Lit::Duration(micros)), Type::Duration)
+            }
+            Literal::Entity(er) => {
+                let ty = self.r.lookup_type(&er.ty)?;
+                (CExpr::Lit(Lit::Entity { ty, id: er.id.value.clone() }), Type::Entity(ty))
+            }
+        })
+    }
+
+    /// `base.name`: an attribute (checked for `has` when optional) or a relation.
+    fn access(&mut self, e: &Expr, base: &Expr, name: &crate::syntax::ast::Ident, guards: &[Guard]) -> Option<(CExpr, Type)> {
+        if let ExprKind::Var(Var::Context) = base.kind {
+            let Some(i) = self.r.context.iter().position(|f| f.name == name.name) else {
+                let names: Vec<String> = self.r.context.iter().map(|f| f.name.clone()).collect();
+                let mut d = Diagnostic::new(Code::E0209, format!("no context field is named `{}`", name.name)).primary(name.span, "unknown context field");
+                d = match did_you_mean(&name.name, names.iter().map(String::as_str)) {
+                    Some(h) => d.help(h),
+                    None => d.help(format!("declare it: `context {{ {}: TYPE; }}`", name.name)),
+                };
+                self.report(d);
+                return None;
+            };
+            return Some((CExpr::Context(i as u32), self.r.context[i].ty.clone()));
+        }
+        let (cb, tb) = self.expr(base, guards)?;
+        let (member, ty, optional) = self.member(&tb, name, base.span)?;
+        if optional && !guards.contains(&(key(base), name.name.clone())) {
+            let b = key(base);
+            let d = Diagnostic::new(Code::E0402, format!("`{b}.{}` may be absent: it is declared optional", name.name))
+                .primary(e.span, "read without a `has` check")
+                .help(format!("guard the read: `{b} has {n} && {b}.{n} ...`", n = name.name));
+            self.report(d);
+            return None;
+        }
+        Some((CExpr::Access { base: Box::new(cb), name: name.name.clone(), member }, ty))
+    }
+
+    /// Resolves `.name` on a value of type `t`: the member (when the type is static), the type of
+    /// what it reads and whether it is optional.
+    #[allow(clippy::type_complexity)]
+    fn member(&mut self, t: &Type, name: &crate::syntax::ast::Ident, base_span: Span) -> Option<(Option<(TypeId, Member)>, Type, bool)> {
+        let candidates: Vec<TypeId> = match t {
+            Type::Entity(ty) => vec![*ty],
+            Type::AnyActor => self.r.types.iter().enumerate().filter(|(_, t)| t.kind == Kind::Actor).map(|(i, _)| TypeId(i as u32)).collect(),
+            other => {
+                let found = self.describe(other);
+                self.mismatch(base_span, format!("`{found}` has no fields: cannot read `.{}`", name.name), "not an entity", None);
+                return None;
+            }
+        };
+        let mut found: Option<(TypeId, Member, Type, bool)> = None;
+        for ty in &candidates {
+            let td = &self.r.types[ty.index()];
+            let hit = if let Some(a) = td.attribute(&name.name) {
+                let at = &td.attributes[a.index()];
+                Some((Member::Attr(a), at.ty.clone(), at.optional))
+            } else {
+                td.relation(&name.name).map(|rel| {
+                    let r = &td.relations[rel.index()];
+                    let t = if r.many { Type::List(Box::new(Type::Entity(r.target))) } else { Type::Entity(r.target) };
+                    (Member::Rel(rel), t, false)
+                })
+            };
+            if let Some((m, t, opt)) = hit {
+                match &found {
+                    Some((_, _, prev, _)) if *prev != t => {
+                        let (a, b) = (self.describe(prev), self.describe(&t));
+                        self.mismatch(name.span, format!("`{}` has type `{a}` on one actor type and `{b}` on another", name.name), "ambiguous", Some("give the field one type on every actor type".into()));
+                        return None;
+                    }
+                    Some(_) => {}
+                    None => found = Some((*ty, m, t, opt)),
+                }
+            }
+        }
+        let Some((ty, m, t, opt)) = found else {
+            let names: Vec<String> = candidates
+                .iter()
+                .flat_map(|ty| {
+                    let td = &self.r.types[ty.index()];
+                    td.attributes.iter().map(|a| a.name.clone()).chain(td.relations.iter().map(|r| r.name.clone())).collect::<Vec<_>>()
+                })
+                .collect();
+            let owner = match t {
+                Type::Entity(ty) => format!("`{}`", self.r.types[ty.index()].name),
+                _ => "no actor type".into(),
+            };
+            let mut d = Diagnostic::new(Code::E0205, format!("{owner} has no attribute or relation `{}`", name.name)).primary(name.span, "unknown attribute");
+            d = match did_you_mean(&name.name, names.iter().map(String::as_str)) {
+                Some(h) => d.help(h),
+                None => d.help(format!("declare it: `attribute {}: TYPE;`", name.name)),
+            };
+            self.report(d);
+            return None;
+        };
+        let member = if candidates.len() == 1 { Some((ty, m)) } else { None };
+        Some((member, t, opt))
+    }
+
+    fn check_enum(&mut self, values: &[String], s: &str, span: Span) {
+        if !values.iter().any(|v| v == s) {
+            let mut d = Diagnostic::new(Code::E0403, format!("\"{s}\" is not one of the values: {}", values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")))
+                .primary(span, "never equal");
+            if let Some(h) = did_you_mean(s, values.iter().map(String::as_str)) {
+                d = d.help(h);
+            }
+            self.report(d);
+        }
+    }
+
+    /// Turns a string literal into a time literal where a time is expected.
+    fn coerce(&mut self, c: CExpr, from: &Type, to: &Type, span: Span) -> CExpr {
+        match (c, from, to) {
+            (CExpr::Lit(Lit::Str(s)), Type::String, Type::Time) => match crate::time::parse(&s) {
+                Some(t) => CExpr::Lit(Lit::Time(t)),
+                None => {
+                    self.report(
+                        Diagnostic::new(Code::E0102, format!("\"{s}\" is not a time"))
+                            .primary(span, "expected an RFC 3339 time")
+                            .help("write times like \"2026-11-23T10:00:00Z\""),
+                    );
+                    CExpr::Lit(Lit::Str(s))
+                }
+            },
+            (CExpr::List(items), Type::List(inner), Type::List(target)) => {
+                CExpr::List(items.into_iter().map(|i| self.coerce(i, inner, target, span)).collect())
+            }
+            (c, _, _) => c,
+        }
+    }
+
+    fn compare(&mut self, e: &Expr, op: BinOp, a: &Expr, b: &Expr, guards: &[Guard]) -> Option<(CExpr, Type)> {
+        let (ca, ta) = self.expr(a, guards)?;
+        let (cb, tb) = self.expr(b, guards)?;
+        let (ca, ta) = if ta == Type::String && tb == Type::Time { (self.coerce(ca, &ta, &tb, a.span), Type::Time) } else { (ca, ta) };
+        let (cb, tb) = if tb == Type::String && ta == Type::Time { (self.coerce(cb, &tb, &ta, b.span), Type::Time) } else { (cb, tb) };
+        if let (Type::Enum(vs), CExpr::Lit(Lit::Str(s))) = (&ta, &cb) {
+            self.check_enum(vs, s, b.span);
+        }
+        if let (Type::Enum(vs), CExpr::Lit(Lit::Str(s))) = (&tb, &ca) {
+            self.check_enum(vs, s, a.span);
+        }
+        let (x, y) = (self.describe(&ta), self.describe(&tb));
+        match op {
+            BinOp::Eq | BinOp::Ne => {
+                if !ta.comparable(&tb) {
+                    self.mismatch(e.span, format!("cannot compare `{x}` with `{y}`"), "types do not match", None);
+                    return None;
+                }
+            }
+            _ => {
+                let same = ta == tb || (ta.ordered() && ta.comparable(&tb));
+                if !(ta.ordered() && same) {
+                    let help = if ta.ordered() || tb.ordered() { None } else { Some(format!("`{}` orders `int`, `time` and `duration` values", op.symbol())) };
+                    self.mismatch(e.span, format!("cannot order `{x}` and `{y}` with `{}`", op.symbol()), "types do not support this comparison", help);
+                    return None;
+                }
+            }
+        }
+        Some((CExpr::Cmp(op, Box::new(ca), Box::new(cb)), Type::Bool))
+    }
+}

@@ -102,6 +102,24 @@ pub enum CExpr {
 }
 
 impl CExpr {
+    /// Calls `f` with every entity literal in the expression.
+    pub fn visit_entities(&self, f: &mut impl FnMut(TypeId, &str)) {
+        match self {
+            CExpr::Lit(Lit::Entity { ty, id }) => f(*ty, id),
+            CExpr::Principal | CExpr::Resource | CExpr::Context(_) | CExpr::Lit(_) => {}
+            CExpr::Access { base, .. } | CExpr::Has { base, .. } | CExpr::Not(base) | CExpr::Neg(base) => base.visit_entities(f),
+            CExpr::List(items) => items.iter().for_each(|i| i.visit_entities(f)),
+            CExpr::Cmp(_, a, b) | CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::In(a, b) => {
+                a.visit_entities(f);
+                b.visit_entities(f);
+            }
+            CExpr::Is { subject, target, .. } => {
+                subject.visit_entities(f);
+                target.visit_entities(f);
+            }
+        }
+    }
+
     /// Checks indices against the policy (artifact loading).
     pub(super) fn validate(&self, p: &Policy) -> Result<(), String> {
         let member_ok = |m: &Option<(TypeId, Member)>| match m {

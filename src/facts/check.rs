@@ -1,0 +1,301 @@
+//! Checking facts against the policy: every name resolved, every value of its declared type.
+//! One checker serves `.pol` facts and JSON facts: both are first turned into [`Input`]s.
+
+use crate::compiled::{AttrId, Kind, Policy, RelId, RoleId, Type, TypeId};
+use crate::diag::{Code, Diagnostic, did_you_mean};
+use crate::source::Span;
+
+/// An entity named in a fact: its type and id.
+pub type EntityName = (TypeId, String);
+
+/// Who an assignment names, resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubjectName {
+    Actor(TypeId, String),
+    Userset(TypeId, String, RoleId),
+    Wildcard(TypeId),
+}
+
+/// A value checked against its declared type, entities still by name.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FactValue {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    Time(i64),
+    Duration(i64),
+    Entity(TypeId, String),
+    List(Vec<FactValue>),
+}
+
+/// A fact that passed every check, ready for [`super::Facts::apply`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum CheckedFact {
+    Assign { subject: SubjectName, role: RoleId, on: EntityName, until: Option<i64>, span: Option<Span> },
+    Relation { entity: EntityName, rel: RelId, targets: Vec<EntityName> },
+    Attribute { entity: EntityName, attr: AttrId, value: FactValue },
+    Context { field: usize, value: FactValue },
+}
+
+/// A value as written, in either syntax.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Input {
+    pub kind: InputKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum InputKind {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    /// `type:id` written as an entity reference (in `.pol`).
+    Entity(String, String),
+    /// Seconds.
+    Duration(u64, String),
+    List(Vec<Input>),
+    /// JSON `null` or an object: never a valid fact value.
+    Other(&'static str),
+}
+
+/// A name with where it was written.
+#[derive(Clone, Copy, Debug)]
+pub struct Named<'s> {
+    pub name: &'s str,
+    pub span: Span,
+}
+
+/// The subject of an assignment as written.
+#[derive(Clone, Copy, Debug)]
+pub enum SubjectInput<'s> {
+    Entity { ty: Named<'s>, id: &'s str },
+    Userset { ty: Named<'s>, id: &'s str, role: Named<'s> },
+    Wildcard { ty: Named<'s> },
+}
+
+pub struct Checker<'p> {
+    pub policy: &'p Policy,
+}
+
+impl<'p> Checker<'p> {
+    pub fn new(policy: &'p Policy) -> Checker<'p> {
+        Checker { policy }
+    }
+
+    /// A type named in the facts.
+    pub fn ty(&self, ty: Named<'_>) -> Result<TypeId, Diagnostic> {
+        self.policy.type_id(ty.name).ok_or_else(|| {
+            let names = self.policy.types.iter().map(|t| t.name.as_str());
+            let d = Diagnostic::new(Code::E0501, format!("unknown type `{}`", ty.name)).primary(ty.span, "not declared in the policy");
+            match did_you_mean(ty.name, names) {
+                Some(h) => d.help(h),
+                None => d.help("facts may only name the policy's actor and resource types"),
+            }
+        })
+    }
+
+    fn actor_type(&self, ty: Named<'_>, written: &str) -> Result<TypeId, Diagnostic> {
+        let id = self.ty(ty)?;
+        if self.policy.ty(id).kind != Kind::Actor {
+            return Err(Diagnostic::new(Code::E0508, format!("`{written}` cannot hold roles: `{}` is not an actor type", ty.name))
+                .primary(ty.span, "a resource type")
+                .help(format!("declare it with `actor {};`, or assign to a userset such as `{}:ID#ROLE`", ty.name, ty.name)));
+        }
+        Ok(id)
+    }
+
+    /// A role of `ty`, with a hint when the role belongs to another type.
+    pub fn role(&self, ty: TypeId, role: Named<'_>) -> Result<RoleId, Diagnostic> {
+        let t = self.policy.ty(ty);
+        if let Some(r) = t.role(role.name) {
+            return Ok(r);
+        }
+        let mut d = Diagnostic::new(Code::E0502, format!("`{}` has no role `{}`", t.name, role.name)).primary(role.span, "unknown role");
+        let elsewhere: Vec<&str> =
+            self.policy.types.iter().filter(|o| o.role(role.name).is_some()).map(|o| o.name.as_str()).collect();
+        d = if let Some(h) = did_you_mean(role.name, t.roles.iter().map(|r| r.name.as_str())) {
+            d.help(h)
+        } else if !elsewhere.is_empty() {
+            d.help(format!("`{}` is a role of {}", role.name, elsewhere.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")))
+        } else if t.roles.is_empty() {
+            d.help(format!("`{}` declares no roles", t.name))
+        } else {
+            d.help(format!("the roles of `{}` are: {}", t.name, t.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")))
+        };
+        Err(d)
+    }
+
+    pub fn assignment(
+        &self,
+        subject: SubjectInput<'_>,
+        role: Named<'_>,
+        on: (Named<'_>, &str),
+        until: Option<(&str, Span)>,
+        span: Span,
+    ) -> Result<CheckedFact, Diagnostic> {
+        let subject = match subject {
+            SubjectInput::Entity { ty, id } => {
+                SubjectName::Actor(self.actor_type(ty, &crate::facts::display_entity(ty.name, id))?, id.to_string())
+            }
+            SubjectInput::Userset { ty, id, role } => {
+                let t = self.ty(ty)?;
+                SubjectName::Userset(t, id.to_string(), self.role(t, role)?)
+            }
+            SubjectInput::Wildcard { ty } => SubjectName::Wildcard(self.actor_type(ty, &format!("{}:*", ty.name))?),
+        };
+        let on_ty = self.ty(on.0)?;
+        let role = self.role(on_ty, role)?;
+        let until = match until {
+            Some((text, span)) => Some(parse_time(text, span)?),
+            None => None,
+        };
+        Ok(CheckedFact::Assign { subject, role, on: (on_ty, on.1.to_string()), until, span: Some(span) })
+    }
+
+    /// `entity.name = value`: a relation or an attribute of the entity's type.
+    pub fn set(&self, ty: Named<'_>, id: &str, name: Named<'_>, value: &Input) -> Result<CheckedFact, Diagnostic> {
+        let tid = self.ty(ty)?;
+        let t = self.policy.ty(tid);
+        let entity = (tid, id.to_string());
+        if let Some(rel) = t.relation(name.name) {
+            let r = &t.relations[rel.index()];
+            let expected = Type::Entity(r.target);
+            let targets = match (&value.kind, r.many) {
+                (InputKind::List(items), true) => items.iter().map(|i| self.entity_value(&expected, i)).collect::<Result<Vec<_>, _>>()?,
+                (InputKind::List(_), false) => {
+                    return Err(Diagnostic::new(Code::E0504, format!("`{}.{}` holds one `{}`, not a list", t.name, r.name, self.policy.type_name(r.target)))
+                        .primary(value.span, "a list")
+                        .help(format!("declare it `relation {}: [{}];` to allow several", r.name, self.policy.type_name(r.target))));
+                }
+                _ => vec![self.entity_value(&expected, value)?],
+            };
+            return Ok(CheckedFact::Relation { entity, rel, targets });
+        }
+        if let Some(attr) = t.attribute(name.name) {
+            let a = &t.attributes[attr.index()];
+            let v = self.value(&a.ty, value, &format!("{}.{}", t.name, a.name))?;
+            return Ok(CheckedFact::Attribute { entity, attr, value: v });
+        }
+        let names = t.relations.iter().map(|r| r.name.as_str()).chain(t.attributes.iter().map(|a| a.name.as_str()));
+        let d = Diagnostic::new(Code::E0503, format!("`{}` has no relation or attribute `{}`", t.name, name.name)).primary(name.span, "unknown");
+        Err(match did_you_mean(name.name, names) {
+            Some(h) => d.help(h),
+            None => d.help(format!("declare it in `resource {}`: `attribute {}: TYPE;`", t.name, name.name)),
+        })
+    }
+
+    pub fn context(&self, name: Named<'_>, value: &Input) -> Result<CheckedFact, Diagnostic> {
+        let Some(field) = self.policy.context_field(name.name) else {
+            return Err(self.unknown_context(name));
+        };
+        let v = self.value(&self.policy.context[field].ty, value, &format!("context.{}", name.name))?;
+        Ok(CheckedFact::Context { field, value: v })
+    }
+
+    pub fn unknown_context(&self, name: Named<'_>) -> Diagnostic {
+        let d = Diagnostic::new(Code::E0506, format!("no context field is named `{}`", name.name)).primary(name.span, "not declared");
+        match did_you_mean(name.name, self.policy.context.iter().map(|f| f.name.as_str())) {
+            Some(h) => d.help(h),
+            None => d.help(format!("declare it in the policy: `context {{ {}: TYPE; }}`", name.name)),
+        }
+    }
+
+    fn entity_value(&self, expected: &Type, v: &Input) -> Result<(TypeId, String), Diagnostic> {
+        match self.value(expected, v, "the relation")? {
+            FactValue::Entity(t, id) => Ok((t, id)),
+            _ => Err(self.wrong(expected, v, "the relation")),
+        }
+    }
+
+    fn wrong(&self, expected: &Type, v: &Input, what: &str) -> Diagnostic {
+        let names: Vec<String> = self.policy.types.iter().map(|t| t.name.clone()).collect();
+        let found = match &v.kind {
+            InputKind::Bool(_) => "a bool".to_string(),
+            InputKind::Int(_) => "an integer".into(),
+            InputKind::Str(s) => format!("the string \"{s}\""),
+            InputKind::Entity(t, _) => format!("a `{t}`"),
+            InputKind::Duration(_, t) => format!("the duration `{t}`"),
+            InputKind::List(_) => "a list".into(),
+            InputKind::Other(o) => (*o).to_string(),
+        };
+        Diagnostic::new(Code::E0504, format!("`{what}` is `{}`, found {found}", expected.describe(&names)))
+            .primary(v.span, format!("expected `{}`", expected.describe(&names)))
+    }
+
+    /// Checks a value against a declared type.
+    pub fn value(&self, expected: &Type, v: &Input, what: &str) -> Result<FactValue, Diagnostic> {
+        let wrong = || self.wrong(expected, v, what);
+        Ok(match (expected, &v.kind) {
+            (Type::Bool, InputKind::Bool(b)) => FactValue::Bool(*b),
+            (Type::Int, InputKind::Int(i)) => FactValue::Int(*i),
+            (Type::String, InputKind::Str(s)) => FactValue::Str(s.clone()),
+            (Type::Enum(values), InputKind::Str(s)) => {
+                if !values.contains(s) {
+                    let mut d = wrong();
+                    if let Some(h) = did_you_mean(s, values.iter().map(String::as_str)) {
+                        d = d.help(h);
+                    }
+                    return Err(d);
+                }
+                FactValue::Str(s.clone())
+            }
+            (Type::Time, InputKind::Str(s)) => FactValue::Time(parse_time(s, v.span)?),
+            (Type::Duration, InputKind::Duration(secs, _)) => FactValue::Duration(duration_micros(*secs, v.span)?),
+            (Type::Duration, InputKind::Str(s)) => match parse_duration(s) {
+                Some(secs) => FactValue::Duration(duration_micros(secs, v.span)?),
+                None => return Err(wrong().help("write durations like \"90d\", \"12h\", \"30m\", \"45s\"")),
+            },
+            (Type::Entity(t), InputKind::Entity(ty, id)) => self.entity_of(*t, ty, id, v)?,
+            (Type::Entity(t), InputKind::Str(s)) => match s.split_once(':') {
+                Some((ty, id)) if !ty.is_empty() && !id.is_empty() => self.entity_of(*t, ty, id, v)?,
+                _ => return Err(wrong().help(format!("write entities as \"{}:ID\"", self.policy.type_name(*t)))),
+            },
+            (Type::List(inner), InputKind::List(items)) => {
+                FactValue::List(items.iter().map(|i| self.value(inner, i, what)).collect::<Result<_, _>>()?)
+            }
+            _ => return Err(wrong()),
+        })
+    }
+
+    fn entity_of(&self, expected: TypeId, ty: &str, id: &str, v: &Input) -> Result<FactValue, Diagnostic> {
+        let t = self.ty(Named { name: ty, span: v.span })?;
+        if t != expected {
+            return Err(Diagnostic::new(
+                Code::E0504,
+                format!("expected a `{}`, found `{}`", self.policy.type_name(expected), crate::facts::display_entity(ty, id)),
+            )
+            .primary(v.span, format!("a `{ty}`")));
+        }
+        Ok(FactValue::Entity(t, id.to_string()))
+    }
+}
+
+fn duration_micros(secs: u64, span: Span) -> Result<i64, Diagnostic> {
+    i64::try_from(secs)
+        .ok()
+        .and_then(|s| s.checked_mul(1_000_000))
+        .ok_or_else(|| Diagnostic::new(Code::E0504, "duration out of range").primary(span, "too long"))
+}
+
+/// An RFC 3339 time; `E0505` otherwise.
+pub fn parse_time(text: &str, span: Span) -> Result<i64, Diagnostic> {
+    crate::time::parse(text).ok_or_else(|| {
+        Diagnostic::new(Code::E0505, format!("\"{text}\" is not a valid time"))
+            .primary(span, "expected an RFC 3339 time")
+            .help("write times like \"2026-12-31T00:00:00Z\" (date, `T`, time, and `Z` or an offset)")
+    })
+}
+
+/// `90d`, `12h`, `30m`, `45s` in seconds.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let unit = text.chars().last()?;
+    let n: u64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+    let mult = match unit {
+        'd' => 86_400,
+        'h' => 3_600,
+        'm' => 60,
+        's' => 1,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}

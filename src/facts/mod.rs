@@ -1,0 +1,299 @@
+//! Facts: the assignment, relation and attribute data that decisions read. Loaded from `.pol`
+//! facts ([`pol`]) or JSON ([`json`]), always checked against the policy first ([`check`]): a
+//! bad fact is a diagnostic, and a file with any bad fact loads nothing.
+
+pub mod check;
+pub mod json;
+pub mod pol;
+
+use crate::compiled::{AttrId, Policy, RelId, RoleId, TypeId};
+use crate::source::{SourceMap, Span};
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+pub use check::{CheckedFact, FactValue, SubjectName};
+
+/// An entity named in the facts (or in a request), numbered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EntityId(pub u32);
+
+impl EntityId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A value of an attribute, a context field, or of an expression at decision time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Bool(bool),
+    Int(i64),
+    Str(Arc<str>),
+    /// Microseconds since the Unix epoch.
+    Time(i64),
+    /// Microseconds.
+    Duration(i64),
+    Entity(EntityId),
+    List(Arc<[Value]>),
+}
+
+/// Who an assignment is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Actor(EntityId),
+    /// Everyone holding `role` on the entity (`team:core#member`).
+    Userset(EntityId, RoleId),
+    /// Every actor of the type (`user:*`).
+    Wildcard(TypeId),
+}
+
+/// A role assignment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assignment {
+    pub subject: Subject,
+    pub role: RoleId,
+    pub on: EntityId,
+    /// Live while `now < until` (microseconds).
+    pub until: Option<i64>,
+    /// Where the fact was written, in [`Facts::sources`].
+    pub span: Option<Span>,
+}
+
+impl Assignment {
+    #[inline]
+    pub fn live(&self, now: i64) -> bool {
+        self.until.is_none_or(|u| now < u)
+    }
+}
+
+/// The facts, indexed for decisions: one hash lookup finds an actor's assignments on an entity.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    entities: Vec<(TypeId, Box<str>)>,
+    by_name: Vec<FxHashMap<Box<str>, EntityId>>,
+    /// Assignment slots; `None` once retracted.
+    assignments: Vec<Option<Assignment>>,
+    /// (actor, resource) -> assignments naming the actor itself.
+    direct: FxHashMap<(EntityId, EntityId), Vec<u32>>,
+    /// resource -> userset and wildcard assignments on it.
+    sets: FxHashMap<EntityId, Vec<u32>>,
+    /// resource -> every assignment on it.
+    on: FxHashMap<EntityId, Vec<u32>>,
+    relations: FxHashMap<(EntityId, RelId), Vec<EntityId>>,
+    attributes: FxHashMap<(EntityId, AttrId), Value>,
+    /// Context set in the facts (`context.now = ...;` in a test or the REPL).
+    pub context: Vec<Option<Value>>,
+    /// The files the facts came from, for locations in explanations.
+    pub sources: SourceMap,
+}
+
+impl Facts {
+    /// Empty facts for a policy. Entities named in the policy's conditions are known from the
+    /// start, so that conditions can compare with them.
+    pub fn new(policy: &Policy) -> Facts {
+        let mut f = Facts { by_name: vec![FxHashMap::default(); policy.types.len()], ..Facts::default() };
+        f.context = vec![None; policy.context.len()];
+        for rule in &policy.rules {
+            if let Some((_, e)) = &rule.condition {
+                e.visit_entities(&mut |ty, id| {
+                    f.entity(ty, id);
+                });
+            }
+        }
+        f
+    }
+
+    /// The id of an entity, creating it if it is new.
+    pub fn entity(&mut self, ty: TypeId, name: &str) -> EntityId {
+        if let Some(id) = self.by_name.get(ty.index()).and_then(|m| m.get(name)) {
+            return *id;
+        }
+        let id = EntityId(self.entities.len() as u32);
+        self.entities.push((ty, name.into()));
+        if self.by_name.len() <= ty.index() {
+            self.by_name.resize(ty.index() + 1, FxHashMap::default());
+        }
+        self.by_name[ty.index()].insert(name.into(), id);
+        id
+    }
+
+    pub fn lookup(&self, ty: TypeId, name: &str) -> Option<EntityId> {
+        self.by_name.get(ty.index()).and_then(|m| m.get(name)).copied()
+    }
+
+    pub fn entity_type(&self, id: EntityId) -> Option<TypeId> {
+        self.entities.get(id.index()).map(|e| e.0)
+    }
+
+    pub fn entity_name(&self, id: EntityId) -> Option<&str> {
+        self.entities.get(id.index()).map(|e| &*e.1)
+    }
+
+    /// `type:id` as written in Pol (quoted when it is not a plain identifier).
+    pub fn display(&self, policy: &Policy, id: EntityId) -> String {
+        match self.entities.get(id.index()) {
+            Some((ty, name)) => display_entity(policy.type_name(*ty), name),
+            None => format!("#{}", id.0),
+        }
+    }
+
+    pub fn entity_count(&self) -> usize {
+        self.entities.len()
+    }
+
+    /// Every entity of a type, in the order first named.
+    pub fn entities_of(&self, ty: TypeId) -> Vec<EntityId> {
+        let mut v: Vec<EntityId> = self.by_name.get(ty.index()).map(|m| m.values().copied().collect()).unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    pub fn assign(&mut self, a: Assignment) -> u32 {
+        let idx = self.assignments.len() as u32;
+        match a.subject {
+            Subject::Actor(actor) => self.direct.entry((actor, a.on)).or_default().push(idx),
+            Subject::Userset(..) | Subject::Wildcard(_) => self.sets.entry(a.on).or_default().push(idx),
+        }
+        self.on.entry(a.on).or_default().push(idx);
+        self.assignments.push(Some(a));
+        idx
+    }
+
+    /// Removes every assignment equal to `(subject, role, on)`; returns how many.
+    pub fn retract(&mut self, subject: Subject, role: RoleId, on: EntityId) -> usize {
+        let ids: Vec<u32> = self
+            .on
+            .get(&on)
+            .map(|v| v.iter().copied().filter(|i| self.assignment(*i).is_some_and(|a| a.subject == subject && a.role == role)).collect())
+            .unwrap_or_default();
+        for i in &ids {
+            self.assignments[*i as usize] = None;
+            let lists = [
+                match subject {
+                    Subject::Actor(actor) => self.direct.get_mut(&(actor, on)),
+                    _ => self.sets.get_mut(&on),
+                },
+            ];
+            for list in lists.into_iter().flatten() {
+                list.retain(|x| x != i);
+            }
+            if let Some(list) = self.on.get_mut(&on) {
+                list.retain(|x| x != i);
+            }
+        }
+        ids.len()
+    }
+
+    pub fn assignment(&self, idx: u32) -> Option<&Assignment> {
+        self.assignments.get(idx as usize).and_then(Option::as_ref)
+    }
+
+    /// Every assignment, with its index.
+    pub fn assignments(&self) -> impl Iterator<Item = (u32, &Assignment)> {
+        self.assignments.iter().enumerate().filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
+    }
+
+    pub fn assignment_count(&self) -> usize {
+        self.assignments.iter().filter(|a| a.is_some()).count()
+    }
+
+    /// Assignments naming `actor` itself on `on`.
+    #[inline]
+    pub fn direct(&self, actor: EntityId, on: EntityId) -> &[u32] {
+        self.direct.get(&(actor, on)).map_or(&[], Vec::as_slice)
+    }
+
+    /// Userset and wildcard assignments on `on`.
+    #[inline]
+    pub fn sets(&self, on: EntityId) -> &[u32] {
+        self.sets.get(&on).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every assignment on `on`.
+    pub fn on(&self, on: EntityId) -> &[u32] {
+        self.on.get(&on).map_or(&[], Vec::as_slice)
+    }
+
+    /// Sets (replaces) a relation's targets.
+    pub fn set_relation(&mut self, e: EntityId, rel: RelId, targets: Vec<EntityId>) {
+        self.relations.insert((e, rel), targets);
+    }
+
+    #[inline]
+    pub fn relation(&self, e: EntityId, rel: RelId) -> &[EntityId] {
+        self.relations.get(&(e, rel)).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn has_relation(&self, e: EntityId, rel: RelId) -> bool {
+        self.relations.contains_key(&(e, rel))
+    }
+
+    pub fn set_attribute(&mut self, e: EntityId, attr: AttrId, v: Value) {
+        self.attributes.insert((e, attr), v);
+    }
+
+    pub fn attribute(&self, e: EntityId, attr: AttrId) -> Option<&Value> {
+        self.attributes.get(&(e, attr))
+    }
+
+    /// Every relation fact.
+    pub fn relations(&self) -> impl Iterator<Item = (EntityId, RelId, &[EntityId])> {
+        self.relations.iter().map(|((e, r), t)| (*e, *r, t.as_slice()))
+    }
+
+    /// Every attribute fact.
+    pub fn attributes(&self) -> impl Iterator<Item = (EntityId, AttrId, &Value)> {
+        self.attributes.iter().map(|((e, a), v)| (*e, *a, v))
+    }
+
+    /// Applies a checked fact.
+    pub fn apply(&mut self, fact: &CheckedFact) {
+        match fact {
+            CheckedFact::Assign { subject, role, on, until, span } => {
+                let subject = match subject {
+                    SubjectName::Actor(ty, name) => Subject::Actor(self.entity(*ty, name)),
+                    SubjectName::Userset(ty, name, r) => Subject::Userset(self.entity(*ty, name), *r),
+                    SubjectName::Wildcard(ty) => Subject::Wildcard(*ty),
+                };
+                let on = self.entity(on.0, &on.1);
+                self.assign(Assignment { subject, role: *role, on, until: *until, span: *span });
+            }
+            CheckedFact::Relation { entity, rel, targets } => {
+                let e = self.entity(entity.0, &entity.1);
+                let t: Vec<EntityId> = targets.iter().map(|(ty, n)| self.entity(*ty, n)).collect();
+                self.set_relation(e, *rel, t);
+            }
+            CheckedFact::Attribute { entity, attr, value } => {
+                let e = self.entity(entity.0, &entity.1);
+                let v = self.value(value);
+                self.set_attribute(e, *attr, v);
+            }
+            CheckedFact::Context { field, value } => {
+                let v = self.value(value);
+                if self.context.len() <= *field {
+                    self.context.resize(*field + 1, None);
+                }
+                self.context[*field] = Some(v);
+            }
+        }
+    }
+
+    /// Interns the entities of a checked value.
+    pub fn value(&mut self, v: &FactValue) -> Value {
+        match v {
+            FactValue::Bool(b) => Value::Bool(*b),
+            FactValue::Int(i) => Value::Int(*i),
+            FactValue::Str(s) => Value::Str(s.as_str().into()),
+            FactValue::Time(t) => Value::Time(*t),
+            FactValue::Duration(d) => Value::Duration(*d),
+            FactValue::Entity(ty, name) => Value::Entity(self.entity(*ty, name)),
+            FactValue::List(items) => Value::List(items.iter().map(|i| self.value(i)).collect()),
+        }
+    }
+}
+
+/// `type:id`, quoting the id unless it is a plain identifier.
+pub fn display_entity(ty: &str, id: &str) -> String {
+    let plain = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plain { format!("{ty}:{id}") } else { format!("{ty}:{id:?}") }
+}

@@ -6,6 +6,7 @@
 
 pub mod compiled;
 pub mod diag;
+pub mod eval;
 pub mod facts;
 pub mod loader;
 pub mod source;

@@ -1,0 +1,189 @@
+//! Evaluating rule conditions. Errors (an absent attribute, an unset context field, a data
+//! cycle behind `is`) are returned, and the caller fails closed.
+
+use super::holds::Walk;
+use crate::compiled::expr::{Lit, Member};
+use crate::compiled::{CExpr, TypeId};
+use crate::facts::{EntityId, Value};
+use crate::syntax::ast::BinOp;
+use std::cmp::Ordering;
+
+/// An expression value: a known value, or an entity of the request the facts never name.
+#[derive(Clone, Debug, PartialEq)]
+enum V {
+    Known(Value),
+    /// The principal or resource of the request, absent from the facts.
+    Unnamed(TypeId, String),
+}
+
+pub(crate) fn eval_condition(w: &mut Walk<'_>, e: &CExpr) -> Result<bool, String> {
+    match eval(w, e)? {
+        V::Known(Value::Bool(b)) => Ok(b),
+        _ => Err("the condition is not a bool".into()),
+    }
+}
+
+fn entity_of(w: &Walk<'_>, v: &V) -> Result<(TypeId, Option<EntityId>, String), String> {
+    match v {
+        V::Known(Value::Entity(id)) => {
+            let ty = w.facts.entity_type(*id).ok_or("unknown entity")?;
+            Ok((ty, Some(*id), w.facts.display(w.policy, *id)))
+        }
+        V::Unnamed(ty, name) => Ok((*ty, None, crate::facts::display_entity(w.policy.type_name(*ty), name))),
+        _ => Err("not an entity".into()),
+    }
+}
+
+fn request_entity(e: &super::Entity) -> V {
+    match e.id {
+        Some(id) => V::Known(Value::Entity(id)),
+        None => V::Unnamed(e.ty, e.name.clone()),
+    }
+}
+
+fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
+    Ok(match e {
+        CExpr::Principal => request_entity(w.principal),
+        CExpr::Resource => request_entity(w.resource),
+        CExpr::Context(i) => match w.context.values.get(*i as usize).and_then(Option::as_ref) {
+            Some(v) => V::Known(v.clone()),
+            None => {
+                let name = w.policy.context.get(*i as usize).map_or("?", |f| f.name.as_str());
+                return Err(format!("`context.{name}` is not set"));
+            }
+        },
+        CExpr::Access { base, name, member } => {
+            let b = eval(w, base)?;
+            let (ty, id, shown) = entity_of(w, &b)?;
+            let member = match member {
+                Some((_, m)) => Some(*m),
+                None => {
+                    let t = w.policy.ty(ty);
+                    t.attribute(name).map(Member::Attr).or_else(|| t.relation(name).map(Member::Rel))
+                }
+            };
+            let absent = || format!("`{shown}` has no `{name}`");
+            match (member, id) {
+                (Some(Member::Attr(a)), Some(id)) => V::Known(w.facts.attribute(id, a).cloned().ok_or_else(absent)?),
+                (Some(Member::Rel(r)), Some(id)) => {
+                    let many = w.policy.ty(ty).relations[r.index()].many;
+                    if !w.facts.has_relation(id, r) {
+                        return Err(absent());
+                    }
+                    let targets = w.facts.relation(id, r);
+                    if many {
+                        V::Known(Value::List(targets.iter().map(|t| Value::Entity(*t)).collect()))
+                    } else {
+                        V::Known(Value::Entity(*targets.first().ok_or_else(absent)?))
+                    }
+                }
+                _ => return Err(absent()),
+            }
+        }
+        CExpr::Lit(l) => V::Known(match l {
+            Lit::Bool(b) => Value::Bool(*b),
+            Lit::Int(i) => Value::Int(*i),
+            Lit::Str(s) => Value::Str(s.as_str().into()),
+            Lit::Time(t) => Value::Time(*t),
+            Lit::Duration(d) => Value::Duration(*d),
+            Lit::Entity { ty, id } => match w.facts.lookup(*ty, id) {
+                Some(e) => Value::Entity(e),
+                None => return Ok(V::Unnamed(*ty, id.clone())),
+            },
+        }),
+        CExpr::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for i in items {
+                match eval(w, i)? {
+                    V::Known(v) => out.push(v),
+                    // An unnamed entity equals nothing the facts know; keep it as its text.
+                    V::Unnamed(t, n) => out.push(Value::Str(format!("\u{0}{}:{n}", t.0).into())),
+                }
+            }
+            V::Known(Value::List(out.into()))
+        }
+        CExpr::Not(x) => V::Known(Value::Bool(!bool_of(eval(w, x)?)?)),
+        CExpr::Neg(x) => match eval(w, x)? {
+            V::Known(Value::Int(i)) => V::Known(Value::Int(i.checked_neg().ok_or("integer overflow")?)),
+            _ => return Err("`-` needs an integer".into()),
+        },
+        CExpr::And(a, b) => V::Known(Value::Bool(bool_of(eval(w, a)?)? && bool_of(eval(w, b)?)?)),
+        CExpr::Or(a, b) => V::Known(Value::Bool(bool_of(eval(w, a)?)? || bool_of(eval(w, b)?)?)),
+        CExpr::Cmp(op, a, b) => {
+            let (x, y) = (eval(w, a)?, eval(w, b)?);
+            V::Known(Value::Bool(compare(*op, &x, &y)?))
+        }
+        CExpr::In(a, b) => {
+            let x = eval(w, a)?;
+            match eval(w, b)? {
+                V::Known(Value::List(items)) => V::Known(Value::Bool(items.iter().any(|i| V::Known(i.clone()) == x))),
+                _ => return Err("`in` needs a list".into()),
+            }
+        }
+        CExpr::Has { base, name, member } => {
+            let b = eval(w, base)?;
+            let (ty, id, _) = entity_of(w, &b)?;
+            let Some(id) = id else { return Ok(V::Known(Value::Bool(false))) };
+            let member = match member {
+                Some((_, m)) => Some(*m),
+                None => {
+                    let t = w.policy.ty(ty);
+                    t.attribute(name).map(Member::Attr).or_else(|| t.relation(name).map(Member::Rel))
+                }
+            };
+            V::Known(Value::Bool(match member {
+                Some(Member::Attr(a)) => w.facts.attribute(id, a).is_some(),
+                Some(Member::Rel(r)) => w.facts.has_relation(id, r),
+                None => false,
+            }))
+        }
+        CExpr::Is { subject, role, ty, target } => {
+            let s = eval(w, subject)?;
+            let (sty, sid, _) = entity_of(w, &s)?;
+            let t = eval(w, target)?;
+            let (tty, tid, _) = entity_of(w, &t)?;
+            if tty != *ty {
+                return Err("`is ... on` reached an entity of another type".into());
+            }
+            let Some(tid) = tid else { return Ok(V::Known(Value::Bool(false))) };
+            let plan = w.policy.ty(*ty).role_plans[role.index()];
+            let before = w.errors.len();
+            let explain = std::mem::replace(&mut w.explain, false);
+            let held = w.holds_id(sty, sid, tid, plan).is_some();
+            w.explain = explain;
+            if !held && w.errors.len() > before {
+                return Err(w.errors[before].clone());
+            }
+            V::Known(Value::Bool(held))
+        }
+    })
+}
+
+fn bool_of(v: V) -> Result<bool, String> {
+    match v {
+        V::Known(Value::Bool(b)) => Ok(b),
+        _ => Err("expected a bool".into()),
+    }
+}
+
+fn compare(op: BinOp, x: &V, y: &V) -> Result<bool, String> {
+    match op {
+        BinOp::Eq => Ok(x == y),
+        BinOp::Ne => Ok(x != y),
+        _ => {
+            let ord = match (x, y) {
+                (V::Known(Value::Int(a)), V::Known(Value::Int(b)))
+                | (V::Known(Value::Time(a)), V::Known(Value::Time(b)))
+                | (V::Known(Value::Duration(a)), V::Known(Value::Duration(b))) => a.cmp(b),
+                _ => return Err("values cannot be ordered".into()),
+            };
+            Ok(match op {
+                BinOp::Lt => ord == Ordering::Less,
+                BinOp::Le => ord != Ordering::Greater,
+                BinOp::Gt => ord == Ordering::Greater,
+                BinOp::Ge => ord != Ordering::Less,
+                _ => false,
+            })
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Stage 4, evaluate: a compiled [`Policy`] and [`Facts`] answer [`Request`]s with a
+//! [`Decision`] and its reasons.
+//!
+//! The hot path ([`decide`]) follows the precomputed plans: a hash lookup for the actor's own
+//! assignments on the resource, one per userset or wildcard assignment there, and one per `from`
+//! edge that can give the action. It never scans roles or rules that cannot apply.
+
+pub mod expr;
+mod holds;
+pub mod query;
+pub mod reference;
+pub mod request;
+
+pub use holds::{Derivation, Step};
+pub use request::{Context, Entity, Request, RequestError};
+
+use crate::compiled::{Policy, RuleId};
+use crate::facts::Facts;
+use crate::syntax::ast::{ConditionKind, Effect};
+use holds::Walk;
+use serde_json::json;
+
+/// Why a decision came out as it did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    /// Roles give the action: the derivation from an assignment to the grant.
+    Granted(Derivation),
+    /// A `permit` rule gives the action.
+    Permitted(RuleId),
+    /// A `forbid` rule applies; `error` is set when its condition could not be evaluated (which
+    /// counts as applying: evaluation fails closed).
+    Forbidden { rule: RuleId, error: Option<String> },
+    /// Nothing gives the action.
+    NoGrant,
+}
+
+/// The answer to a request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    pub allowed: bool,
+    pub reasons: Vec<Reason>,
+    /// Evaluation errors met on the way (absent attributes, data cycles, bad context).
+    pub errors: Vec<String>,
+}
+
+/// The limit on steps of one decision (a guard against pathological data; `docs/security.md`).
+pub const STEP_LIMIT: usize = 100_000;
+
+/// Decides a request, with reasons.
+pub fn decide(policy: &Policy, facts: &Facts, req: &Request) -> Decision {
+    decide_with(policy, facts, req, true)
+}
+
+/// Decides a request; reasons are only built when `explain` is set (allow/deny and errors are
+/// the same either way).
+pub fn decide_with(policy: &Policy, facts: &Facts, req: &Request, explain: bool) -> Decision {
+    let mut walk = Walk::new(policy, facts, req, explain);
+    let mut reasons = Vec::new();
+    if !req.errors.is_empty() {
+        return Decision { allowed: false, reasons: vec![Reason::NoGrant], errors: req.errors.clone() };
+    }
+    let t = policy.ty(req.resource.ty);
+    let a = req.action.index();
+    let mut given = false;
+    if let Some(d) = walk.holds(&req.principal, req.resource.id, t.action_plans[a]) {
+        given = true;
+        reasons.push(Reason::Granted(d));
+    }
+    if !given {
+        for rule in &t.permits[a] {
+            if let Ok(true) = walk.rule_applies(*rule) {
+                given = true;
+                reasons.push(Reason::Permitted(*rule));
+                break;
+            }
+        }
+    }
+    if !given {
+        return Decision { allowed: false, reasons: vec![Reason::NoGrant], errors: walk.errors };
+    }
+    let mut forbidden = Vec::new();
+    for rule in &t.forbids[a] {
+        match walk.rule_applies(*rule) {
+            Ok(false) => {}
+            Ok(true) => forbidden.push(Reason::Forbidden { rule: *rule, error: None }),
+            Err(e) => forbidden.push(Reason::Forbidden { rule: *rule, error: Some(e) }),
+        }
+        if !forbidden.is_empty() && !explain {
+            break;
+        }
+    }
+    if forbidden.is_empty() {
+        Decision { allowed: true, reasons, errors: walk.errors }
+    } else {
+        Decision { allowed: false, reasons: forbidden, errors: walk.errors }
+    }
+}
+
+impl Walk<'_> {
+    /// Whether a rule applies: `when C` where C is true, `unless C` where C is false; `Err` when
+    /// C could not be evaluated.
+    fn rule_applies(&mut self, rule: RuleId) -> Result<bool, String> {
+        let r = self.policy.rule(rule);
+        let Some((kind, cond)) = &r.condition else { return Ok(true) };
+        let v = expr::eval_condition(self, cond);
+        let v = v.map_err(|e| {
+            let msg = format!("{} at {}: {e}", effect_word(r.effect), r.location);
+            self.errors.push(msg);
+            e
+        })?;
+        Ok(match kind {
+            ConditionKind::When => v,
+            ConditionKind::Unless => !v,
+        })
+    }
+}
+
+fn effect_word(e: Effect) -> &'static str {
+    match e {
+        Effect::Permit => "permit",
+        Effect::Forbid => "forbid",
+    }
+}
+
+/// Renders reasons and decisions for people and programs.
+pub struct Explainer<'a> {
+    pub policy: &'a Policy,
+    pub facts: &'a Facts,
+}
+
+impl Explainer<'_> {
+    pub fn entity(&self, e: &Entity) -> String {
+        crate::facts::display_entity(self.policy.type_name(e.ty), &e.name)
+    }
+
+    /// One line: `user:alice is admin on organization:acme -> owner on workspace:ml (from admin on
+    /// organization) -> grants delete`.
+    pub fn reason(&self, req: &Request, r: &Reason) -> String {
+        let t = self.policy.ty(req.resource.ty);
+        let action = &t.permissions[req.action.index()].name;
+        match r {
+            Reason::Granted(d) => format!("{} -> grants {action}", d.render(self.policy, self.facts)),
+            Reason::Permitted(rule) => {
+                let rule = self.policy.rule(*rule);
+                format!("permitted by {} ({})", rule_name(rule), rule.location)
+            }
+            Reason::Forbidden { rule, error } => {
+                let r = self.policy.rule(*rule);
+                let mut s = format!("forbidden by {} ({})", rule_name(r), r.location);
+                if let Some(e) = error {
+                    s.push_str(&format!("; its condition could not be evaluated ({e}), so it applies"));
+                }
+                s
+            }
+            Reason::NoGrant => format!("no role grants {action} on {}", self.entity(&req.resource)),
+        }
+    }
+
+    /// The decision JSON of LANGUAGE.md section 5.
+    pub fn decision_json(&self, req: &Request, d: &Decision) -> serde_json::Value {
+        json!({
+            "decision": if d.allowed { "allow" } else { "deny" },
+            "reasons": d.reasons.iter().map(|r| self.reason(req, r)).collect::<Vec<_>>(),
+            "errors": d.errors,
+        })
+    }
+}
+
+/// A rule as reasons name it: its doc comment, else its text.
+pub fn rule_name(rule: &crate::compiled::Rule) -> String {
+    match &rule.doc {
+        Some(doc) => format!("\"{}\"", doc.lines().next().unwrap_or("").trim()),
+        None => format!("`{}`", rule.text),
+    }
+}

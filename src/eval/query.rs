@@ -1,0 +1,285 @@
+//! The query forms of LANGUAGE.md section 5: `can`, `is`, `who can`, `who is`, `what can`,
+//! `which`. Each answer carries its reasons.
+
+use super::holds::{Derivation, Walk};
+use super::request::{self, Context, Entity, Request};
+use super::{Decision, Explainer, decide};
+use crate::compiled::{Kind, Policy, TypeId};
+use crate::diag::{Code, Diagnostic};
+use crate::facts::{Facts, Subject};
+use crate::syntax::ast::{self, Query};
+use serde_json::json;
+
+/// Who is in an answer: an actor the facts name, or `T:*` (every actor of the type, through a
+/// wildcard assignment).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Who {
+    Actor(String),
+    Everyone(String),
+}
+
+impl std::fmt::Display for Who {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Who::Actor(s) => write!(f, "{s}"),
+            Who::Everyone(t) => write!(f, "{t}:*"),
+        }
+    }
+}
+
+/// One item of a list answer: what it is (`user:alice`, `view`, `workspace:ml`) and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    /// `can`: a decision.
+    Decision { request: Box<Request>, decision: Decision, reasons: Vec<String> },
+    /// `is`: role membership.
+    Role { holds: bool, reason: String, errors: Vec<String> },
+    /// `who can`, `who is`, `what can`, `which`: the matching items.
+    List { items: Vec<Item>, errors: Vec<String> },
+}
+
+impl Answer {
+    /// `true` / `false` for `can` and `is`.
+    pub fn holds(&self) -> Option<bool> {
+        match self {
+            Answer::Decision { decision, .. } => Some(decision.allowed),
+            Answer::Role { holds, .. } => Some(*holds),
+            Answer::List { .. } => None,
+        }
+    }
+
+    /// The names of a list answer.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Answer::List { items, .. } => items.iter().map(|i| i.name.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// For people: the answer, then one reason per line.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let errors = match self {
+            Answer::Decision { decision, reasons, .. } => {
+                out.push_str(if decision.allowed { "allow\n" } else { "deny\n" });
+                for r in reasons {
+                    out.push_str(&format!("  because {r}\n"));
+                }
+                &decision.errors
+            }
+            Answer::Role { holds, reason, errors } => {
+                out.push_str(if *holds { "yes\n" } else { "no\n" });
+                out.push_str(&format!("  because {reason}\n"));
+                errors
+            }
+            Answer::List { items, errors } => {
+                if items.is_empty() {
+                    out.push_str("(none)\n");
+                }
+                for i in items {
+                    out.push_str(&format!("{}\n  because {}\n", i.name, i.reason));
+                }
+                errors
+            }
+        };
+        for e in errors {
+            out.push_str(&format!("  error: {e}\n"));
+        }
+        out
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Answer::Decision { decision, reasons, .. } => json!({
+                "decision": if decision.allowed { "allow" } else { "deny" },
+                "reasons": reasons,
+                "errors": decision.errors,
+            }),
+            Answer::Role { holds, reason, errors } => json!({"holds": holds, "reasons": [reason], "errors": errors}),
+            Answer::List { items, errors } => json!({
+                "items": items.iter().map(|i| json!({"name": i.name, "reason": i.reason})).collect::<Vec<_>>(),
+                "errors": errors,
+            }),
+        }
+    }
+}
+
+fn entity(policy: &Policy, facts: &Facts, e: &ast::EntityRef) -> Result<Entity, Diagnostic> {
+    Entity::new(policy, facts, &e.ty.name, &e.id.value, e.ty.span)
+}
+
+fn actor(policy: &Policy, facts: &Facts, e: &ast::EntityRef) -> Result<Entity, Diagnostic> {
+    let a = entity(policy, facts, e)?;
+    if policy.ty(a.ty).kind != Kind::Actor {
+        return Err(Diagnostic::new(Code::E0508, format!("`{}` is not an actor type", e.ty.name))
+            .primary(e.span, "only actors can be asked about")
+            .help("ask about an actor, such as a `user`"));
+    }
+    Ok(a)
+}
+
+/// Answers a query against the facts, in a context.
+pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<Answer, Diagnostic> {
+    let x = Explainer { policy, facts };
+    match q {
+        Query::Can { principal, action, resource, .. } => {
+            let p = actor(policy, facts, principal)?;
+            let r = entity(policy, facts, resource)?;
+            let mut req = Request::resolved(policy, facts, p, &action.name, r, action.span)?;
+            req.context = ctx.clone();
+            let decision = decide(policy, facts, &req);
+            let reasons = decision.reasons.iter().map(|r| x.reason(&req, r)).collect();
+            Ok(Answer::Decision { request: Box::new(req), decision, reasons })
+        }
+        Query::Is { principal, role, resource, .. } => {
+            let p = actor(policy, facts, principal)?;
+            let r = entity(policy, facts, resource)?;
+            let role_id = crate::facts::check::Checker::new(policy).role(r.ty, named(role))?;
+            let (held, errors) = holds_role(policy, facts, ctx, &p, &r, role_id, true);
+            let holds = held.is_some();
+            let reason = match held {
+                Some(d) => d.render(policy, facts),
+                None => format!("nothing gives {} the role {} on {}", x.entity(&p), role.name, x.entity(&r)),
+            };
+            Ok(Answer::Role { holds, reason, errors })
+        }
+        Query::WhoCan { action, resource, .. } => {
+            let r = entity(policy, facts, resource)?;
+            let act = request::action(policy, r.ty, &action.name, action.span)?;
+            let mut items = Vec::new();
+            let mut errors = Vec::new();
+            for (who, p) in candidates(policy, facts) {
+                let req = Request { principal: p, action: act, resource: r.clone(), context: ctx.clone(), errors: Vec::new() };
+                let d = decide(policy, facts, &req);
+                errors.extend(d.errors.iter().cloned());
+                if d.allowed {
+                    let reason = d.reasons.first().map(|r| x.reason(&req, r)).unwrap_or_default();
+                    items.push((who, reason));
+                }
+            }
+            Ok(list(items, errors))
+        }
+        Query::WhoIs { role, resource, .. } => {
+            let r = entity(policy, facts, resource)?;
+            let role_id = crate::facts::check::Checker::new(policy).role(r.ty, named(role))?;
+            let mut items = Vec::new();
+            let mut errors = Vec::new();
+            for (who, p) in candidates(policy, facts) {
+                let (held, errs) = holds_role(policy, facts, ctx, &p, &r, role_id, true);
+                errors.extend(errs);
+                if let Some(d) = held {
+                    items.push((who, d.render(policy, facts)));
+                }
+            }
+            Ok(list(items, errors))
+        }
+        Query::WhatCan { principal, resource, .. } => {
+            let p = actor(policy, facts, principal)?;
+            let r = entity(policy, facts, resource)?;
+            let mut items = Vec::new();
+            let mut errors = Vec::new();
+            for (i, perm) in policy.ty(r.ty).permissions.iter().enumerate() {
+                let req = Request {
+                    principal: p.clone(),
+                    action: crate::compiled::PermId(i as u32),
+                    resource: r.clone(),
+                    context: ctx.clone(),
+                    errors: Vec::new(),
+                };
+                let d = decide(policy, facts, &req);
+                errors.extend(d.errors.iter().cloned());
+                if d.allowed {
+                    items.push(Item { name: perm.name.clone(), reason: d.reasons.first().map(|r| x.reason(&req, r)).unwrap_or_default() });
+                }
+            }
+            Ok(Answer::List { items, errors: dedup(errors) })
+        }
+        Query::Which { ty, principal, action, .. } => {
+            let t = crate::facts::check::Checker::new(policy).ty(named(ty))?;
+            let p = actor(policy, facts, principal)?;
+            let act = request::action(policy, t, &action.name, action.span)?;
+            let mut items = Vec::new();
+            let mut errors = Vec::new();
+            for e in facts.entities_of(t) {
+                let Some(r) = Entity::known(facts, e) else { continue };
+                let req = Request { principal: p.clone(), action: act, resource: r, context: ctx.clone(), errors: Vec::new() };
+                let d = decide(policy, facts, &req);
+                errors.extend(d.errors.iter().cloned());
+                if d.allowed {
+                    let reason = d.reasons.first().map(|r| x.reason(&req, r)).unwrap_or_default();
+                    items.push(Item { name: facts.display(policy, e), reason });
+                }
+            }
+            items.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(Answer::List { items, errors: dedup(errors) })
+        }
+    }
+}
+
+fn named(i: &ast::Ident) -> crate::facts::check::Named<'_> {
+    crate::facts::check::Named { name: &i.name, span: i.span }
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|e| seen.insert(e.clone()));
+    v
+}
+
+fn list(mut items: Vec<(Who, String)>, errors: Vec<String>) -> Answer {
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    Answer::List { items: items.into_iter().map(|(w, reason)| Item { name: w.to_string(), reason }).collect(), errors: dedup(errors) }
+}
+
+/// Does the actor hold the role on the entity? The derivation when it does, and any errors.
+pub fn holds_role(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &Context,
+    actor: &Entity,
+    on: &Entity,
+    role: crate::compiled::RoleId,
+    explain: bool,
+) -> (Option<Derivation>, Vec<String>) {
+    let mut w = Walk::scoped(policy, facts, actor, on, ctx, explain);
+    let plan = policy.ty(on.ty).role_plans[role.index()];
+    let d = on.id.and_then(|id| w.holds_id(actor.ty, actor.id, id, plan));
+    (d, w.errors)
+}
+
+/// The actors `who` queries consider: every actor the facts name, and `T:*` for every actor type
+/// with a wildcard assignment.
+pub fn candidates(policy: &Policy, facts: &Facts) -> Vec<(Who, Entity)> {
+    let mut out = Vec::new();
+    let mut wildcard_types: Vec<TypeId> = Vec::new();
+    for (i, t) in policy.types.iter().enumerate() {
+        if t.kind != Kind::Actor {
+            continue;
+        }
+        let ty = TypeId(i as u32);
+        for e in facts.entities_of(ty) {
+            if let Some(ent) = Entity::known(facts, e) {
+                out.push((Who::Actor(facts.display(policy, e)), ent));
+            }
+        }
+    }
+    for (_, a) in facts.assignments() {
+        if let Subject::Wildcard(t) = a.subject {
+            if !wildcard_types.contains(&t) {
+                wildcard_types.push(t);
+            }
+        }
+    }
+    for t in wildcard_types {
+        // An actor of the type that the facts do not name: it holds only what wildcards give.
+        let anon = Entity { ty: t, id: None, name: "*".into() };
+        out.push((Who::Everyone(policy.type_name(t).to_string()), anon));
+    }
+    out
+}

@@ -9,8 +9,8 @@ pub mod diag;
 pub mod eval;
 pub mod facts;
 pub mod loader;
-pub mod source;
 pub mod resolve;
+pub mod source;
 pub mod syntax;
 pub mod time;
 
@@ -53,7 +53,13 @@ pub fn compile_sources(sources: SourceMap) -> Compilation {
     // A file with syntax errors is missing items: resolving what remains is still worth
     // reporting, but the policy is not built from half a file.
     let policy = if syntax_ok { resolved.policy } else { None };
-    Compilation { sources, files, policy, graph: resolved.graph, diagnostics }
+    Compilation {
+        sources,
+        files,
+        policy,
+        graph: resolved.graph,
+        diagnostics,
+    }
 }
 
 /// Reads `.pol` files (folders recursively) and compiles them. I/O errors come back as `Err`.

@@ -32,9 +32,16 @@ impl Type {
             Type::String => "string".into(),
             Type::Time => "time".into(),
             Type::Duration => "duration".into(),
-            Type::Enum(vs) => vs.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(" | "),
+            Type::Enum(vs) => vs
+                .iter()
+                .map(|v| format!("\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(" | "),
             Type::List(t) => format!("[{}]", t.describe(policy_types)),
-            Type::Entity(t) => policy_types.get(t.index()).cloned().unwrap_or_else(|| "entity".into()),
+            Type::Entity(t) => policy_types
+                .get(t.index())
+                .cloned()
+                .unwrap_or_else(|| "entity".into()),
             Type::AnyActor => "an actor".into(),
             Type::EmptyList => "[]".into(),
         }
@@ -75,7 +82,10 @@ pub enum Lit {
     Time(i64),
     /// Microseconds.
     Duration(i64),
-    Entity { ty: TypeId, id: String },
+    Entity {
+        ty: TypeId,
+        id: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -86,7 +96,11 @@ pub enum CExpr {
     Context(u32),
     /// `base.name`. `member` is set when the base's type is known at compile time; otherwise
     /// (on `principal` with several actor types) the name is looked up on the runtime type.
-    Access { base: Box<CExpr>, name: String, member: Option<(TypeId, Member)> },
+    Access {
+        base: Box<CExpr>,
+        name: String,
+        member: Option<(TypeId, Member)>,
+    },
     Lit(Lit),
     List(Vec<CExpr>),
     Not(Box<CExpr>),
@@ -96,9 +110,18 @@ pub enum CExpr {
     And(Box<CExpr>, Box<CExpr>),
     Or(Box<CExpr>, Box<CExpr>),
     In(Box<CExpr>, Box<CExpr>),
-    Has { base: Box<CExpr>, name: String, member: Option<(TypeId, Member)> },
+    Has {
+        base: Box<CExpr>,
+        name: String,
+        member: Option<(TypeId, Member)>,
+    },
     /// `subject is role on target` where target has type `ty`.
-    Is { subject: Box<CExpr>, role: RoleId, ty: TypeId, target: Box<CExpr> },
+    Is {
+        subject: Box<CExpr>,
+        role: RoleId,
+        ty: TypeId,
+        target: Box<CExpr>,
+    },
 }
 
 impl CExpr {
@@ -107,13 +130,18 @@ impl CExpr {
         match self {
             CExpr::Lit(Lit::Entity { ty, id }) => f(*ty, id),
             CExpr::Principal | CExpr::Resource | CExpr::Context(_) | CExpr::Lit(_) => {}
-            CExpr::Access { base, .. } | CExpr::Has { base, .. } | CExpr::Not(base) | CExpr::Neg(base) => base.visit_entities(f),
+            CExpr::Access { base, .. }
+            | CExpr::Has { base, .. }
+            | CExpr::Not(base)
+            | CExpr::Neg(base) => base.visit_entities(f),
             CExpr::List(items) => items.iter().for_each(|i| i.visit_entities(f)),
             CExpr::Cmp(_, a, b) | CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::In(a, b) => {
                 a.visit_entities(f);
                 b.visit_entities(f);
             }
-            CExpr::Is { subject, target, .. } => {
+            CExpr::Is {
+                subject, target, ..
+            } => {
                 subject.visit_entities(f);
                 target.visit_entities(f);
             }
@@ -124,17 +152,29 @@ impl CExpr {
     pub(super) fn validate(&self, p: &Policy) -> Result<(), String> {
         let member_ok = |m: &Option<(TypeId, Member)>| match m {
             None => true,
-            Some((t, Member::Attr(a))) => p.types.get(t.index()).is_some_and(|t| a.index() < t.attributes.len()),
-            Some((t, Member::Rel(r))) => p.types.get(t.index()).is_some_and(|t| r.index() < t.relations.len()),
+            Some((t, Member::Attr(a))) => p
+                .types
+                .get(t.index())
+                .is_some_and(|t| a.index() < t.attributes.len()),
+            Some((t, Member::Rel(r))) => p
+                .types
+                .get(t.index())
+                .is_some_and(|t| r.index() < t.relations.len()),
         };
         match self {
             CExpr::Principal | CExpr::Resource => Ok(()),
             CExpr::Context(i) if (*i as usize) < p.context.len() => Ok(()),
             CExpr::Context(_) => Err("context field out of range".into()),
             CExpr::Access { base, member, .. } | CExpr::Has { base, member, .. } => {
-                if member_ok(member) { base.validate(p) } else { Err("member out of range".into()) }
+                if member_ok(member) {
+                    base.validate(p)
+                } else {
+                    Err("member out of range".into())
+                }
             }
-            CExpr::Lit(Lit::Entity { ty, .. }) if ty.index() >= p.types.len() => Err("entity type out of range".into()),
+            CExpr::Lit(Lit::Entity { ty, .. }) if ty.index() >= p.types.len() => {
+                Err("entity type out of range".into())
+            }
             CExpr::Lit(_) => Ok(()),
             CExpr::List(items) => items.iter().try_for_each(|e| e.validate(p)),
             CExpr::Not(e) | CExpr::Neg(e) => e.validate(p),
@@ -142,8 +182,16 @@ impl CExpr {
                 a.validate(p)?;
                 b.validate(p)
             }
-            CExpr::Is { subject, role, ty, target } => {
-                if p.types.get(ty.index()).is_none_or(|t| role.index() >= t.roles.len()) {
+            CExpr::Is {
+                subject,
+                role,
+                ty,
+                target,
+            } => {
+                if p.types
+                    .get(ty.index())
+                    .is_none_or(|t| role.index() >= t.roles.len())
+                {
                     return Err("role out of range".into());
                 }
                 subject.validate(p)?;

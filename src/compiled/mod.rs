@@ -153,16 +153,28 @@ pub struct TypeDef {
 
 impl TypeDef {
     pub fn role(&self, name: &str) -> Option<RoleId> {
-        self.roles.iter().position(|r| r.name == name).map(|i| RoleId(i as u32))
+        self.roles
+            .iter()
+            .position(|r| r.name == name)
+            .map(|i| RoleId(i as u32))
     }
     pub fn permission(&self, name: &str) -> Option<PermId> {
-        self.permissions.iter().position(|p| p.name == name).map(|i| PermId(i as u32))
+        self.permissions
+            .iter()
+            .position(|p| p.name == name)
+            .map(|i| PermId(i as u32))
     }
     pub fn relation(&self, name: &str) -> Option<RelId> {
-        self.relations.iter().position(|r| r.name == name).map(|i| RelId(i as u32))
+        self.relations
+            .iter()
+            .position(|r| r.name == name)
+            .map(|i| RelId(i as u32))
     }
     pub fn attribute(&self, name: &str) -> Option<AttrId> {
-        self.attributes.iter().position(|a| a.name == name).map(|i| AttrId(i as u32))
+        self.attributes
+            .iter()
+            .position(|a| a.name == name)
+            .map(|i| AttrId(i as u32))
     }
 }
 
@@ -227,21 +239,40 @@ pub struct Policy {
 pub enum ArtifactError {
     #[error("not a polc artifact: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("artifact version {found} is not supported (this polc reads version {ARTIFACT_VERSION}); recompile it with `polc compile`")]
+    #[error(
+        "artifact version {found} is not supported (this polc reads version {ARTIFACT_VERSION}); recompile it with `polc compile`"
+    )]
     Version { found: u32 },
     #[error("the artifact is inconsistent: {0}")]
     Invalid(String),
 }
 
 impl Policy {
-    pub fn new(types: Vec<TypeDef>, context: Vec<ContextField>, rules: Vec<Rule>, plans: Vec<Plan>) -> Policy {
-        let mut p = Policy { version: ARTIFACT_VERSION, types, context, rules, plans, type_index: FxHashMap::default() };
+    pub fn new(
+        types: Vec<TypeDef>,
+        context: Vec<ContextField>,
+        rules: Vec<Rule>,
+        plans: Vec<Plan>,
+    ) -> Policy {
+        let mut p = Policy {
+            version: ARTIFACT_VERSION,
+            types,
+            context,
+            rules,
+            plans,
+            type_index: FxHashMap::default(),
+        };
         p.index();
         p
     }
 
     fn index(&mut self) {
-        self.type_index = self.types.iter().enumerate().map(|(i, t)| (t.name.clone(), TypeId(i as u32))).collect();
+        self.type_index = self
+            .types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), TypeId(i as u32)))
+            .collect();
     }
 
     pub fn type_id(&self, name: &str) -> Option<TypeId> {
@@ -281,7 +312,9 @@ impl Policy {
         }
         let header: Header = serde_json::from_str(text)?;
         if header.version != ARTIFACT_VERSION {
-            return Err(ArtifactError::Version { found: header.version });
+            return Err(ArtifactError::Version {
+                found: header.version,
+            });
         }
         let mut p: Policy = serde_json::from_str(text)?;
         p.index();
@@ -322,14 +355,25 @@ impl Policy {
             if t.role_plans.len() != t.roles.len() {
                 return bad("role table");
             }
-            if t.action_plans.iter().chain(&t.role_plans).any(|p| p.index() >= self.plans.len()) {
+            if t.action_plans
+                .iter()
+                .chain(&t.role_plans)
+                .any(|p| p.index() >= self.plans.len())
+            {
                 return bad("plan");
             }
-            if t.permits.iter().chain(&t.forbids).flatten().any(|r| r.index() >= self.rules.len()) {
+            if t.permits
+                .iter()
+                .chain(&t.forbids)
+                .flatten()
+                .any(|r| r.index() >= self.rules.len())
+            {
                 return bad("rule");
             }
             for r in &t.roles {
-                if r.includes.iter().any(|i| i.index() >= t.roles.len()) || r.grants.iter().any(|g| g.index() >= np) {
+                if r.includes.iter().any(|i| i.index() >= t.roles.len())
+                    || r.grants.iter().any(|g| g.index() >= np)
+                {
                     return bad("role");
                 }
                 for e in &r.from {
@@ -343,7 +387,12 @@ impl Policy {
             }
         }
         for rule in &self.rules {
-            if rule.resource.index() >= nt || rule.actions.iter().any(|a| a.index() >= self.ty(rule.resource).permissions.len()) {
+            if rule.resource.index() >= nt
+                || rule
+                    .actions
+                    .iter()
+                    .any(|a| a.index() >= self.ty(rule.resource).permissions.len())
+            {
                 return bad("rule");
             }
             if let Some((_, e)) = &rule.condition {

@@ -24,13 +24,28 @@ impl Builder<'_> {
         }
         // INVARIANT: the plan is registered before its edges are built, so that `from` edges
         // that walk back to the same type (folder -> parent folder) end in this plan.
-        self.plans.push(Plan { ty, roles: roles.clone(), direct: direct.clone(), edges: Vec::new() });
+        self.plans.push(Plan {
+            ty,
+            roles: roles.clone(),
+            direct: direct.clone(),
+            edges: Vec::new(),
+        });
         self.memo.insert((ty, roles), id);
         let mut edges = Vec::new();
         for r in direct.iter() {
-            for (k, e) in self.types[ty.index()].roles[r.index()].from.iter().enumerate() {
+            for (k, e) in self.types[ty.index()].roles[r.index()]
+                .from
+                .iter()
+                .enumerate()
+            {
                 let plan = self.plan(e.target, RoleSet::single(e.role));
-                edges.push(PlanEdge { role: r, edge: k as u32, path: e.path.clone(), default: e.default, plan });
+                edges.push(PlanEdge {
+                    role: r,
+                    edge: k as u32,
+                    path: e.path.clone(),
+                    default: e.default,
+                    plan,
+                });
             }
         }
         self.plans[id.index()].edges = edges;
@@ -40,7 +55,11 @@ impl Builder<'_> {
 
 /// Fills `action_plans` and `role_plans` of every type and returns the plan table.
 pub fn build(types: &mut [TypeDef]) -> Vec<Plan> {
-    let mut b = Builder { types, plans: Vec::new(), memo: FxHashMap::default() };
+    let mut b = Builder {
+        types,
+        plans: Vec::new(),
+        memo: FxHashMap::default(),
+    };
     let mut action_plans = Vec::new();
     let mut role_plans = Vec::new();
     for (i, t) in b.types.iter().enumerate() {
@@ -56,17 +75,30 @@ pub fn build(types: &mut [TypeDef]) -> Vec<Plan> {
             })
             .collect();
         action_plans.push(per_action);
-        role_plans.push((0..t.roles.len()).map(|r| (ty, RoleSet::single(RoleId(r as u32)))).collect::<Vec<_>>());
+        role_plans.push(
+            (0..t.roles.len())
+                .map(|r| (ty, RoleSet::single(RoleId(r as u32))))
+                .collect::<Vec<_>>(),
+        );
     }
     let action_plans: Vec<Vec<PlanId>> = action_plans
         .into_iter()
         .enumerate()
-        .map(|(i, sets)| sets.into_iter().map(|s| b.plan(TypeId(i as u32), s)).collect())
+        .map(|(i, sets)| {
+            sets.into_iter()
+                .map(|s| b.plan(TypeId(i as u32), s))
+                .collect()
+        })
         .collect();
-    let role_plans: Vec<Vec<PlanId>> =
-        role_plans.into_iter().map(|v| v.into_iter().map(|(ty, s)| b.plan(ty, s)).collect()).collect();
+    let role_plans: Vec<Vec<PlanId>> = role_plans
+        .into_iter()
+        .map(|v| v.into_iter().map(|(ty, s)| b.plan(ty, s)).collect())
+        .collect();
     let plans = b.plans;
-    for (t, (a, r)) in types.iter_mut().zip(action_plans.into_iter().zip(role_plans)) {
+    for (t, (a, r)) in types
+        .iter_mut()
+        .zip(action_plans.into_iter().zip(role_plans))
+    {
         t.action_plans = a;
         t.role_plans = r;
     }

@@ -57,7 +57,9 @@ impl RoleSet {
 
     pub fn iter(&self) -> impl Iterator<Item = RoleId> + '_ {
         self.0.iter().enumerate().flat_map(|(w, bits)| {
-            (0..64).filter(move |b| bits & (1u64 << b) != 0).map(move |b| RoleId((w * 64 + b) as u32))
+            (0..64)
+                .filter(move |b| bits & (1u64 << b) != 0)
+                .map(move |b| RoleId((w * 64 + b) as u32))
         })
     }
 }

@@ -29,7 +29,11 @@ fn entity_of(w: &Walk<'_>, v: &V) -> Result<(TypeId, Option<EntityId>, String), 
             let ty = w.facts.entity_type(*id).ok_or("unknown entity")?;
             Ok((ty, Some(*id), w.facts.display(w.policy, *id)))
         }
-        V::Unnamed(ty, name) => Ok((*ty, None, crate::facts::display_entity(w.policy.type_name(*ty), name))),
+        V::Unnamed(ty, name) => Ok((
+            *ty,
+            None,
+            crate::facts::display_entity(w.policy.type_name(*ty), name),
+        )),
         _ => Err("not an entity".into()),
     }
 }
@@ -48,7 +52,11 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
         CExpr::Context(i) => match w.context.values.get(*i as usize).and_then(Option::as_ref) {
             Some(v) => V::Known(v.clone()),
             None => {
-                let name = w.policy.context.get(*i as usize).map_or("?", |f| f.name.as_str());
+                let name = w
+                    .policy
+                    .context
+                    .get(*i as usize)
+                    .map_or("?", |f| f.name.as_str());
                 return Err(format!("`context.{name}` is not set"));
             }
         },
@@ -59,12 +67,16 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
                 Some((_, m)) => Some(*m),
                 None => {
                     let t = w.policy.ty(ty);
-                    t.attribute(name).map(Member::Attr).or_else(|| t.relation(name).map(Member::Rel))
+                    t.attribute(name)
+                        .map(Member::Attr)
+                        .or_else(|| t.relation(name).map(Member::Rel))
                 }
             };
             let absent = || format!("`{shown}` has no `{name}`");
             match (member, id) {
-                (Some(Member::Attr(a)), Some(id)) => V::Known(w.facts.attribute(id, a).cloned().ok_or_else(absent)?),
+                (Some(Member::Attr(a)), Some(id)) => {
+                    V::Known(w.facts.attribute(id, a).cloned().ok_or_else(absent)?)
+                }
                 (Some(Member::Rel(r)), Some(id)) => {
                     let many = w.policy.ty(ty).relations[r.index()].many;
                     if !w.facts.has_relation(id, r) {
@@ -72,7 +84,9 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
                     }
                     let targets = w.facts.relation(id, r);
                     if many {
-                        V::Known(Value::List(targets.iter().map(|t| Value::Entity(*t)).collect()))
+                        V::Known(Value::List(
+                            targets.iter().map(|t| Value::Entity(*t)).collect(),
+                        ))
                     } else {
                         V::Known(Value::Entity(*targets.first().ok_or_else(absent)?))
                     }
@@ -104,7 +118,9 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
         }
         CExpr::Not(x) => V::Known(Value::Bool(!bool_of(eval(w, x)?)?)),
         CExpr::Neg(x) => match eval(w, x)? {
-            V::Known(Value::Int(i)) => V::Known(Value::Int(i.checked_neg().ok_or("integer overflow")?)),
+            V::Known(Value::Int(i)) => {
+                V::Known(Value::Int(i.checked_neg().ok_or("integer overflow")?))
+            }
             _ => return Err("`-` needs an integer".into()),
         },
         CExpr::And(a, b) => V::Known(Value::Bool(bool_of(eval(w, a)?)? && bool_of(eval(w, b)?)?)),
@@ -116,19 +132,25 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
         CExpr::In(a, b) => {
             let x = eval(w, a)?;
             match eval(w, b)? {
-                V::Known(Value::List(items)) => V::Known(Value::Bool(items.iter().any(|i| V::Known(i.clone()) == x))),
+                V::Known(Value::List(items)) => {
+                    V::Known(Value::Bool(items.iter().any(|i| V::Known(i.clone()) == x)))
+                }
                 _ => return Err("`in` needs a list".into()),
             }
         }
         CExpr::Has { base, name, member } => {
             let b = eval(w, base)?;
             let (ty, id, _) = entity_of(w, &b)?;
-            let Some(id) = id else { return Ok(V::Known(Value::Bool(false))) };
+            let Some(id) = id else {
+                return Ok(V::Known(Value::Bool(false)));
+            };
             let member = match member {
                 Some((_, m)) => Some(*m),
                 None => {
                     let t = w.policy.ty(ty);
-                    t.attribute(name).map(Member::Attr).or_else(|| t.relation(name).map(Member::Rel))
+                    t.attribute(name)
+                        .map(Member::Attr)
+                        .or_else(|| t.relation(name).map(Member::Rel))
                 }
             };
             V::Known(Value::Bool(match member {
@@ -137,7 +159,12 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
                 None => false,
             }))
         }
-        CExpr::Is { subject, role, ty, target } => {
+        CExpr::Is {
+            subject,
+            role,
+            ty,
+            target,
+        } => {
             let s = eval(w, subject)?;
             let (sty, sid, _) = entity_of(w, &s)?;
             let t = eval(w, target)?;
@@ -145,7 +172,9 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
             if tty != *ty {
                 return Err("`is ... on` reached an entity of another type".into());
             }
-            let Some(tid) = tid else { return Ok(V::Known(Value::Bool(false))) };
+            let Some(tid) = tid else {
+                return Ok(V::Known(Value::Bool(false)));
+            };
             let plan = w.policy.ty(*ty).role_plans[role.index()];
             let before = w.errors.len();
             let explain = std::mem::replace(&mut w.explain, false);

@@ -16,9 +16,19 @@ pub enum Step {
     /// the userset's role.
     Member { assignment: u32, via: Derivation },
     /// `role` on `entity` through the `from` edge number `edge` of `role`.
-    From { ty: TypeId, role: RoleId, edge: u32, entity: EntityId },
+    From {
+        ty: TypeId,
+        role: RoleId,
+        edge: u32,
+        entity: EntityId,
+    },
     /// `role` on `entity` because `by` includes it.
-    Included { ty: TypeId, role: RoleId, by: RoleId, entity: EntityId },
+    Included {
+        ty: TypeId,
+        role: RoleId,
+        by: RoleId,
+        entity: EntityId,
+    },
 }
 
 /// How an actor came to hold a role: steps from an assignment to the role.
@@ -35,11 +45,24 @@ impl Derivation {
                     let a = facts.assignment(*assignment);
                     let head = a.map_or(String::new(), |a| {
                         let t = policy.ty(facts.entity_type(a.on).unwrap_or(TypeId(0)));
-                        format!("{} on {}", t.roles[a.role.index()].name, facts.display(policy, a.on))
+                        format!(
+                            "{} on {}",
+                            t.roles[a.role.index()].name,
+                            facts.display(policy, a.on)
+                        )
                     });
-                    format!("{} -> {head} ({})", via.render(policy, facts), assignment_text(policy, facts, *assignment))
+                    format!(
+                        "{} -> {head} ({})",
+                        via.render(policy, facts),
+                        assignment_text(policy, facts, *assignment)
+                    )
                 }
-                Step::From { ty, role, edge, entity } => {
+                Step::From {
+                    ty,
+                    role,
+                    edge,
+                    entity,
+                } => {
                     let r = &policy.ty(*ty).roles[role.index()];
                     let e = &r.from[*edge as usize];
                     let kind = if e.default { "default from" } else { "from" };
@@ -51,7 +74,12 @@ impl Derivation {
                         e.path_text
                     )
                 }
-                Step::Included { ty, role, by, entity } => {
+                Step::Included {
+                    ty,
+                    role,
+                    by,
+                    entity,
+                } => {
                     let t = policy.ty(*ty);
                     format!(
                         "{} on {} (included by {})",
@@ -68,17 +96,27 @@ impl Derivation {
 
 /// `user:alice is admin on organization:acme [until ...] (file:line)`
 pub fn assignment_text(policy: &Policy, facts: &Facts, idx: u32) -> String {
-    let Some(a) = facts.assignment(idx) else { return format!("assignment #{idx}") };
+    let Some(a) = facts.assignment(idx) else {
+        return format!("assignment #{idx}");
+    };
     let on_ty = facts.entity_type(a.on).unwrap_or(TypeId(0));
     let subject = match a.subject {
         Subject::Actor(e) => facts.display(policy, e),
         Subject::Userset(e, r) => {
             let t = facts.entity_type(e).unwrap_or(TypeId(0));
-            format!("{}#{}", facts.display(policy, e), policy.ty(t).roles[r.index()].name)
+            format!(
+                "{}#{}",
+                facts.display(policy, e),
+                policy.ty(t).roles[r.index()].name
+            )
         }
         Subject::Wildcard(t) => format!("{}:*", policy.type_name(t)),
     };
-    let mut s = format!("{subject} is {} on {}", policy.ty(on_ty).roles[a.role.index()].name, facts.display(policy, a.on));
+    let mut s = format!(
+        "{subject} is {} on {}",
+        policy.ty(on_ty).roles[a.role.index()].name,
+        facts.display(policy, a.on)
+    );
     if let Some(u) = a.until {
         s.push_str(&format!(" until \"{}\"", crate::time::format(u)));
     }
@@ -100,7 +138,14 @@ pub(crate) struct Walk<'a> {
 
 impl<'a> Walk<'a> {
     pub fn new(policy: &'a Policy, facts: &'a Facts, req: &'a Request, explain: bool) -> Walk<'a> {
-        Walk::scoped(policy, facts, &req.principal, &req.resource, &req.context, explain)
+        Walk::scoped(
+            policy,
+            facts,
+            &req.principal,
+            &req.resource,
+            &req.context,
+            explain,
+        )
     }
 
     pub fn scoped(
@@ -111,7 +156,17 @@ impl<'a> Walk<'a> {
         context: &'a Context,
         explain: bool,
     ) -> Walk<'a> {
-        Walk { policy, facts, principal, resource, context, explain, stack: Vec::new(), steps: 0, errors: Vec::new() }
+        Walk {
+            policy,
+            facts,
+            principal,
+            resource,
+            context,
+            explain,
+            stack: Vec::new(),
+            steps: 0,
+            errors: Vec::new(),
+        }
     }
 
     fn now(&self) -> i64 {
@@ -120,15 +175,28 @@ impl<'a> Walk<'a> {
 
     /// Does `actor` (of type `actor_ty`; `None` when the facts do not name it) hold one of the
     /// plan's roles on `entity`?
-    pub fn holds(&mut self, actor: &super::Entity, entity: Option<EntityId>, plan: PlanId) -> Option<Derivation> {
+    pub fn holds(
+        &mut self,
+        actor: &super::Entity,
+        entity: Option<EntityId>,
+        plan: PlanId,
+    ) -> Option<Derivation> {
         self.holds_id(actor.ty, actor.id, entity?, plan)
     }
 
-    pub fn holds_id(&mut self, actor_ty: TypeId, actor: Option<EntityId>, entity: EntityId, plan_id: PlanId) -> Option<Derivation> {
+    pub fn holds_id(
+        &mut self,
+        actor_ty: TypeId,
+        actor: Option<EntityId>,
+        entity: EntityId,
+        plan_id: PlanId,
+    ) -> Option<Derivation> {
         self.steps += 1;
         if self.steps > STEP_LIMIT {
             if self.steps == STEP_LIMIT + 1 {
-                self.errors.push(format!("evaluation stopped after {STEP_LIMIT} steps: the data is too deeply connected"));
+                self.errors.push(format!(
+                    "evaluation stopped after {STEP_LIMIT} steps: the data is too deeply connected"
+                ));
             }
             return None;
         }
@@ -143,31 +211,54 @@ impl<'a> Walk<'a> {
         // The actor's own assignments on the entity: one hash lookup.
         if let Some(actor) = actor {
             for &i in facts.direct(actor, entity) {
-                if let Some(a) = facts.assignment(i) {
-                    if a.live(now) && plan.direct.contains(a.role) {
-                        return Some(self.finish(vec![Step::Assigned(i)], plan.ty, a.role, entity, plan_id));
-                    }
+                if let Some(a) = facts.assignment(i)
+                    && a.live(now)
+                    && plan.direct.contains(a.role)
+                {
+                    return Some(self.finish(
+                        vec![Step::Assigned(i)],
+                        plan.ty,
+                        a.role,
+                        entity,
+                        plan_id,
+                    ));
                 }
             }
         }
         // Usersets and wildcards assigned on the entity.
         for &i in facts.sets(entity) {
-            let Some(a) = facts.assignment(i) else { continue };
+            let Some(a) = facts.assignment(i) else {
+                continue;
+            };
             if !a.live(now) || !plan.direct.contains(a.role) {
                 continue;
             }
             match a.subject {
                 Subject::Wildcard(t) if t == actor_ty => {
-                    return Some(self.finish(vec![Step::Wildcard(i)], plan.ty, a.role, entity, plan_id));
+                    return Some(self.finish(
+                        vec![Step::Wildcard(i)],
+                        plan.ty,
+                        a.role,
+                        entity,
+                        plan_id,
+                    ));
                 }
                 Subject::Userset(group, role) => {
-                    let Some(gty) = facts.entity_type(group) else { continue };
+                    let Some(gty) = facts.entity_type(group) else {
+                        continue;
+                    };
                     let sub = policy.ty(gty).role_plans[role.index()];
                     self.stack.push((entity, plan_id));
                     let via = self.holds_id(actor_ty, actor, group, sub);
                     self.stack.pop();
                     if let Some(via) = via {
-                        return Some(self.finish(vec![Step::Member { assignment: i, via }], plan.ty, a.role, entity, plan_id));
+                        return Some(self.finish(
+                            vec![Step::Member { assignment: i, via }],
+                            plan.ty,
+                            a.role,
+                            entity,
+                            plan_id,
+                        ));
                     }
                 }
                 _ => {}
@@ -178,7 +269,12 @@ impl<'a> Walk<'a> {
         for edge in &plan.edges {
             if edge.default {
                 let has_own = *own.get_or_insert_with(|| {
-                    actor.is_some_and(|a| facts.direct(a, entity).iter().any(|i| facts.assignment(*i).is_some_and(|x| x.live(now))))
+                    actor.is_some_and(|a| {
+                        facts
+                            .direct(a, entity)
+                            .iter()
+                            .any(|i| facts.assignment(*i).is_some_and(|x| x.live(now)))
+                    })
                 });
                 if has_own {
                     continue;
@@ -189,7 +285,12 @@ impl<'a> Walk<'a> {
             self.stack.pop();
             if let Some(mut d) = found {
                 if self.explain {
-                    d.0.push(Step::From { ty: plan.ty, role: edge.role, edge: edge.edge, entity });
+                    d.0.push(Step::From {
+                        ty: plan.ty,
+                        role: edge.role,
+                        edge: edge.edge,
+                        entity,
+                    });
                 }
                 return Some(self.finish(d.0, plan.ty, edge.role, entity, plan_id));
             }
@@ -199,7 +300,14 @@ impl<'a> Walk<'a> {
 
     /// Follows a relation path (fanning out over many-valued relations) and asks the plan at
     /// each end.
-    fn along(&mut self, actor_ty: TypeId, actor: Option<EntityId>, entity: EntityId, path: &[RelId], plan: PlanId) -> Option<Derivation> {
+    fn along(
+        &mut self,
+        actor_ty: TypeId,
+        actor: Option<EntityId>,
+        entity: EntityId,
+        path: &[RelId],
+        plan: PlanId,
+    ) -> Option<Derivation> {
         let Some((first, rest)) = path.split_first() else {
             return self.holds_id(actor_ty, actor, entity, plan);
         };
@@ -213,7 +321,14 @@ impl<'a> Walk<'a> {
     }
 
     /// Completes a derivation with the include steps from the held role to a role of the plan.
-    fn finish(&self, mut steps: Vec<Step>, ty: TypeId, held: RoleId, entity: EntityId, plan: PlanId) -> Derivation {
+    fn finish(
+        &self,
+        mut steps: Vec<Step>,
+        ty: TypeId,
+        held: RoleId,
+        entity: EntityId,
+        plan: PlanId,
+    ) -> Derivation {
         if !self.explain {
             return Derivation(Vec::new());
         }
@@ -241,7 +356,12 @@ impl<'a> Walk<'a> {
         while let Some(r) = cur {
             match prev[r.index()] {
                 Some(by) => {
-                    chain.push(Step::Included { ty, role: r, by, entity });
+                    chain.push(Step::Included {
+                        ty,
+                        role: r,
+                        by,
+                        entity,
+                    });
                     cur = Some(by);
                 }
                 None => cur = None,
@@ -253,8 +373,15 @@ impl<'a> Walk<'a> {
     }
 
     fn report_cycle(&mut self, entity: EntityId, plan: PlanId) {
-        let start = self.stack.iter().position(|x| *x == (entity, plan)).unwrap_or(0);
-        let mut names: Vec<String> = self.stack[start..].iter().map(|(e, _)| self.facts.display(self.policy, *e)).collect();
+        let start = self
+            .stack
+            .iter()
+            .position(|x| *x == (entity, plan))
+            .unwrap_or(0);
+        let mut names: Vec<String> = self.stack[start..]
+            .iter()
+            .map(|(e, _)| self.facts.display(self.policy, *e))
+            .collect();
         names.dedup();
         names.push(self.facts.display(self.policy, entity));
         let msg = format!("cycle in the data: {}", names.join(" -> "));

@@ -57,7 +57,11 @@ pub fn decide_with(policy: &Policy, facts: &Facts, req: &Request, explain: bool)
     let mut walk = Walk::new(policy, facts, req, explain);
     let mut reasons = Vec::new();
     if !req.errors.is_empty() {
-        return Decision { allowed: false, reasons: vec![Reason::NoGrant], errors: req.errors.clone() };
+        return Decision {
+            allowed: false,
+            reasons: vec![Reason::NoGrant],
+            errors: req.errors.clone(),
+        };
     }
     let t = policy.ty(req.resource.ty);
     let a = req.action.index();
@@ -76,23 +80,41 @@ pub fn decide_with(policy: &Policy, facts: &Facts, req: &Request, explain: bool)
         }
     }
     if !given {
-        return Decision { allowed: false, reasons: vec![Reason::NoGrant], errors: walk.errors };
+        return Decision {
+            allowed: false,
+            reasons: vec![Reason::NoGrant],
+            errors: walk.errors,
+        };
     }
     let mut forbidden = Vec::new();
     for rule in &t.forbids[a] {
         match walk.rule_applies(*rule) {
             Ok(false) => {}
-            Ok(true) => forbidden.push(Reason::Forbidden { rule: *rule, error: None }),
-            Err(e) => forbidden.push(Reason::Forbidden { rule: *rule, error: Some(e) }),
+            Ok(true) => forbidden.push(Reason::Forbidden {
+                rule: *rule,
+                error: None,
+            }),
+            Err(e) => forbidden.push(Reason::Forbidden {
+                rule: *rule,
+                error: Some(e),
+            }),
         }
         if !forbidden.is_empty() && !explain {
             break;
         }
     }
     if forbidden.is_empty() {
-        Decision { allowed: true, reasons, errors: walk.errors }
+        Decision {
+            allowed: true,
+            reasons,
+            errors: walk.errors,
+        }
     } else {
-        Decision { allowed: false, reasons: forbidden, errors: walk.errors }
+        Decision {
+            allowed: false,
+            reasons: forbidden,
+            errors: walk.errors,
+        }
     }
 }
 
@@ -101,7 +123,9 @@ impl Walk<'_> {
     /// C could not be evaluated.
     fn rule_applies(&mut self, rule: RuleId) -> Result<bool, String> {
         let r = self.policy.rule(rule);
-        let Some((kind, cond)) = &r.condition else { return Ok(true) };
+        let Some((kind, cond)) = &r.condition else {
+            return Ok(true);
+        };
         let v = expr::eval_condition(self, cond);
         let v = v.map_err(|e| {
             let msg = format!("{} at {}: {e}", effect_word(r.effect), r.location);
@@ -139,7 +163,9 @@ impl Explainer<'_> {
         let t = self.policy.ty(req.resource.ty);
         let action = &t.permissions[req.action.index()].name;
         match r {
-            Reason::Granted(d) => format!("{} -> grants {action}", d.render(self.policy, self.facts)),
+            Reason::Granted(d) => {
+                format!("{} -> grants {action}", d.render(self.policy, self.facts))
+            }
             Reason::Permitted(rule) => {
                 let rule = self.policy.rule(*rule);
                 format!("permitted by {} ({})", rule_name(rule), rule.location)
@@ -148,7 +174,9 @@ impl Explainer<'_> {
                 let r = self.policy.rule(*rule);
                 let mut s = format!("forbidden by {} ({})", rule_name(r), r.location);
                 if let Some(e) = error {
-                    s.push_str(&format!("; its condition could not be evaluated ({e}), so it applies"));
+                    s.push_str(&format!(
+                        "; its condition could not be evaluated ({e}), so it applies"
+                    ));
                 }
                 s
             }

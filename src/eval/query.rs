@@ -37,11 +37,22 @@ pub struct Item {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Answer {
     /// `can`: a decision.
-    Decision { request: Box<Request>, decision: Decision, reasons: Vec<String> },
+    Decision {
+        request: Box<Request>,
+        decision: Decision,
+        reasons: Vec<String>,
+    },
     /// `is`: role membership.
-    Role { holds: bool, reason: String, errors: Vec<String> },
+    Role {
+        holds: bool,
+        reason: String,
+        errors: Vec<String>,
+    },
     /// `who can`, `who is`, `what can`, `which`: the matching items.
-    List { items: Vec<Item>, errors: Vec<String> },
+    List {
+        items: Vec<Item>,
+        errors: Vec<String>,
+    },
 }
 
 impl Answer {
@@ -66,14 +77,24 @@ impl Answer {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let errors = match self {
-            Answer::Decision { decision, reasons, .. } => {
-                out.push_str(if decision.allowed { "allow\n" } else { "deny\n" });
+            Answer::Decision {
+                decision, reasons, ..
+            } => {
+                out.push_str(if decision.allowed {
+                    "allow\n"
+                } else {
+                    "deny\n"
+                });
                 for r in reasons {
                     out.push_str(&format!("  because {r}\n"));
                 }
                 &decision.errors
             }
-            Answer::Role { holds, reason, errors } => {
+            Answer::Role {
+                holds,
+                reason,
+                errors,
+            } => {
                 out.push_str(if *holds { "yes\n" } else { "no\n" });
                 out.push_str(&format!("  because {reason}\n"));
                 errors
@@ -96,12 +117,18 @@ impl Answer {
 
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            Answer::Decision { decision, reasons, .. } => json!({
+            Answer::Decision {
+                decision, reasons, ..
+            } => json!({
                 "decision": if decision.allowed { "allow" } else { "deny" },
                 "reasons": reasons,
                 "errors": decision.errors,
             }),
-            Answer::Role { holds, reason, errors } => json!({"holds": holds, "reasons": [reason], "errors": errors}),
+            Answer::Role {
+                holds,
+                reason,
+                errors,
+            } => json!({"holds": holds, "reasons": [reason], "errors": errors}),
             Answer::List { items, errors } => json!({
                 "items": items.iter().map(|i| json!({"name": i.name, "reason": i.reason})).collect::<Vec<_>>(),
                 "errors": errors,
@@ -117,9 +144,11 @@ fn entity(policy: &Policy, facts: &Facts, e: &ast::EntityRef) -> Result<Entity, 
 fn actor(policy: &Policy, facts: &Facts, e: &ast::EntityRef) -> Result<Entity, Diagnostic> {
     let a = entity(policy, facts, e)?;
     if policy.ty(a.ty).kind != Kind::Actor {
-        return Err(Diagnostic::new(Code::E0508, format!("`{}` is not an actor type", e.ty.name))
-            .primary(e.span, "only actors can be asked about")
-            .help("ask about an actor, such as a `user`"));
+        return Err(
+            Diagnostic::new(Code::E0508, format!("`{}` is not an actor type", e.ty.name))
+                .primary(e.span, "only actors can be asked about")
+                .help("ask about an actor, such as a `user`"),
+        );
     }
     Ok(a)
 }
@@ -128,16 +157,30 @@ fn actor(policy: &Policy, facts: &Facts, e: &ast::EntityRef) -> Result<Entity, D
 pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<Answer, Diagnostic> {
     let x = Explainer { policy, facts };
     match q {
-        Query::Can { principal, action, resource, .. } => {
+        Query::Can {
+            principal,
+            action,
+            resource,
+            ..
+        } => {
             let p = actor(policy, facts, principal)?;
             let r = entity(policy, facts, resource)?;
             let mut req = Request::resolved(policy, facts, p, &action.name, r, action.span)?;
             req.context = ctx.clone();
             let decision = decide(policy, facts, &req);
             let reasons = decision.reasons.iter().map(|r| x.reason(&req, r)).collect();
-            Ok(Answer::Decision { request: Box::new(req), decision, reasons })
+            Ok(Answer::Decision {
+                request: Box::new(req),
+                decision,
+                reasons,
+            })
         }
-        Query::Is { principal, role, resource, .. } => {
+        Query::Is {
+            principal,
+            role,
+            resource,
+            ..
+        } => {
             let p = actor(policy, facts, principal)?;
             let r = entity(policy, facts, resource)?;
             let role_id = crate::facts::check::Checker::new(policy).role(r.ty, named(role))?;
@@ -145,21 +188,42 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
             let holds = held.is_some();
             let reason = match held {
                 Some(d) => d.render(policy, facts),
-                None => format!("nothing gives {} the role {} on {}", x.entity(&p), role.name, x.entity(&r)),
+                None => format!(
+                    "nothing gives {} the role {} on {}",
+                    x.entity(&p),
+                    role.name,
+                    x.entity(&r)
+                ),
             };
-            Ok(Answer::Role { holds, reason, errors })
+            Ok(Answer::Role {
+                holds,
+                reason,
+                errors,
+            })
         }
-        Query::WhoCan { action, resource, .. } => {
+        Query::WhoCan {
+            action, resource, ..
+        } => {
             let r = entity(policy, facts, resource)?;
             let act = request::action(policy, r.ty, &action.name, action.span)?;
             let mut items = Vec::new();
             let mut errors = Vec::new();
             for (who, p) in candidates(policy, facts) {
-                let req = Request { principal: p, action: act, resource: r.clone(), context: ctx.clone(), errors: Vec::new() };
+                let req = Request {
+                    principal: p,
+                    action: act,
+                    resource: r.clone(),
+                    context: ctx.clone(),
+                    errors: Vec::new(),
+                };
                 let d = decide(policy, facts, &req);
                 errors.extend(d.errors.iter().cloned());
                 if d.allowed {
-                    let reason = d.reasons.first().map(|r| x.reason(&req, r)).unwrap_or_default();
+                    let reason = d
+                        .reasons
+                        .first()
+                        .map(|r| x.reason(&req, r))
+                        .unwrap_or_default();
                     items.push((who, reason));
                 }
             }
@@ -179,7 +243,11 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
             }
             Ok(list(items, errors))
         }
-        Query::WhatCan { principal, resource, .. } => {
+        Query::WhatCan {
+            principal,
+            resource,
+            ..
+        } => {
             let p = actor(policy, facts, principal)?;
             let r = entity(policy, facts, resource)?;
             let mut items = Vec::new();
@@ -195,35 +263,71 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
                 let d = decide(policy, facts, &req);
                 errors.extend(d.errors.iter().cloned());
                 if d.allowed {
-                    items.push(Item { name: perm.name.clone(), reason: d.reasons.first().map(|r| x.reason(&req, r)).unwrap_or_default() });
+                    items.push(Item {
+                        name: perm.name.clone(),
+                        reason: d
+                            .reasons
+                            .first()
+                            .map(|r| x.reason(&req, r))
+                            .unwrap_or_default(),
+                    });
                 }
             }
-            Ok(Answer::List { items, errors: dedup(errors) })
+            Ok(Answer::List {
+                items,
+                errors: dedup(errors),
+            })
         }
-        Query::Which { ty, principal, action, .. } => {
+        Query::Which {
+            ty,
+            principal,
+            action,
+            ..
+        } => {
             let t = crate::facts::check::Checker::new(policy).ty(named(ty))?;
             let p = actor(policy, facts, principal)?;
             let act = request::action(policy, t, &action.name, action.span)?;
             let mut items = Vec::new();
             let mut errors = Vec::new();
             for e in facts.entities_of(t) {
-                let Some(r) = Entity::known(facts, e) else { continue };
-                let req = Request { principal: p.clone(), action: act, resource: r, context: ctx.clone(), errors: Vec::new() };
+                let Some(r) = Entity::known(facts, e) else {
+                    continue;
+                };
+                let req = Request {
+                    principal: p.clone(),
+                    action: act,
+                    resource: r,
+                    context: ctx.clone(),
+                    errors: Vec::new(),
+                };
                 let d = decide(policy, facts, &req);
                 errors.extend(d.errors.iter().cloned());
                 if d.allowed {
-                    let reason = d.reasons.first().map(|r| x.reason(&req, r)).unwrap_or_default();
-                    items.push(Item { name: facts.display(policy, e), reason });
+                    let reason = d
+                        .reasons
+                        .first()
+                        .map(|r| x.reason(&req, r))
+                        .unwrap_or_default();
+                    items.push(Item {
+                        name: facts.display(policy, e),
+                        reason,
+                    });
                 }
             }
             items.sort_by(|a, b| a.name.cmp(&b.name));
-            Ok(Answer::List { items, errors: dedup(errors) })
+            Ok(Answer::List {
+                items,
+                errors: dedup(errors),
+            })
         }
     }
 }
 
 fn named(i: &ast::Ident) -> crate::facts::check::Named<'_> {
-    crate::facts::check::Named { name: &i.name, span: i.span }
+    crate::facts::check::Named {
+        name: &i.name,
+        span: i.span,
+    }
 }
 
 fn dedup(mut v: Vec<String>) -> Vec<String> {
@@ -234,7 +338,16 @@ fn dedup(mut v: Vec<String>) -> Vec<String> {
 
 fn list(mut items: Vec<(Who, String)>, errors: Vec<String>) -> Answer {
     items.sort_by(|a, b| a.0.cmp(&b.0));
-    Answer::List { items: items.into_iter().map(|(w, reason)| Item { name: w.to_string(), reason }).collect(), errors: dedup(errors) }
+    Answer::List {
+        items: items
+            .into_iter()
+            .map(|(w, reason)| Item {
+                name: w.to_string(),
+                reason,
+            })
+            .collect(),
+        errors: dedup(errors),
+    }
 }
 
 /// Does the actor hold the role on the entity? The derivation when it does, and any errors.
@@ -249,7 +362,9 @@ pub fn holds_role(
 ) -> (Option<Derivation>, Vec<String>) {
     let mut w = Walk::scoped(policy, facts, actor, on, ctx, explain);
     let plan = policy.ty(on.ty).role_plans[role.index()];
-    let d = on.id.and_then(|id| w.holds_id(actor.ty, actor.id, id, plan));
+    let d = on
+        .id
+        .and_then(|id| w.holds_id(actor.ty, actor.id, id, plan));
     (d, w.errors)
 }
 
@@ -270,15 +385,19 @@ pub fn candidates(policy: &Policy, facts: &Facts) -> Vec<(Who, Entity)> {
         }
     }
     for (_, a) in facts.assignments() {
-        if let Subject::Wildcard(t) = a.subject {
-            if !wildcard_types.contains(&t) {
-                wildcard_types.push(t);
-            }
+        if let Subject::Wildcard(t) = a.subject
+            && !wildcard_types.contains(&t)
+        {
+            wildcard_types.push(t);
         }
     }
     for t in wildcard_types {
         // An actor of the type that the facts do not name: it holds only what wildcards give.
-        let anon = Entity { ty: t, id: None, name: "*".into() };
+        let anon = Entity {
+            ty: t,
+            id: None,
+            name: "*".into(),
+        };
         out.push((Who::Everyone(policy.type_name(t).to_string()), anon));
     }
     out

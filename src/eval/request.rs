@@ -20,13 +20,27 @@ pub struct Entity {
 
 impl Entity {
     /// Looks `type:id` up in the facts.
-    pub fn new(policy: &Policy, facts: &Facts, ty: &str, name: &str, span: Span) -> Result<Entity, Diagnostic> {
+    pub fn new(
+        policy: &Policy,
+        facts: &Facts,
+        ty: &str,
+        name: &str,
+        span: Span,
+    ) -> Result<Entity, Diagnostic> {
         let t = Checker::new(policy).ty(Named { name: ty, span })?;
-        Ok(Entity { ty: t, id: facts.lookup(t, name), name: name.to_string() })
+        Ok(Entity {
+            ty: t,
+            id: facts.lookup(t, name),
+            name: name.to_string(),
+        })
     }
 
     pub fn known(facts: &Facts, id: EntityId) -> Option<Entity> {
-        Some(Entity { ty: facts.entity_type(id)?, id: Some(id), name: facts.entity_name(id)?.to_string() })
+        Some(Entity {
+            ty: facts.entity_type(id)?,
+            id: Some(id),
+            name: facts.entity_name(id)?.to_string(),
+        })
     }
 }
 
@@ -43,7 +57,10 @@ impl Context {
     pub fn from_facts(policy: &Policy, facts: &Facts) -> Context {
         let mut values = facts.context.clone();
         values.resize(policy.context.len(), None);
-        let mut c = Context { values, now: crate::time::now() };
+        let mut c = Context {
+            values,
+            now: crate::time::now(),
+        };
         c.sync_now(policy);
         c
     }
@@ -93,13 +110,21 @@ pub type RequestError = Diagnostic;
 pub fn action(policy: &Policy, ty: TypeId, name: &str, span: Span) -> Result<PermId, Diagnostic> {
     let t = policy.ty(ty);
     t.permission(name).ok_or_else(|| {
-        let d = Diagnostic::new(Code::E0509, format!("`{}` has no permission `{name}`", t.name)).primary(span, "unknown permission");
+        let d = Diagnostic::new(
+            Code::E0509,
+            format!("`{}` has no permission `{name}`", t.name),
+        )
+        .primary(span, "unknown permission");
         match did_you_mean(name, t.permissions.iter().map(|p| p.name.as_str())) {
             Some(h) => d.help(h),
             None => d.help(format!(
                 "the permissions of `{}` are: {}",
                 t.name,
-                t.permissions.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                t.permissions
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         }
     })
@@ -108,7 +133,13 @@ pub fn action(policy: &Policy, ty: TypeId, name: &str, span: Span) -> Result<Per
 impl Request {
     /// A request from names (`"user:alice"`, `"delete"`, `"workspace:ml"`), with the facts'
     /// context.
-    pub fn new(policy: &Policy, facts: &Facts, principal: &str, action_name: &str, resource: &str) -> Result<Request, Diagnostic> {
+    pub fn new(
+        policy: &Policy,
+        facts: &Facts,
+        principal: &str,
+        action_name: &str,
+        resource: &str,
+    ) -> Result<Request, Diagnostic> {
         let span = Span::default();
         let p = entity_from_text(policy, facts, principal, span, "principal")?;
         let r = entity_from_text(policy, facts, resource, span, "resource")?;
@@ -116,27 +147,55 @@ impl Request {
     }
 
     /// A request from resolved entities.
-    pub fn resolved(policy: &Policy, facts: &Facts, principal: Entity, action_name: &str, resource: Entity, span: Span) -> Result<Request, Diagnostic> {
+    pub fn resolved(
+        policy: &Policy,
+        facts: &Facts,
+        principal: Entity,
+        action_name: &str,
+        resource: Entity,
+        span: Span,
+    ) -> Result<Request, Diagnostic> {
         if policy.ty(principal.ty).kind != Kind::Actor {
-            return Err(Diagnostic::new(Code::E0508, format!("`{}` is not an actor type", policy.type_name(principal.ty)))
-                .primary(span, "the principal must be an actor"));
+            return Err(Diagnostic::new(
+                Code::E0508,
+                format!("`{}` is not an actor type", policy.type_name(principal.ty)),
+            )
+            .primary(span, "the principal must be an actor"));
         }
         let action = action(policy, resource.ty, action_name, span)?;
-        Ok(Request { principal, action, resource, context: Context::from_facts(policy, facts), errors: Vec::new() })
+        Ok(Request {
+            principal,
+            action,
+            resource,
+            context: Context::from_facts(policy, facts),
+            errors: Vec::new(),
+        })
     }
 
     /// Sets context fields from a JSON object. Undeclared fields become request errors (the
     /// request is then denied); ill-typed values are diagnostics.
-    pub fn apply_json_context(&mut self, policy: &Policy, facts: &Facts, j: &JsonText<'_>, raw: &RawValue) -> Result<(), Diagnostic> {
+    pub fn apply_json_context(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        j: &JsonText<'_>,
+        raw: &RawValue,
+    ) -> Result<(), Diagnostic> {
         let c = Checker::new(policy);
         for (name, v) in j.object(raw, "`context`")? {
             let Some(field) = policy.context_field(&name) else {
-                self.errors.push(format!("undeclared context field `{name}`"));
+                self.errors
+                    .push(format!("undeclared context field `{name}`"));
                 continue;
             };
             let input: Input = j.input(v);
-            let fv = c.value(&policy.context[field].ty, &input, &format!("context.{name}"))?;
-            self.context.set(policy, field, lookup_value(policy, facts, &fv));
+            let fv = c.value(
+                &policy.context[field].ty,
+                &input,
+                &format!("context.{name}"),
+            )?;
+            self.context
+                .set(policy, field, lookup_value(policy, facts, &fv));
         }
         Ok(())
     }
@@ -156,18 +215,34 @@ pub fn lookup_value(policy: &Policy, facts: &Facts, v: &crate::facts::FactValue)
             Some(id) => Value::Entity(id),
             None => Value::Str(crate::facts::display_entity(policy.type_name(*t), n).into()),
         },
-        F::List(items) => Value::List(items.iter().map(|i| lookup_value(policy, facts, i)).collect()),
+        F::List(items) => Value::List(
+            items
+                .iter()
+                .map(|i| lookup_value(policy, facts, i))
+                .collect(),
+        ),
     }
 }
 
 /// `type:id` text as an entity; `E0504` when it has no `:`.
-pub fn entity_from_text(policy: &Policy, facts: &Facts, text: &str, span: Span, what: &str) -> Result<Entity, Diagnostic> {
+pub fn entity_from_text(
+    policy: &Policy,
+    facts: &Facts,
+    text: &str,
+    span: Span,
+    what: &str,
+) -> Result<Entity, Diagnostic> {
     let Some((ty, id)) = split_entity(text) else {
-        return Err(Diagnostic::new(Code::E0504, format!("{what} \"{text}\" is not an entity"))
-            .primary(span, "expected \"type:id\"")
-            .help("write entities as \"type:id\", e.g. \"user:alice\""));
+        return Err(
+            Diagnostic::new(Code::E0504, format!("{what} \"{text}\" is not an entity"))
+                .primary(span, "expected \"type:id\"")
+                .help("write entities as \"type:id\", e.g. \"user:alice\""),
+        );
     };
-    let id = id.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(id);
+    let id = id
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(id);
     Entity::new(policy, facts, ty, id, span)
 }
 
@@ -185,9 +260,15 @@ struct JsonRequest<'a> {
 }
 
 /// A request in the JSON form of LANGUAGE.md section 5.
-pub fn from_json(policy: &Policy, facts: &Facts, file: FileId, text: &str) -> Result<Request, Diagnostic> {
+pub fn from_json(
+    policy: &Policy,
+    facts: &Facts,
+    file: FileId,
+    text: &str,
+) -> Result<Request, Diagnostic> {
     let j = JsonText { file, text };
-    let r: JsonRequest = serde_json::from_str(text).map_err(|e| j.syntax_error(&e, "request JSON"))?;
+    let r: JsonRequest =
+        serde_json::from_str(text).map_err(|e| j.syntax_error(&e, "request JSON"))?;
     let (p, pspan) = j.string(r.principal, "`principal`")?;
     let (a, aspan) = j.string(r.action, "`action`")?;
     let (res, rspan) = j.string(r.resource, "`resource`")?;

@@ -31,10 +31,27 @@ pub enum FactValue {
 /// A fact that passed every check, ready for [`super::Facts::apply`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum CheckedFact {
-    Assign { subject: SubjectName, role: RoleId, on: EntityName, until: Option<i64>, span: Option<Span> },
-    Relation { entity: EntityName, rel: RelId, targets: Vec<EntityName> },
-    Attribute { entity: EntityName, attr: AttrId, value: FactValue },
-    Context { field: usize, value: FactValue },
+    Assign {
+        subject: SubjectName,
+        role: RoleId,
+        on: EntityName,
+        until: Option<i64>,
+        span: Option<Span>,
+    },
+    Relation {
+        entity: EntityName,
+        rel: RelId,
+        targets: Vec<EntityName>,
+    },
+    Attribute {
+        entity: EntityName,
+        attr: AttrId,
+        value: FactValue,
+    },
+    Context {
+        field: usize,
+        value: FactValue,
+    },
 }
 
 /// A value as written, in either syntax.
@@ -68,9 +85,18 @@ pub struct Named<'s> {
 /// The subject of an assignment as written.
 #[derive(Clone, Copy, Debug)]
 pub enum SubjectInput<'s> {
-    Entity { ty: Named<'s>, id: &'s str },
-    Userset { ty: Named<'s>, id: &'s str, role: Named<'s> },
-    Wildcard { ty: Named<'s> },
+    Entity {
+        ty: Named<'s>,
+        id: &'s str,
+    },
+    Userset {
+        ty: Named<'s>,
+        id: &'s str,
+        role: Named<'s>,
+    },
+    Wildcard {
+        ty: Named<'s>,
+    },
 }
 
 pub struct Checker<'p> {
@@ -86,7 +112,8 @@ impl<'p> Checker<'p> {
     pub fn ty(&self, ty: Named<'_>) -> Result<TypeId, Diagnostic> {
         self.policy.type_id(ty.name).ok_or_else(|| {
             let names = self.policy.types.iter().map(|t| t.name.as_str());
-            let d = Diagnostic::new(Code::E0501, format!("unknown type `{}`", ty.name)).primary(ty.span, "not declared in the policy");
+            let d = Diagnostic::new(Code::E0501, format!("unknown type `{}`", ty.name))
+                .primary(ty.span, "not declared in the policy");
             match did_you_mean(ty.name, names) {
                 Some(h) => d.help(h),
                 None => d.help("facts may only name the policy's actor and resource types"),
@@ -97,9 +124,18 @@ impl<'p> Checker<'p> {
     fn actor_type(&self, ty: Named<'_>, written: &str) -> Result<TypeId, Diagnostic> {
         let id = self.ty(ty)?;
         if self.policy.ty(id).kind != Kind::Actor {
-            return Err(Diagnostic::new(Code::E0508, format!("`{written}` cannot hold roles: `{}` is not an actor type", ty.name))
-                .primary(ty.span, "a resource type")
-                .help(format!("declare it with `actor {};`, or assign to a userset such as `{}:ID#ROLE`", ty.name, ty.name)));
+            return Err(Diagnostic::new(
+                Code::E0508,
+                format!(
+                    "`{written}` cannot hold roles: `{}` is not an actor type",
+                    ty.name
+                ),
+            )
+            .primary(ty.span, "a resource type")
+            .help(format!(
+                "declare it with `actor {};`, or assign to a userset such as `{}:ID#ROLE`",
+                ty.name, ty.name
+            )));
         }
         Ok(id)
     }
@@ -110,17 +146,42 @@ impl<'p> Checker<'p> {
         if let Some(r) = t.role(role.name) {
             return Ok(r);
         }
-        let mut d = Diagnostic::new(Code::E0502, format!("`{}` has no role `{}`", t.name, role.name)).primary(role.span, "unknown role");
-        let elsewhere: Vec<&str> =
-            self.policy.types.iter().filter(|o| o.role(role.name).is_some()).map(|o| o.name.as_str()).collect();
+        let mut d = Diagnostic::new(
+            Code::E0502,
+            format!("`{}` has no role `{}`", t.name, role.name),
+        )
+        .primary(role.span, "unknown role");
+        let elsewhere: Vec<&str> = self
+            .policy
+            .types
+            .iter()
+            .filter(|o| o.role(role.name).is_some())
+            .map(|o| o.name.as_str())
+            .collect();
         d = if let Some(h) = did_you_mean(role.name, t.roles.iter().map(|r| r.name.as_str())) {
             d.help(h)
         } else if !elsewhere.is_empty() {
-            d.help(format!("`{}` is a role of {}", role.name, elsewhere.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")))
+            d.help(format!(
+                "`{}` is a role of {}",
+                role.name,
+                elsewhere
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
         } else if t.roles.is_empty() {
             d.help(format!("`{}` declares no roles", t.name))
         } else {
-            d.help(format!("the roles of `{}` are: {}", t.name, t.roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")))
+            d.help(format!(
+                "the roles of `{}` are: {}",
+                t.name,
+                t.roles
+                    .iter()
+                    .map(|r| r.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
         };
         Err(d)
     }
@@ -134,14 +195,17 @@ impl<'p> Checker<'p> {
         span: Span,
     ) -> Result<CheckedFact, Diagnostic> {
         let subject = match subject {
-            SubjectInput::Entity { ty, id } => {
-                SubjectName::Actor(self.actor_type(ty, &crate::facts::display_entity(ty.name, id))?, id.to_string())
-            }
+            SubjectInput::Entity { ty, id } => SubjectName::Actor(
+                self.actor_type(ty, &crate::facts::display_entity(ty.name, id))?,
+                id.to_string(),
+            ),
             SubjectInput::Userset { ty, id, role } => {
                 let t = self.ty(ty)?;
                 SubjectName::Userset(t, id.to_string(), self.role(t, role)?)
             }
-            SubjectInput::Wildcard { ty } => SubjectName::Wildcard(self.actor_type(ty, &format!("{}:*", ty.name))?),
+            SubjectInput::Wildcard { ty } => {
+                SubjectName::Wildcard(self.actor_type(ty, &format!("{}:*", ty.name))?)
+            }
         };
         let on_ty = self.ty(on.0)?;
         let role = self.role(on_ty, role)?;
@@ -149,11 +213,23 @@ impl<'p> Checker<'p> {
             Some((text, span)) => Some(parse_time(text, span)?),
             None => None,
         };
-        Ok(CheckedFact::Assign { subject, role, on: (on_ty, on.1.to_string()), until, span: Some(span) })
+        Ok(CheckedFact::Assign {
+            subject,
+            role,
+            on: (on_ty, on.1.to_string()),
+            until,
+            span: Some(span),
+        })
     }
 
     /// `entity.name = value`: a relation or an attribute of the entity's type.
-    pub fn set(&self, ty: Named<'_>, id: &str, name: Named<'_>, value: &Input) -> Result<CheckedFact, Diagnostic> {
+    pub fn set(
+        &self,
+        ty: Named<'_>,
+        id: &str,
+        name: Named<'_>,
+        value: &Input,
+    ) -> Result<CheckedFact, Diagnostic> {
         let tid = self.ty(ty)?;
         let t = self.policy.ty(tid);
         let entity = (tid, id.to_string());
@@ -161,26 +237,60 @@ impl<'p> Checker<'p> {
             let r = &t.relations[rel.index()];
             let expected = Type::Entity(r.target);
             let targets = match (&value.kind, r.many) {
-                (InputKind::List(items), true) => items.iter().map(|i| self.entity_value(&expected, i)).collect::<Result<Vec<_>, _>>()?,
+                (InputKind::List(items), true) => items
+                    .iter()
+                    .map(|i| self.entity_value(&expected, i))
+                    .collect::<Result<Vec<_>, _>>()?,
                 (InputKind::List(_), false) => {
-                    return Err(Diagnostic::new(Code::E0504, format!("`{}.{}` holds one `{}`, not a list", t.name, r.name, self.policy.type_name(r.target)))
-                        .primary(value.span, "a list")
-                        .help(format!("declare it `relation {}: [{}];` to allow several", r.name, self.policy.type_name(r.target))));
+                    return Err(Diagnostic::new(
+                        Code::E0504,
+                        format!(
+                            "`{}.{}` holds one `{}`, not a list",
+                            t.name,
+                            r.name,
+                            self.policy.type_name(r.target)
+                        ),
+                    )
+                    .primary(value.span, "a list")
+                    .help(format!(
+                        "declare it `relation {}: [{}];` to allow several",
+                        r.name,
+                        self.policy.type_name(r.target)
+                    )));
                 }
                 _ => vec![self.entity_value(&expected, value)?],
             };
-            return Ok(CheckedFact::Relation { entity, rel, targets });
+            return Ok(CheckedFact::Relation {
+                entity,
+                rel,
+                targets,
+            });
         }
         if let Some(attr) = t.attribute(name.name) {
             let a = &t.attributes[attr.index()];
             let v = self.value(&a.ty, value, &format!("{}.{}", t.name, a.name))?;
-            return Ok(CheckedFact::Attribute { entity, attr, value: v });
+            return Ok(CheckedFact::Attribute {
+                entity,
+                attr,
+                value: v,
+            });
         }
-        let names = t.relations.iter().map(|r| r.name.as_str()).chain(t.attributes.iter().map(|a| a.name.as_str()));
-        let d = Diagnostic::new(Code::E0503, format!("`{}` has no relation or attribute `{}`", t.name, name.name)).primary(name.span, "unknown");
+        let names = t
+            .relations
+            .iter()
+            .map(|r| r.name.as_str())
+            .chain(t.attributes.iter().map(|a| a.name.as_str()));
+        let d = Diagnostic::new(
+            Code::E0503,
+            format!("`{}` has no relation or attribute `{}`", t.name, name.name),
+        )
+        .primary(name.span, "unknown");
         Err(match did_you_mean(name.name, names) {
             Some(h) => d.help(h),
-            None => d.help(format!("declare it in `resource {}`: `attribute {}: TYPE;`", t.name, name.name)),
+            None => d.help(format!(
+                "declare it in `resource {}`: `attribute {}: TYPE;`",
+                t.name, name.name
+            )),
         })
     }
 
@@ -188,15 +298,29 @@ impl<'p> Checker<'p> {
         let Some(field) = self.policy.context_field(name.name) else {
             return Err(self.unknown_context(name));
         };
-        let v = self.value(&self.policy.context[field].ty, value, &format!("context.{}", name.name))?;
+        let v = self.value(
+            &self.policy.context[field].ty,
+            value,
+            &format!("context.{}", name.name),
+        )?;
         Ok(CheckedFact::Context { field, value: v })
     }
 
     pub fn unknown_context(&self, name: Named<'_>) -> Diagnostic {
-        let d = Diagnostic::new(Code::E0506, format!("no context field is named `{}`", name.name)).primary(name.span, "not declared");
-        match did_you_mean(name.name, self.policy.context.iter().map(|f| f.name.as_str())) {
+        let d = Diagnostic::new(
+            Code::E0506,
+            format!("no context field is named `{}`", name.name),
+        )
+        .primary(name.span, "not declared");
+        match did_you_mean(
+            name.name,
+            self.policy.context.iter().map(|f| f.name.as_str()),
+        ) {
             Some(h) => d.help(h),
-            None => d.help(format!("declare it in the policy: `context {{ {}: TYPE; }}`", name.name)),
+            None => d.help(format!(
+                "declare it in the policy: `context {{ {}: TYPE; }}`",
+                name.name
+            )),
         }
     }
 
@@ -218,8 +342,11 @@ impl<'p> Checker<'p> {
             InputKind::List(_) => "a list".into(),
             InputKind::Other(o) => (*o).to_string(),
         };
-        Diagnostic::new(Code::E0504, format!("`{what}` is `{}`, found {found}", expected.describe(&names)))
-            .primary(v.span, format!("expected `{}`", expected.describe(&names)))
+        Diagnostic::new(
+            Code::E0504,
+            format!("`{what}` is `{}`, found {found}", expected.describe(&names)),
+        )
+        .primary(v.span, format!("expected `{}`", expected.describe(&names)))
     }
 
     /// Checks a value against a declared type.
@@ -240,29 +367,58 @@ impl<'p> Checker<'p> {
                 FactValue::Str(s.clone())
             }
             (Type::Time, InputKind::Str(s)) => FactValue::Time(parse_time(s, v.span)?),
-            (Type::Duration, InputKind::Duration(secs, _)) => FactValue::Duration(duration_micros(*secs, v.span)?),
+            (Type::Duration, InputKind::Duration(secs, _)) => {
+                FactValue::Duration(duration_micros(*secs, v.span)?)
+            }
             (Type::Duration, InputKind::Str(s)) => match parse_duration(s) {
                 Some(secs) => FactValue::Duration(duration_micros(secs, v.span)?),
-                None => return Err(wrong().help("write durations like \"90d\", \"12h\", \"30m\", \"45s\"")),
+                None => {
+                    return Err(
+                        wrong().help("write durations like \"90d\", \"12h\", \"30m\", \"45s\"")
+                    );
+                }
             },
             (Type::Entity(t), InputKind::Entity(ty, id)) => self.entity_of(*t, ty, id, v)?,
             (Type::Entity(t), InputKind::Str(s)) => match s.split_once(':') {
-                Some((ty, id)) if !ty.is_empty() && !id.is_empty() => self.entity_of(*t, ty, id, v)?,
-                _ => return Err(wrong().help(format!("write entities as \"{}:ID\"", self.policy.type_name(*t)))),
+                Some((ty, id)) if !ty.is_empty() && !id.is_empty() => {
+                    self.entity_of(*t, ty, id, v)?
+                }
+                _ => {
+                    return Err(wrong().help(format!(
+                        "write entities as \"{}:ID\"",
+                        self.policy.type_name(*t)
+                    )));
+                }
             },
-            (Type::List(inner), InputKind::List(items)) => {
-                FactValue::List(items.iter().map(|i| self.value(inner, i, what)).collect::<Result<_, _>>()?)
-            }
+            (Type::List(inner), InputKind::List(items)) => FactValue::List(
+                items
+                    .iter()
+                    .map(|i| self.value(inner, i, what))
+                    .collect::<Result<_, _>>()?,
+            ),
             _ => return Err(wrong()),
         })
     }
 
-    fn entity_of(&self, expected: TypeId, ty: &str, id: &str, v: &Input) -> Result<FactValue, Diagnostic> {
-        let t = self.ty(Named { name: ty, span: v.span })?;
+    fn entity_of(
+        &self,
+        expected: TypeId,
+        ty: &str,
+        id: &str,
+        v: &Input,
+    ) -> Result<FactValue, Diagnostic> {
+        let t = self.ty(Named {
+            name: ty,
+            span: v.span,
+        })?;
         if t != expected {
             return Err(Diagnostic::new(
                 Code::E0504,
-                format!("expected a `{}`, found `{}`", self.policy.type_name(expected), crate::facts::display_entity(ty, id)),
+                format!(
+                    "expected a `{}`, found `{}`",
+                    self.policy.type_name(expected),
+                    crate::facts::display_entity(ty, id)
+                ),
             )
             .primary(v.span, format!("a `{ty}`")));
         }
@@ -274,7 +430,9 @@ fn duration_micros(secs: u64, span: Span) -> Result<i64, Diagnostic> {
     i64::try_from(secs)
         .ok()
         .and_then(|s| s.checked_mul(1_000_000))
-        .ok_or_else(|| Diagnostic::new(Code::E0504, "duration out of range").primary(span, "too long"))
+        .ok_or_else(|| {
+            Diagnostic::new(Code::E0504, "duration out of range").primary(span, "too long")
+        })
 }
 
 /// An RFC 3339 time; `E0505` otherwise.
@@ -282,7 +440,9 @@ pub fn parse_time(text: &str, span: Span) -> Result<i64, Diagnostic> {
     crate::time::parse(text).ok_or_else(|| {
         Diagnostic::new(Code::E0505, format!("\"{text}\" is not a valid time"))
             .primary(span, "expected an RFC 3339 time")
-            .help("write times like \"2026-12-31T00:00:00Z\" (date, `T`, time, and `Z` or an offset)")
+            .help(
+                "write times like \"2026-12-31T00:00:00Z\" (date, `T`, time, and `Z` or an offset)",
+            )
     })
 }
 

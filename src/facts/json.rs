@@ -1,8 +1,8 @@
 //! Facts as JSON (LANGUAGE.md section 4). Values are read as raw JSON slices so that every
 //! diagnostic points at the exact place in the file.
 
-use super::check::{CheckedFact, Checker, Input, InputKind, Named, SubjectInput};
 use super::Facts;
+use super::check::{CheckedFact, Checker, Input, InputKind, Named, SubjectInput};
 use crate::compiled::Policy;
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
@@ -73,9 +73,12 @@ impl<'t> JsonText<'t> {
     /// A JSON string value.
     pub fn string(&self, raw: &RawValue, what: &str) -> Result<(String, Span), Diagnostic> {
         let span = self.span(raw);
-        serde_json::from_str::<String>(raw.get()).map(|s| (s, span)).map_err(|_| {
-            Diagnostic::new(Code::E0507, format!("{what} must be a string")).primary(span, "not a string")
-        })
+        serde_json::from_str::<String>(raw.get())
+            .map(|s| (s, span))
+            .map_err(|_| {
+                Diagnostic::new(Code::E0507, format!("{what} must be a string"))
+                    .primary(span, "not a string")
+            })
     }
 
     /// Any JSON value as checker input.
@@ -87,7 +90,8 @@ impl<'t> JsonText<'t> {
                 Ok(items) => InputKind::List(items.into_iter().map(|i| self.input(i)).collect()),
                 Err(_) => InputKind::Other("a malformed list"),
             },
-            Some(b'"') => serde_json::from_str::<String>(raw.get()).map_or(InputKind::Other("a malformed string"), InputKind::Str),
+            Some(b'"') => serde_json::from_str::<String>(raw.get())
+                .map_or(InputKind::Other("a malformed string"), InputKind::Str),
             Some(b't') => InputKind::Bool(true),
             Some(b'f') => InputKind::Bool(false),
             Some(b'n') => InputKind::Other("null"),
@@ -101,15 +105,24 @@ impl<'t> JsonText<'t> {
     }
 
     /// An object's members with their values, for `attributes` and `context`.
-    pub fn object(&self, raw: &'t RawValue, what: &str) -> Result<BTreeMap<String, &'t RawValue>, Diagnostic> {
+    pub fn object(
+        &self,
+        raw: &'t RawValue,
+        what: &str,
+    ) -> Result<BTreeMap<String, &'t RawValue>, Diagnostic> {
         serde_json::from_str(raw.get()).map_err(|_| {
-            Diagnostic::new(Code::E0507, format!("{what} must be an object")).primary(self.span(raw), "not an object")
+            Diagnostic::new(Code::E0507, format!("{what} must be an object"))
+                .primary(self.span(raw), "not an object")
         })
     }
 }
 
 fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
     (start + column.saturating_sub(1)).min(text.len())
 }
 
@@ -126,9 +139,14 @@ fn entity_error(text: &str, span: Span, what: &str) -> Diagnostic {
 }
 
 /// Checks a JSON facts document. Returns every checked fact, or every problem.
-pub fn check(policy: &Policy, file: FileId, text: &str) -> Result<Vec<CheckedFact>, Vec<Diagnostic>> {
+pub fn check(
+    policy: &Policy,
+    file: FileId,
+    text: &str,
+) -> Result<Vec<CheckedFact>, Vec<Diagnostic>> {
     let j = JsonText { file, text };
-    let doc: Document = serde_json::from_str(text).map_err(|e| vec![j.syntax_error(&e, "facts JSON")])?;
+    let doc: Document =
+        serde_json::from_str(text).map_err(|e| vec![j.syntax_error(&e, "facts JSON")])?;
     let c = Checker::new(policy);
     let mut ok = Vec::new();
     let mut errors = Vec::new();
@@ -156,7 +174,15 @@ pub fn check(policy: &Policy, file: FileId, text: &str) -> Result<Vec<CheckedFac
                             for (name, v) in fields {
                                 let vspan = j.span(v);
                                 let ty = Named { name: ty, span };
-                                push(c.set(ty, id, Named { name: &name, span: vspan }, &j.input(v)));
+                                push(c.set(
+                                    ty,
+                                    id,
+                                    Named {
+                                        name: &name,
+                                        span: vspan,
+                                    },
+                                    &j.input(v),
+                                ));
                             }
                         }
                         Err(d) => push(Err(d)),
@@ -170,16 +196,30 @@ pub fn check(policy: &Policy, file: FileId, text: &str) -> Result<Vec<CheckedFac
         match j.object(ctx, "`context`") {
             Ok(map) => {
                 for (name, v) in map {
-                    push(c.context(Named { name: &name, span: j.span(v) }, &j.input(v)));
+                    push(c.context(
+                        Named {
+                            name: &name,
+                            span: j.span(v),
+                        },
+                        &j.input(v),
+                    ));
                 }
             }
             Err(d) => push(Err(d)),
         }
     }
-    if errors.is_empty() { Ok(ok) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(ok)
+    } else {
+        Err(errors)
+    }
 }
 
-fn assignment(j: &JsonText<'_>, c: &Checker<'_>, a: &JsonAssignment<'_>) -> Result<CheckedFact, Diagnostic> {
+fn assignment(
+    j: &JsonText<'_>,
+    c: &Checker<'_>,
+    a: &JsonAssignment<'_>,
+) -> Result<CheckedFact, Diagnostic> {
     let (actor, aspan) = j.string(a.actor, "`actor`")?;
     let (role, rspan) = j.string(a.role, "`role`")?;
     let (on, ospan) = j.string(a.on, "`on`")?;
@@ -188,57 +228,118 @@ fn assignment(j: &JsonText<'_>, c: &Checker<'_>, a: &JsonAssignment<'_>) -> Resu
         _ => None,
     };
     let subject = if let Some(ty) = actor.strip_suffix(":*") {
-        SubjectInput::Wildcard { ty: Named { name: ty, span: aspan } }
+        SubjectInput::Wildcard {
+            ty: Named {
+                name: ty,
+                span: aspan,
+            },
+        }
     } else if let Some((entity, set_role)) = actor.split_once('#') {
-        let (ty, id) = split_entity(entity).ok_or_else(|| entity_error(&actor, aspan, "`actor`"))?;
-        SubjectInput::Userset { ty: Named { name: ty, span: aspan }, id, role: Named { name: set_role, span: aspan } }
+        let (ty, id) =
+            split_entity(entity).ok_or_else(|| entity_error(&actor, aspan, "`actor`"))?;
+        SubjectInput::Userset {
+            ty: Named {
+                name: ty,
+                span: aspan,
+            },
+            id,
+            role: Named {
+                name: set_role,
+                span: aspan,
+            },
+        }
     } else {
-        let (ty, id) = split_entity(&actor).ok_or_else(|| entity_error(&actor, aspan, "`actor`"))?;
-        SubjectInput::Entity { ty: Named { name: ty, span: aspan }, id }
+        let (ty, id) =
+            split_entity(&actor).ok_or_else(|| entity_error(&actor, aspan, "`actor`"))?;
+        SubjectInput::Entity {
+            ty: Named {
+                name: ty,
+                span: aspan,
+            },
+            id,
+        }
     };
     let (on_ty, on_id) = split_entity(&on).ok_or_else(|| entity_error(&on, ospan, "`on`"))?;
     let span = aspan.to(ospan);
     c.assignment(
         subject,
-        Named { name: &role, span: rspan },
-        (Named { name: on_ty, span: ospan }, on_id),
+        Named {
+            name: &role,
+            span: rspan,
+        },
+        (
+            Named {
+                name: on_ty,
+                span: ospan,
+            },
+            on_id,
+        ),
         until.as_ref().map(|(u, s)| (u.as_str(), *s)),
         span,
     )
 }
 
-fn relation(j: &JsonText<'_>, c: &Checker<'_>, r: &JsonRelation<'_>) -> Result<CheckedFact, Diagnostic> {
+fn relation(
+    j: &JsonText<'_>,
+    c: &Checker<'_>,
+    r: &JsonRelation<'_>,
+) -> Result<CheckedFact, Diagnostic> {
     let (from, fspan) = j.string(r.from, "`from`")?;
     let (rel, rspan) = j.string(r.relation, "`relation`")?;
     let (ty, id) = split_entity(&from).ok_or_else(|| entity_error(&from, fspan, "`from`"))?;
-    let fact = c.set(Named { name: ty, span: fspan }, id, Named { name: &rel, span: rspan }, &j.input(r.to))?;
+    let fact = c.set(
+        Named {
+            name: ty,
+            span: fspan,
+        },
+        id,
+        Named {
+            name: &rel,
+            span: rspan,
+        },
+        &j.input(r.to),
+    )?;
     match fact {
         CheckedFact::Relation { .. } => Ok(fact),
-        _ => Err(Diagnostic::new(Code::E0503, format!("`{rel}` is an attribute of `{ty}`, not a relation"))
-            .primary(rspan, "not a relation")
-            .help("set attributes in the `attributes` object")),
+        _ => Err(Diagnostic::new(
+            Code::E0503,
+            format!("`{rel}` is an attribute of `{ty}`, not a relation"),
+        )
+        .primary(rspan, "not a relation")
+        .help("set attributes in the `attributes` object")),
     }
 }
 
 /// Loads JSON facts into `facts`: all of them, or nothing.
-pub fn load(policy: &Policy, facts: &mut Facts, file: FileId, text: &str) -> Result<(), Vec<Diagnostic>> {
+pub fn load(
+    policy: &Policy,
+    facts: &mut Facts,
+    file: FileId,
+    text: &str,
+) -> Result<(), Vec<Diagnostic>> {
     let checked = check(policy, file, text)?;
     // Many-valued relations arrive one entry per target: gather them instead of replacing.
     let mut merged: Vec<CheckedFact> = Vec::with_capacity(checked.len());
-    let mut many: rustc_hash::FxHashMap<(crate::compiled::TypeId, String, crate::compiled::RelId), usize> =
-        rustc_hash::FxHashMap::default();
+    let mut many: rustc_hash::FxHashMap<
+        (crate::compiled::TypeId, String, crate::compiled::RelId),
+        usize,
+    > = rustc_hash::FxHashMap::default();
     for f in checked {
-        if let CheckedFact::Relation { entity, rel, targets } = &f {
-            if policy.ty(entity.0).relations[rel.index()].many {
-                let key = (entity.0, entity.1.clone(), *rel);
-                if let Some(&i) = many.get(&key) {
-                    if let CheckedFact::Relation { targets: prev, .. } = &mut merged[i] {
-                        prev.extend(targets.iter().cloned());
-                    }
-                    continue;
+        if let CheckedFact::Relation {
+            entity,
+            rel,
+            targets,
+        } = &f
+            && policy.ty(entity.0).relations[rel.index()].many
+        {
+            let key = (entity.0, entity.1.clone(), *rel);
+            if let Some(&i) = many.get(&key) {
+                if let CheckedFact::Relation { targets: prev, .. } = &mut merged[i] {
+                    prev.extend(targets.iter().cloned());
                 }
-                many.insert(key, merged.len());
+                continue;
             }
+            many.insert(key, merged.len());
         }
         merged.push(f);
     }

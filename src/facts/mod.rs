@@ -91,7 +91,10 @@ impl Facts {
     /// Empty facts for a policy. Entities named in the policy's conditions are known from the
     /// start, so that conditions can compare with them.
     pub fn new(policy: &Policy) -> Facts {
-        let mut f = Facts { by_name: vec![FxHashMap::default(); policy.types.len()], ..Facts::default() };
+        let mut f = Facts {
+            by_name: vec![FxHashMap::default(); policy.types.len()],
+            ..Facts::default()
+        };
         f.context = vec![None; policy.context.len()];
         for rule in &policy.rules {
             if let Some((_, e)) = &rule.condition {
@@ -118,7 +121,10 @@ impl Facts {
     }
 
     pub fn lookup(&self, ty: TypeId, name: &str) -> Option<EntityId> {
-        self.by_name.get(ty.index()).and_then(|m| m.get(name)).copied()
+        self.by_name
+            .get(ty.index())
+            .and_then(|m| m.get(name))
+            .copied()
     }
 
     pub fn entity_type(&self, id: EntityId) -> Option<TypeId> {
@@ -143,7 +149,11 @@ impl Facts {
 
     /// Every entity of a type, in the order first named.
     pub fn entities_of(&self, ty: TypeId) -> Vec<EntityId> {
-        let mut v: Vec<EntityId> = self.by_name.get(ty.index()).map(|m| m.values().copied().collect()).unwrap_or_default();
+        let mut v: Vec<EntityId> = self
+            .by_name
+            .get(ty.index())
+            .map(|m| m.values().copied().collect())
+            .unwrap_or_default();
         v.sort();
         v
     }
@@ -152,7 +162,9 @@ impl Facts {
         let idx = self.assignments.len() as u32;
         match a.subject {
             Subject::Actor(actor) => self.direct.entry((actor, a.on)).or_default().push(idx),
-            Subject::Userset(..) | Subject::Wildcard(_) => self.sets.entry(a.on).or_default().push(idx),
+            Subject::Userset(..) | Subject::Wildcard(_) => {
+                self.sets.entry(a.on).or_default().push(idx)
+            }
         }
         self.on.entry(a.on).or_default().push(idx);
         self.assignments.push(Some(a));
@@ -164,16 +176,22 @@ impl Facts {
         let ids: Vec<u32> = self
             .on
             .get(&on)
-            .map(|v| v.iter().copied().filter(|i| self.assignment(*i).is_some_and(|a| a.subject == subject && a.role == role)).collect())
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|i| {
+                        self.assignment(*i)
+                            .is_some_and(|a| a.subject == subject && a.role == role)
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         for i in &ids {
             self.assignments[*i as usize] = None;
-            let lists = [
-                match subject {
-                    Subject::Actor(actor) => self.direct.get_mut(&(actor, on)),
-                    _ => self.sets.get_mut(&on),
-                },
-            ];
+            let lists = [match subject {
+                Subject::Actor(actor) => self.direct.get_mut(&(actor, on)),
+                _ => self.sets.get_mut(&on),
+            }];
             for list in lists.into_iter().flatten() {
                 list.retain(|x| x != i);
             }
@@ -190,7 +208,10 @@ impl Facts {
 
     /// Every assignment, with its index.
     pub fn assignments(&self) -> impl Iterator<Item = (u32, &Assignment)> {
-        self.assignments.iter().enumerate().filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
+        self.assignments
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
     }
 
     pub fn assignment_count(&self) -> usize {
@@ -238,7 +259,9 @@ impl Facts {
 
     /// Every relation fact.
     pub fn relations(&self) -> impl Iterator<Item = (EntityId, RelId, &[EntityId])> {
-        self.relations.iter().map(|((e, r), t)| (*e, *r, t.as_slice()))
+        self.relations
+            .iter()
+            .map(|((e, r), t)| (*e, *r, t.as_slice()))
     }
 
     /// Every attribute fact.
@@ -249,21 +272,43 @@ impl Facts {
     /// Applies a checked fact.
     pub fn apply(&mut self, fact: &CheckedFact) {
         match fact {
-            CheckedFact::Assign { subject, role, on, until, span } => {
+            CheckedFact::Assign {
+                subject,
+                role,
+                on,
+                until,
+                span,
+            } => {
                 let subject = match subject {
                     SubjectName::Actor(ty, name) => Subject::Actor(self.entity(*ty, name)),
-                    SubjectName::Userset(ty, name, r) => Subject::Userset(self.entity(*ty, name), *r),
+                    SubjectName::Userset(ty, name, r) => {
+                        Subject::Userset(self.entity(*ty, name), *r)
+                    }
                     SubjectName::Wildcard(ty) => Subject::Wildcard(*ty),
                 };
                 let on = self.entity(on.0, &on.1);
-                self.assign(Assignment { subject, role: *role, on, until: *until, span: *span });
+                self.assign(Assignment {
+                    subject,
+                    role: *role,
+                    on,
+                    until: *until,
+                    span: *span,
+                });
             }
-            CheckedFact::Relation { entity, rel, targets } => {
+            CheckedFact::Relation {
+                entity,
+                rel,
+                targets,
+            } => {
                 let e = self.entity(entity.0, &entity.1);
                 let t: Vec<EntityId> = targets.iter().map(|(ty, n)| self.entity(*ty, n)).collect();
                 self.set_relation(e, *rel, t);
             }
-            CheckedFact::Attribute { entity, attr, value } => {
+            CheckedFact::Attribute {
+                entity,
+                attr,
+                value,
+            } => {
                 let e = self.entity(entity.0, &entity.1);
                 let v = self.value(value);
                 self.set_attribute(e, *attr, v);
@@ -294,6 +339,13 @@ impl Facts {
 
 /// `type:id`, quoting the id unless it is a plain identifier.
 pub fn display_entity(ty: &str, id: &str) -> String {
-    let plain = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if plain { format!("{ty}:{id}") } else { format!("{ty}:{id:?}") }
+    let plain = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plain {
+        format!("{ty}:{id}")
+    } else {
+        format!("{ty}:{id:?}")
+    }
 }

@@ -34,7 +34,10 @@ pub struct RoleGraph {
 
 impl RoleGraph {
     pub fn node(&mut self, ty: TypeId, role: RoleId) -> NodeIndex {
-        *self.index.entry((ty, role)).or_insert_with(|| self.graph.add_node(RoleNode { ty, role }))
+        *self
+            .index
+            .entry((ty, role))
+            .or_insert_with(|| self.graph.add_node(RoleNode { ty, role }))
     }
 
     pub fn add_include(&mut self, ty: TypeId, from: RoleId, to: RoleId) {
@@ -43,7 +46,15 @@ impl RoleGraph {
     }
 
     /// `source` (on `source_ty`) gives `role` (on `ty`).
-    pub fn add_from(&mut self, source_ty: TypeId, source: RoleId, ty: TypeId, role: RoleId, path: String, default: bool) {
+    pub fn add_from(
+        &mut self,
+        source_ty: TypeId,
+        source: RoleId,
+        ty: TypeId,
+        role: RoleId,
+        path: String,
+        default: bool,
+    ) {
         let (a, b) = (self.node(source_ty, source), self.node(ty, role));
         self.graph.add_edge(a, b, RoleEdge::From { path, default });
     }
@@ -53,7 +64,11 @@ impl RoleGraph {
         let includes = EdgeFiltered::from_fn(&self.graph, |e| *e.weight() == RoleEdge::Includes);
         let mut cycles = Vec::new();
         for scc in tarjan_scc(&includes) {
-            let self_loop = scc.len() == 1 && self.graph.edges_connecting(scc[0], scc[0]).any(|e| *e.weight() == RoleEdge::Includes);
+            let self_loop = scc.len() == 1
+                && self
+                    .graph
+                    .edges_connecting(scc[0], scc[0])
+                    .any(|e| *e.weight() == RoleEdge::Includes);
             if scc.len() > 1 || self_loop {
                 cycles.push(IncludeCycle(self.order_cycle(&scc)));
             }
@@ -65,7 +80,10 @@ impl RoleGraph {
     /// Orders the members of a strongly connected component along include edges, starting at the
     /// lowest role, so the message reads `a includes b includes c includes a`.
     fn order_cycle(&self, scc: &[NodeIndex]) -> Vec<RoleNode> {
-        let Some(&start) = scc.iter().min_by_key(|n| (self.graph[**n].ty, self.graph[**n].role)) else {
+        let Some(&start) = scc
+            .iter()
+            .min_by_key(|n| (self.graph[**n].ty, self.graph[**n].role))
+        else {
             return Vec::new();
         };
         let mut order = vec![start];

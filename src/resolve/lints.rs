@@ -23,7 +23,8 @@ pub(super) fn run(r: &mut Resolver<'_>) {
 /// Whether some role or `permit` rule can give `p` on `ty`.
 fn givable(r: &Resolver<'_>, ty: TypeId, p: PermId) -> bool {
     let t = &r.types[ty.index()];
-    t.roles.iter().any(|role| role.effective.contains(&p)) || t.permits.get(p.index()).is_some_and(|v| !v.is_empty())
+    t.roles.iter().any(|role| role.effective.contains(&p))
+        || t.permits.get(p.index()).is_some_and(|v| !v.is_empty())
 }
 
 fn unreachable_permissions(r: &mut Resolver<'_>) {
@@ -32,15 +33,26 @@ fn unreachable_permissions(r: &mut Resolver<'_>) {
         let ty = TypeId(i as u32);
         let mut seen = Vec::new();
         for (name, _) in &b.permissions {
-            let Some(p) = r.types[i].permission(&name.name) else { continue };
+            let Some(p) = r.types[i].permission(&name.name) else {
+                continue;
+            };
             if seen.contains(&p) || givable(r, ty, p) {
                 continue;
             }
             seen.push(p);
             out.push(
-                Diagnostic::new(Code::W0101, format!("no role or `permit` rule gives `{}` on `{}`", name.name, b.name.name))
-                    .primary(name.span, "nobody can ever be allowed this")
-                    .help(format!("grant it to a role (`grants {};`) or remove it", name.name)),
+                Diagnostic::new(
+                    Code::W0101,
+                    format!(
+                        "no role or `permit` rule gives `{}` on `{}`",
+                        name.name, b.name.name
+                    ),
+                )
+                .primary(name.span, "nobody can ever be allowed this")
+                .help(format!(
+                    "grant it to a role (`grants {};`) or remove it",
+                    name.name
+                )),
             );
         }
     }
@@ -69,9 +81,18 @@ fn unused_roles(r: &mut Resolver<'_>) {
             let id = (TypeId(i as u32), RoleId(k as u32));
             if role.effective.is_empty() && !used.contains(&id) {
                 out.push(
-                    Diagnostic::new(Code::W0102, format!("role `{}` of `{}` grants nothing and is used nowhere", role.name, t.name))
-                        .primary(r.builds[i].roles[k].decl.name.span, "holding this role changes nothing")
-                        .help("give it grants, include it from another role, or remove it"),
+                    Diagnostic::new(
+                        Code::W0102,
+                        format!(
+                            "role `{}` of `{}` grants nothing and is used nowhere",
+                            role.name, t.name
+                        ),
+                    )
+                    .primary(
+                        r.builds[i].roles[k].decl.name.span,
+                        "holding this role changes nothing",
+                    )
+                    .help("give it grants, include it from another role, or remove it"),
                 );
             }
         }
@@ -90,12 +111,21 @@ fn redundant_grants(r: &mut Resolver<'_>) {
             if !exact {
                 continue;
             }
-            let via = me.implies.iter().filter(|x| *x != role).find(|x| t.roles[x.index()].effective.contains(p));
+            let via = me
+                .implies
+                .iter()
+                .filter(|x| *x != role)
+                .find(|x| t.roles[x.index()].effective.contains(p));
             if let Some(via) = via {
                 out.push(
                     Diagnostic::new(
                         Code::W0103,
-                        format!("role `{}` already has `{}` through `{}`", me.name, t.permissions[p.index()].name, t.roles[via.index()].name),
+                        format!(
+                            "role `{}` already has `{}` through `{}`",
+                            me.name,
+                            t.permissions[p.index()].name,
+                            t.roles[via.index()].name
+                        ),
                     )
                     .primary(*span, "redundant grant")
                     .help("remove it; the include already gives it"),
@@ -113,12 +143,26 @@ fn forbids_without_permit(r: &mut Resolver<'_>) {
             continue;
         }
         if rule.actions.iter().all(|a| !givable(r, rule.resource, *a)) {
-            let names: Vec<String> =
-                rule.actions.iter().map(|a| format!("`{}`", r.types[rule.resource.index()].permissions[a.index()].name)).collect();
+            let names: Vec<String> = rule
+                .actions
+                .iter()
+                .map(|a| {
+                    format!(
+                        "`{}`",
+                        r.types[rule.resource.index()].permissions[a.index()].name
+                    )
+                })
+                .collect();
             out.push(
-                Diagnostic::new(Code::W0104, format!("this forbid can never matter: nothing permits {}", names.join(", ")))
-                    .primary(decl.span, "forbids what is never allowed")
-                    .help("check the action names, or grant the action to a role"),
+                Diagnostic::new(
+                    Code::W0104,
+                    format!(
+                        "this forbid can never matter: nothing permits {}",
+                        names.join(", ")
+                    ),
+                )
+                .primary(decl.span, "forbids what is never allowed")
+                .help("check the action names, or grant the action to a role"),
             );
         }
     }
@@ -138,9 +182,12 @@ fn elevated_without_review(r: &mut Resolver<'_>) {
                 _ => None,
             });
             out.push(
-                Diagnostic::new(Code::W0105, format!("elevated role `{}` has no review period", role.name))
-                    .primary(span.unwrap_or(rb.decl.name.span), "no `review`")
-                    .help("add a period after which holders are re-approved: `elevated review 90d;`"),
+                Diagnostic::new(
+                    Code::W0105,
+                    format!("elevated role `{}` has no review period", role.name),
+                )
+                .primary(span.unwrap_or(rb.decl.name.span), "no `review`")
+                .help("add a period after which holders are re-approved: `elevated review 90d;`"),
             );
         }
     }
@@ -151,16 +198,20 @@ fn mixed_and_or(r: &mut Resolver<'_>) {
     fn walk(e: &Expr, out: &mut Vec<Diagnostic>) {
         match &e.kind {
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
-                let other = if *op == BinOp::And { BinOp::Or } else { BinOp::And };
+                let other = if *op == BinOp::And {
+                    BinOp::Or
+                } else {
+                    BinOp::And
+                };
                 for side in [a, b] {
-                    if let ExprKind::Binary(o, _, _) = &side.kind {
-                        if *o == other {
-                            out.push(
+                    if let ExprKind::Binary(o, _, _) = &side.kind
+                        && *o == other
+                    {
+                        out.push(
                                 Diagnostic::new(Code::W0106, "`&&` and `||` are mixed without parentheses")
                                     .primary(side.span, format!("this `{}` binds tighter than the `{}` around it", BinOp::And.symbol(), BinOp::Or.symbol()))
                                     .help("add parentheses to say which you mean: `(a && b) || c` or `a && (b || c)`"),
                             );
-                        }
                     }
                 }
                 walk(a, out);
@@ -170,8 +221,14 @@ fn mixed_and_or(r: &mut Resolver<'_>) {
                 walk(a, out);
                 walk(b, out);
             }
-            ExprKind::Access(x, _) | ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::Paren(x) | ExprKind::Has(x, _) => walk(x, out),
-            ExprKind::Is { subject, target, .. } => {
+            ExprKind::Access(x, _)
+            | ExprKind::Not(x)
+            | ExprKind::Neg(x)
+            | ExprKind::Paren(x)
+            | ExprKind::Has(x, _) => walk(x, out),
+            ExprKind::Is {
+                subject, target, ..
+            } => {
                 walk(subject, out);
                 walk(target, out);
             }
@@ -192,8 +249,12 @@ fn mixed_and_or(r: &mut Resolver<'_>) {
 
 pub fn is_snake_case(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn to_snake_case(name: &str) -> String {
@@ -235,9 +296,12 @@ fn naming(r: &mut Resolver<'_>) {
         }
         let fixed: Vec<String> = ident.name.split('.').map(to_snake_case).collect();
         out.push(
-            Diagnostic::new(Code::W0107, format!("{what} `{}` is not in snake_case", ident.name))
-                .primary(ident.span, "not snake_case")
-                .help(format!("write `{}`", fixed.join("."))),
+            Diagnostic::new(
+                Code::W0107,
+                format!("{what} `{}` is not in snake_case", ident.name),
+            )
+            .primary(ident.span, "not snake_case")
+            .help(format!("write `{}`", fixed.join("."))),
         );
     }
     r.diags.extend(out);

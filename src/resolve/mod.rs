@@ -10,7 +10,8 @@ mod typeck;
 pub use graph::{IncludeCycle, RoleEdge, RoleGraph, RoleNode};
 
 use crate::compiled::{
-    self, Attribute, ContextField, Kind, Location, Permission, Policy, Relation, Rule, Type, TypeDef, TypeId,
+    self, Attribute, ContextField, Kind, Location, Permission, Policy, Relation, Rule, Type,
+    TypeDef, TypeId,
 };
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::source::{SourceMap, Span};
@@ -38,6 +39,9 @@ pub fn resolve(files: &[ast::File], sources: &SourceMap) -> Resolved {
     lints::run(&mut r);
     r.finish()
 }
+
+/// A direct grant as written: the permission, where, and whether it was an exact name.
+pub(crate) type GrantSpan = (compiled::PermId, Span, bool);
 
 /// A role being built: its first declaration, and every item from it and from `extend` blocks.
 pub(crate) struct RoleBuild<'a> {
@@ -77,7 +81,7 @@ pub(crate) struct Resolver<'a> {
     /// Roles named in conditions (`principal is R on ...`), for the unused-role lint.
     pub roles_used_in_rules: Vec<(TypeId, compiled::RoleId)>,
     /// Spans of each role's direct grants and includes, for lints.
-    pub grant_spans: FxHashMap<(TypeId, compiled::RoleId), Vec<(compiled::PermId, Span, bool)>>,
+    pub grant_spans: FxHashMap<(TypeId, compiled::RoleId), Vec<GrantSpan>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -100,7 +104,11 @@ impl<'a> Resolver<'a> {
 
     pub fn location(&self, span: Span) -> Location {
         let lc = self.sources.line_col(span);
-        Location { file: self.sources.name(span.file).to_string(), line: lc.line, column: lc.column }
+        Location {
+            file: self.sources.name(span.file).to_string(),
+            line: lc.line,
+            column: lc.column,
+        }
     }
 
     pub fn error(&mut self, d: Diagnostic) {
@@ -131,7 +139,14 @@ impl<'a> Resolver<'a> {
             for item in &file.items {
                 let (name, kind, doc, members, extend, span) = match item {
                     Item::Actor(a) => (&a.name, Kind::Actor, &a.doc, &a.members, false, a.span),
-                    Item::Resource(r) => (&r.name, Kind::Resource, &r.doc, &r.members, r.extend, r.span),
+                    Item::Resource(r) => (
+                        &r.name,
+                        Kind::Resource,
+                        &r.doc,
+                        &r.members,
+                        r.extend,
+                        r.span,
+                    ),
                     Item::Context(c) => {
                         self.context_decls.extend(c.fields.iter());
                         continue;
@@ -183,13 +198,22 @@ impl<'a> Resolver<'a> {
                     }
                     Some(id) => self.add_members(id, &r.members, true),
                     None => {
-                        let names: Vec<&str> = self.builds.iter().map(|b| b.name.name.as_str()).collect();
-                        let mut d =
-                            Diagnostic::new(Code::E0208, format!("`extend resource {}` names no declared resource", r.name.name))
-                                .primary(r.name.span, "not declared");
+                        let names: Vec<&str> =
+                            self.builds.iter().map(|b| b.name.name.as_str()).collect();
+                        let mut d = Diagnostic::new(
+                            Code::E0208,
+                            format!(
+                                "`extend resource {}` names no declared resource",
+                                r.name.name
+                            ),
+                        )
+                        .primary(r.name.span, "not declared");
                         d = match did_you_mean(&r.name.name, names.iter().copied()) {
                             Some(h) => d.help(h),
-                            None => d.help(format!("declare it first with `resource {} {{ ... }}`", r.name.name)),
+                            None => d.help(format!(
+                                "declare it first with `resource {} {{ ... }}`",
+                                r.name.name
+                            )),
                         };
                         self.error(d);
                     }
@@ -210,9 +234,12 @@ impl<'a> Resolver<'a> {
                     Member::Separate(s) => Some(("`separate`", s.span)),
                 };
                 if let Some((what, span)) = wrong {
-                    let d = Diagnostic::new(Code::E0306, format!("an actor type cannot have {what}"))
-                        .primary(span, "not allowed in an `actor` block")
-                        .help("actors hold roles on resources: declare this in a `resource` block");
+                    let d = Diagnostic::new(
+                        Code::E0306,
+                        format!("an actor type cannot have {what}"),
+                    )
+                    .primary(span, "not allowed in an `actor` block")
+                    .help("actors hold roles on resources: declare this in a `resource` block");
                     self.error(d);
                     continue;
                 }
@@ -222,7 +249,8 @@ impl<'a> Resolver<'a> {
                 Member::Relation(r) => b.relations.push(r),
                 Member::Attribute(a) => b.attributes.push(a),
                 Member::Permissions(p) => {
-                    b.permissions.extend(p.names.iter().map(|n| (n, p.doc.clone())));
+                    b.permissions
+                        .extend(p.names.iter().map(|n| (n, p.doc.clone())));
                 }
                 Member::Rule(r) => b.rules.push(r),
                 Member::Separate(s) => b.separations.push(s),
@@ -237,16 +265,30 @@ impl<'a> Resolver<'a> {
             _ => None,
         });
         let b = &mut self.builds[id.index()];
-        let Some(pos) = b.roles.iter().position(|r| r.decl.name.name == decl.name.name) else {
-            b.roles.push(RoleBuild { decl, items: decl.items.iter().map(|i| (i, extend)).collect(), sealed: sealed_here });
+        let Some(pos) = b
+            .roles
+            .iter()
+            .position(|r| r.decl.name.name == decl.name.name)
+        else {
+            b.roles.push(RoleBuild {
+                decl,
+                items: decl.items.iter().map(|i| (i, extend)).collect(),
+                sealed: sealed_here,
+            });
             return;
         };
         if !extend {
             let prev = b.roles[pos].decl.name.span;
-            let d = Diagnostic::new(Code::E0206, format!("role `{}` is declared twice in `{}`", decl.name.name, b.name.name))
-                .primary(decl.name.span, "declared again here")
-                .secondary(prev, "first declared here")
-                .help("merge the two declarations, or add to the role from an `extend resource` block");
+            let d = Diagnostic::new(
+                Code::E0206,
+                format!(
+                    "role `{}` is declared twice in `{}`",
+                    decl.name.name, b.name.name
+                ),
+            )
+            .primary(decl.name.span, "declared again here")
+            .secondary(prev, "first declared here")
+            .help("merge the two declarations, or add to the role from an `extend resource` block");
             self.error(d);
             return;
         }
@@ -323,7 +365,11 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
                 let ty = self.resolve_type(&a.ty).unwrap_or(Type::Bool);
-                self.types[i].attributes.push(Attribute { name: a.name.name.clone(), ty, optional: a.optional });
+                self.types[i].attributes.push(Attribute {
+                    name: a.name.name.clone(),
+                    ty,
+                    optional: a.optional,
+                });
             }
             let mut seen_perms: FxHashMap<String, Span> = FxHashMap::default();
             let permissions = self.builds[i].permissions.clone();
@@ -331,7 +377,10 @@ impl<'a> Resolver<'a> {
                 if let Some(prev) = seen_perms.get(&p.name) {
                     let d = Diagnostic::new(
                         Code::E0206,
-                        format!("permission `{}` is declared twice in `{}`", p.name, self.types[i].name),
+                        format!(
+                            "permission `{}` is declared twice in `{}`",
+                            p.name, self.types[i].name
+                        ),
                     )
                     .primary(p.span, "declared again here")
                     .secondary(*prev, "first declared here");
@@ -339,17 +388,28 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
                 seen_perms.insert(p.name.clone(), p.span);
-                self.types[i].permissions.push(Permission { name: p.name.clone(), doc });
+                self.types[i].permissions.push(Permission {
+                    name: p.name.clone(),
+                    doc,
+                });
             }
         }
     }
 
     /// Reports a relation or attribute whose name is taken; true when the name is new.
-    fn first_member(&mut self, seen: &mut FxHashMap<String, Span>, name: &Ident, ty: usize) -> bool {
+    fn first_member(
+        &mut self,
+        seen: &mut FxHashMap<String, Span>,
+        name: &Ident,
+        ty: usize,
+    ) -> bool {
         if let Some(prev) = seen.get(&name.name) {
             let d = Diagnostic::new(
                 Code::E0206,
-                format!("`{}` already has a relation or attribute `{}`", self.types[ty].name, name.name),
+                format!(
+                    "`{}` already has a relation or attribute `{}`",
+                    self.types[ty].name, name.name
+                ),
             )
             .primary(name.span, "declared again here")
             .secondary(*prev, "first declared here");
@@ -387,15 +447,21 @@ impl<'a> Resolver<'a> {
         let mut seen: FxHashMap<String, Span> = FxHashMap::default();
         for f in self.context_decls.clone() {
             if let Some(prev) = seen.get(&f.name.name) {
-                let d = Diagnostic::new(Code::E0206, format!("context field `{}` is declared twice", f.name.name))
-                    .primary(f.name.span, "declared again here")
-                    .secondary(*prev, "first declared here");
+                let d = Diagnostic::new(
+                    Code::E0206,
+                    format!("context field `{}` is declared twice", f.name.name),
+                )
+                .primary(f.name.span, "declared again here")
+                .secondary(*prev, "first declared here");
                 self.error(d);
                 continue;
             }
             seen.insert(f.name.name.clone(), f.name.span);
             if let Some(ty) = self.resolve_type(&f.ty) {
-                self.context.push(ContextField { name: f.name.name.clone(), ty });
+                self.context.push(ContextField {
+                    name: f.name.name.clone(),
+                    ty,
+                });
             }
         }
     }
@@ -417,7 +483,10 @@ impl<'a> Resolver<'a> {
                         }
                     }
                 }
-                let condition = decl.condition.as_ref().map(|c| (c.kind, typeck::check_condition(self, ty, &c.expr)));
+                let condition = decl
+                    .condition
+                    .as_ref()
+                    .map(|c| (c.kind, typeck::check_condition(self, ty, &c.expr)));
                 let condition = match condition {
                     Some((kind, Some(e))) => Some((kind, e)),
                     Some((_, None)) => continue,
@@ -459,19 +528,31 @@ impl<'a> Resolver<'a> {
         if matched.is_empty() {
             let names: Vec<&str> = t.permissions.iter().map(|p| p.name.as_str()).collect();
             let d = if pat.is_pattern() {
-                Diagnostic::new(Code::E0304, format!("pattern `{}` matches no permission of `{}`", pat.text, t.name))
-                    .primary(pat.span, "matches nothing")
-                    .help(if names.is_empty() {
-                        format!("`{}` declares no permissions", t.name)
-                    } else {
-                        format!("the permissions of `{}` are: {}", t.name, names.join(", "))
-                    })
+                Diagnostic::new(
+                    Code::E0304,
+                    format!(
+                        "pattern `{}` matches no permission of `{}`",
+                        pat.text, t.name
+                    ),
+                )
+                .primary(pat.span, "matches nothing")
+                .help(if names.is_empty() {
+                    format!("`{}` declares no permissions", t.name)
+                } else {
+                    format!("the permissions of `{}` are: {}", t.name, names.join(", "))
+                })
             } else {
-                let mut d = Diagnostic::new(Code::E0203, format!("`{}` has no permission `{}`", t.name, pat.text))
-                    .primary(pat.span, "unknown permission");
+                let mut d = Diagnostic::new(
+                    Code::E0203,
+                    format!("`{}` has no permission `{}`", t.name, pat.text),
+                )
+                .primary(pat.span, "unknown permission");
                 d = match did_you_mean(&pat.text, names.iter().copied()) {
                     Some(h) => d.help(h),
-                    None => d.help(format!("declare it in `{}`: `permissions {};`", t.name, pat.text)),
+                    None => d.help(format!(
+                        "declare it in `{}`: `permissions {};`",
+                        t.name, pat.text
+                    )),
                 };
                 d
             };
@@ -490,18 +571,24 @@ impl<'a> Resolver<'a> {
             match item {
                 Item::Facts(b) => {
                     if let Some(prev) = facts.insert(&b.name.name, b.name.span) {
-                        let d = Diagnostic::new(Code::E0206, format!("facts block `{}` is declared twice", b.name.name))
-                            .primary(b.name.span, "declared again here")
-                            .secondary(prev, "first declared here");
+                        let d = Diagnostic::new(
+                            Code::E0206,
+                            format!("facts block `{}` is declared twice", b.name.name),
+                        )
+                        .primary(b.name.span, "declared again here")
+                        .secondary(prev, "first declared here");
                         self.error(d);
                     }
                 }
                 Item::Test(t) => {
                     if let Some(prev) = tests.insert(&t.name.value, t.name.span) {
-                        let d = Diagnostic::new(Code::E0206, format!("test \"{}\" is declared twice", t.name.value))
-                            .primary(t.name.span, "declared again here")
-                            .secondary(prev, "first declared here")
-                            .help("test names identify failures: give each test its own name");
+                        let d = Diagnostic::new(
+                            Code::E0206,
+                            format!("test \"{}\" is declared twice", t.name.value),
+                        )
+                        .primary(t.name.span, "declared again here")
+                        .secondary(prev, "first declared here")
+                        .help("test names identify failures: give each test its own name");
                         self.error(d);
                     }
                 }
@@ -511,10 +598,15 @@ impl<'a> Resolver<'a> {
         for item in files.iter().flat_map(|f| &f.items) {
             let Item::Test(t) = item else { continue };
             for step in &t.steps {
-                let ast::TestStep::Use(name) = step else { continue };
+                let ast::TestStep::Use(name) = step else {
+                    continue;
+                };
                 if !facts.contains_key(name.name.as_str()) {
-                    let mut d = Diagnostic::new(Code::E0207, format!("no facts block is named `{}`", name.name))
-                        .primary(name.span, "unknown facts block");
+                    let mut d = Diagnostic::new(
+                        Code::E0207,
+                        format!("no facts block is named `{}`", name.name),
+                    )
+                    .primary(name.span, "unknown facts block");
                     d = match did_you_mean(&name.name, facts.keys().copied()) {
                         Some(h) => d.help(h),
                         None => d.help(format!("declare it with `facts {} {{ ... }}`", name.name)),
@@ -527,15 +619,25 @@ impl<'a> Resolver<'a> {
 
     fn finish(mut self) -> Resolved {
         let has_errors = self.diags.iter().any(Diagnostic::is_error);
-        self.diags.sort_by_key(|d| (d.span().map(|s| (s.file, s.start)), d.code));
+        self.diags
+            .sort_by_key(|d| (d.span().map(|s| (s.file, s.start)), d.code));
         let policy = if has_errors {
             None
         } else {
             let mut types = std::mem::take(&mut self.types);
             let plans = compiled::plan::build(&mut types);
-            Some(Policy::new(types, std::mem::take(&mut self.context), std::mem::take(&mut self.rules), plans))
+            Some(Policy::new(
+                types,
+                std::mem::take(&mut self.context),
+                std::mem::take(&mut self.rules),
+                plans,
+            ))
         };
-        Resolved { policy, graph: self.graph, diagnostics: self.diags }
+        Resolved {
+            policy,
+            graph: self.graph,
+            diagnostics: self.diags,
+        }
     }
 }
 

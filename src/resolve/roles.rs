@@ -70,13 +70,24 @@ impl<'a> Resolver<'a> {
                         if !r.grants.contains(&p) {
                             r.grants.push(p);
                         }
-                        self.grant_spans.entry((ty, role)).or_default().push((p, pat.span, !pat.is_pattern()));
+                        self.grant_spans.entry((ty, role)).or_default().push((
+                            p,
+                            pat.span,
+                            !pat.is_pattern(),
+                        ));
                     }
                 }
             }
             RoleItem::From(f) => {
                 if let Some(edge) = self.resolve_from(ty, f) {
-                    self.graph.add_from(edge.target, edge.role, ty, role, edge.path_text.clone(), edge.default);
+                    self.graph.add_from(
+                        edge.target,
+                        edge.role,
+                        ty,
+                        role,
+                        edge.path_text.clone(),
+                        edge.default,
+                    );
                     self.types[ty.index()].roles[role.index()].from.push(edge);
                 }
             }
@@ -96,14 +107,17 @@ impl<'a> Resolver<'a> {
                 } else {
                     r.max = Some(c.value);
                 }
-                if let (Some(min), Some(max)) = (r.min, r.max) {
-                    if min > max {
-                        let name = r.name.clone();
-                        let d = Diagnostic::new(Code::E0305, format!("role `{name}` has `min {min}` greater than `max {max}`"))
-                            .primary(c.span, "no assignment data can satisfy both")
-                            .help("lower `min` or raise `max`");
-                        self.error(d);
-                    }
+                if let (Some(min), Some(max)) = (r.min, r.max)
+                    && min > max
+                {
+                    let name = r.name.clone();
+                    let d = Diagnostic::new(
+                        Code::E0305,
+                        format!("role `{name}` has `min {min}` greater than `max {max}`"),
+                    )
+                    .primary(c.span, "no assignment data can satisfy both")
+                    .help("lower `min` or raise `max`");
+                    self.error(d);
                 }
             }
         }
@@ -116,12 +130,19 @@ impl<'a> Resolver<'a> {
             return Some(r);
         }
         let names: Vec<&str> = t.roles.iter().map(|r| r.name.as_str()).collect();
-        let mut d = Diagnostic::new(Code::E0202, format!("`{}` has no role `{}`", t.name, name.name))
-            .primary(name.span, "unknown role");
+        let mut d = Diagnostic::new(
+            Code::E0202,
+            format!("`{}` has no role `{}`", t.name, name.name),
+        )
+        .primary(name.span, "unknown role");
         d = match did_you_mean(&name.name, names.iter().copied()) {
             Some(h) => d.help(h),
             None if names.is_empty() => d.help(format!("`{}` declares no roles", t.name)),
-            None => d.help(format!("the roles of `{}` are: {}", t.name, names.join(", "))),
+            None => d.help(format!(
+                "the roles of `{}` are: {}",
+                t.name,
+                names.join(", ")
+            )),
         };
         self.error(d);
         None
@@ -134,12 +155,22 @@ impl<'a> Resolver<'a> {
             return Some(r);
         }
         let names: Vec<&str> = t.relations.iter().map(|r| r.name.as_str()).collect();
-        let mut d = Diagnostic::new(Code::E0204, format!("`{}` has no relation `{}`", t.name, name.name))
-            .primary(name.span, "unknown relation");
+        let mut d = Diagnostic::new(
+            Code::E0204,
+            format!("`{}` has no relation `{}`", t.name, name.name),
+        )
+        .primary(name.span, "unknown relation");
         d = match did_you_mean(&name.name, names.iter().copied()) {
             Some(h) => d.help(h),
-            None if names.is_empty() => d.help(format!("declare it in `{}`: `relation {}: TYPE;`", t.name, name.name)),
-            None => d.help(format!("the relations of `{}` are: {}", t.name, names.join(", "))),
+            None if names.is_empty() => d.help(format!(
+                "declare it in `{}`: `relation {}: TYPE;`",
+                t.name, name.name
+            )),
+            None => d.help(format!(
+                "the relations of `{}` are: {}",
+                t.name,
+                names.join(", ")
+            )),
         };
         self.error(d);
         None
@@ -154,31 +185,56 @@ impl<'a> Resolver<'a> {
             cur = self.types[cur.index()].relations[rel.index()].target;
         }
         let role = self.lookup_role(cur, &f.role)?;
-        let path_text = f.path.iter().map(|h| h.name.as_str()).collect::<Vec<_>>().join(".");
-        Some(FromEdge { role, path, path_text, target: cur, default: f.default })
+        let path_text = f
+            .path
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
+        Some(FromEdge {
+            role,
+            path,
+            path_text,
+            target: cur,
+            default: f.default,
+        })
     }
 
     fn report_cycle(&mut self, cycle: &super::IncludeCycle) {
         let Some(first) = cycle.0.first() else { return };
         let ty = first.ty;
-        let names: Vec<String> = cycle.0.iter().map(|n| self.types[ty.index()].roles[n.role.index()].name.clone()).collect();
+        let names: Vec<String> = cycle
+            .0
+            .iter()
+            .map(|n| self.types[ty.index()].roles[n.role.index()].name.clone())
+            .collect();
         let mut chain = names.clone();
         chain.push(names[0].clone());
         let mut d = Diagnostic::new(
             Code::E0301,
-            format!("roles of `{}` include each other in a cycle: {}", self.types[ty.index()].name, chain.join(" -> ")),
+            format!(
+                "roles of `{}` include each other in a cycle: {}",
+                self.types[ty.index()].name,
+                chain.join(" -> ")
+            ),
         );
         // Label the `includes` entries that close the cycle.
         for (k, n) in cycle.0.iter().enumerate() {
             let next = &names[(k + 1) % names.len()];
             let build = &self.builds[ty.index()].roles[n.role.index()];
             let span = build.items.iter().find_map(|(item, _)| match item {
-                RoleItem::Includes { roles, .. } => roles.iter().find(|r| &r.name == next).map(|r| r.span),
+                RoleItem::Includes { roles, .. } => {
+                    roles.iter().find(|r| &r.name == next).map(|r| r.span)
+                }
                 _ => None,
             });
             let span = span.unwrap_or(build.decl.name.span);
             let text = format!("`{}` includes `{next}`", names[k]);
-            d = if k == 0 { d.primary(span, text) } else { d.secondary(span, text) };
+            d = if k == 0 {
+                d.primary(span, text)
+            } else {
+                d.secondary(span, text)
+            };
         }
         self.error(d.help("a role cannot include itself, directly or through others: remove one of these includes"));
     }
@@ -202,7 +258,10 @@ impl<'a> Resolver<'a> {
                 })
                 .collect();
             for (r, set) in implies.iter().enumerate() {
-                let mut effective: Vec<PermId> = set.iter().flat_map(|x| t.roles[x.index()].grants.iter().copied()).collect();
+                let mut effective: Vec<PermId> = set
+                    .iter()
+                    .flat_map(|x| t.roles[x.index()].grants.iter().copied())
+                    .collect();
                 effective.sort();
                 effective.dedup();
                 t.roles[r].effective = effective;
@@ -220,27 +279,46 @@ impl<'a> Resolver<'a> {
         for i in 0..self.builds.len() {
             let ty = TypeId(i as u32);
             for decl in self.builds[i].separations.clone() {
-                let roles: Vec<RoleId> = decl.roles.iter().filter_map(|n| self.lookup_role(ty, n)).collect();
+                let roles: Vec<RoleId> = decl
+                    .roles
+                    .iter()
+                    .filter_map(|n| self.lookup_role(ty, n))
+                    .collect();
                 if roles.len() != decl.roles.len() {
                     continue;
                 }
                 for (r, role) in self.types[i].roles.iter().enumerate() {
-                    let held: Vec<RoleId> = roles.iter().copied().filter(|s| role.implies.contains(*s)).collect();
+                    let held: Vec<RoleId> = roles
+                        .iter()
+                        .copied()
+                        .filter(|s| role.implies.contains(*s))
+                        .collect();
                     if held.len() >= 2 {
-                        let names: Vec<String> =
-                            held.iter().map(|h| format!("`{}`", self.types[i].roles[h.index()].name)).collect();
+                        let names: Vec<String> = held
+                            .iter()
+                            .map(|h| format!("`{}`", self.types[i].roles[h.index()].name))
+                            .collect();
                         let d = Diagnostic::new(
                             Code::E0303,
-                            format!("role `{}` includes {}, which must be held by different actors", role.name, names.join(" and ")),
+                            format!(
+                                "role `{}` includes {}, which must be held by different actors",
+                                role.name,
+                                names.join(" and ")
+                            ),
                         )
-                        .primary(self.builds[i].roles[r].decl.name.span, "every holder of this role holds both")
+                        .primary(
+                            self.builds[i].roles[r].decl.name.span,
+                            "every holder of this role holds both",
+                        )
                         .secondary(decl.span, "separated here")
                         .help("remove one of the includes, or drop the separation");
                         self.diags.push(d);
                     }
                 }
                 let location = self.location(decl.span);
-                self.types[i].separations.push(Separation { roles, location });
+                self.types[i]
+                    .separations
+                    .push(Separation { roles, location });
             }
         }
     }

@@ -18,13 +18,23 @@ struct Checker<'r, 'a> {
 
 /// Checks a condition; `None` when it has errors (already reported).
 pub(super) fn check_condition(r: &mut Resolver<'_>, resource: TypeId, e: &Expr) -> Option<CExpr> {
-    let mut c = Checker { r, resource, ok: true };
+    let mut c = Checker {
+        r,
+        resource,
+        ok: true,
+    };
     let typed = c.expr(e, &[]);
     match typed {
         Some((ce, Type::Bool)) if c.ok => Some(ce),
         Some((_, t)) => {
             let found = c.describe(&t);
-            c.report(Diagnostic::new(Code::E0401, format!("a condition must be a `bool`, found `{found}`")).primary(e.span, "not a bool"));
+            c.report(
+                Diagnostic::new(
+                    Code::E0401,
+                    format!("a condition must be a `bool`, found `{found}`"),
+                )
+                .primary(e.span, "not a bool"),
+            );
             None
         }
         None => None,
@@ -77,7 +87,14 @@ impl Checker<'_, '_> {
     }
 
     fn describe(&self, t: &Type) -> String {
-        t.describe(&self.r.types.iter().map(|t| t.name.clone()).collect::<Vec<_>>())
+        t.describe(
+            &self
+                .r
+                .types
+                .iter()
+                .map(|t| t.name.clone())
+                .collect::<Vec<_>>(),
+        )
     }
 
     fn mismatch(&mut self, span: Span, msg: String, label: &str, help: Option<String>) {
@@ -91,13 +108,29 @@ impl Checker<'_, '_> {
     fn expr(&mut self, e: &Expr, guards: &[Guard]) -> Option<(CExpr, Type)> {
         match &e.kind {
             ExprKind::Var(Var::Principal) => {
-                let actors: Vec<TypeId> = self.r.types.iter().enumerate().filter(|(_, t)| t.kind == Kind::Actor).map(|(i, _)| TypeId(i as u32)).collect();
-                let ty = if actors.len() == 1 { Type::Entity(actors[0]) } else { Type::AnyActor };
+                let actors: Vec<TypeId> = self
+                    .r
+                    .types
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.kind == Kind::Actor)
+                    .map(|(i, _)| TypeId(i as u32))
+                    .collect();
+                let ty = if actors.len() == 1 {
+                    Type::Entity(actors[0])
+                } else {
+                    Type::AnyActor
+                };
                 Some((CExpr::Principal, ty))
             }
             ExprKind::Var(Var::Resource) => Some((CExpr::Resource, Type::Entity(self.resource))),
             ExprKind::Var(Var::Context) => {
-                self.mismatch(e.span, "`context` is not a value by itself".into(), "read one of its fields", Some("write `context.FIELD`, e.g. `context.now`".into()));
+                self.mismatch(
+                    e.span,
+                    "`context` is not a value by itself".into(),
+                    "read one of its fields",
+                    Some("write `context.FIELD`, e.g. `context.now`".into()),
+                );
                 None
             }
             ExprKind::Paren(x) => self.expr(x, guards),
@@ -117,7 +150,14 @@ impl Checker<'_, '_> {
                         }
                         Some(prev) => {
                             let (a, b) = (self.describe(prev), self.describe(&t));
-                            self.mismatch(item.span, format!("list elements must have one type: `{a}` and `{b}` are mixed"), "different type", None);
+                            self.mismatch(
+                                item.span,
+                                format!(
+                                    "list elements must have one type: `{a}` and `{b}` are mixed"
+                                ),
+                                "different type",
+                                None,
+                            );
                             return None;
                         }
                     }
@@ -130,7 +170,12 @@ impl Checker<'_, '_> {
                 let (c, t) = self.expr(x, guards)?;
                 if t != Type::Bool {
                     let found = self.describe(&t);
-                    self.mismatch(x.span, format!("`!` needs a `bool`, found `{found}`"), "not a bool", None);
+                    self.mismatch(
+                        x.span,
+                        format!("`!` needs a `bool`, found `{found}`"),
+                        "not a bool",
+                        None,
+                    );
                     return None;
                 }
                 Some((CExpr::Not(Box::new(c)), Type::Bool))
@@ -139,7 +184,12 @@ impl Checker<'_, '_> {
                 let (c, t) = self.expr(x, guards)?;
                 if t != Type::Int {
                     let found = self.describe(&t);
-                    self.mismatch(x.span, format!("`-` needs an `int`, found `{found}`"), "not an int", None);
+                    self.mismatch(
+                        x.span,
+                        format!("`-` needs an `int`, found `{found}`"),
+                        "not an int",
+                        None,
+                    );
                     return None;
                 }
                 Some((CExpr::Neg(Box::new(c)), Type::Int))
@@ -147,16 +197,29 @@ impl Checker<'_, '_> {
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
                 let (ca, ta) = self.expr(a, guards)?;
                 let mut inner = guards.to_vec();
-                if *op == BinOp::And { true_guards(a, &mut inner) } else { false_guards(a, &mut inner) }
+                if *op == BinOp::And {
+                    true_guards(a, &mut inner)
+                } else {
+                    false_guards(a, &mut inner)
+                }
                 let (cb, tb) = self.expr(b, &inner)?;
                 for (t, x) in [(&ta, a), (&tb, b)] {
                     if *t != Type::Bool {
                         let found = self.describe(t);
-                        self.mismatch(x.span, format!("`{}` needs `bool` operands, found `{found}`", op.symbol()), "not a bool", None);
+                        self.mismatch(
+                            x.span,
+                            format!("`{}` needs `bool` operands, found `{found}`", op.symbol()),
+                            "not a bool",
+                            None,
+                        );
                         return None;
                     }
                 }
-                let c = if *op == BinOp::And { CExpr::And(Box::new(ca), Box::new(cb)) } else { CExpr::Or(Box::new(ca), Box::new(cb)) };
+                let c = if *op == BinOp::And {
+                    CExpr::And(Box::new(ca), Box::new(cb))
+                } else {
+                    CExpr::Or(Box::new(ca), Box::new(cb))
+                };
                 Some((c, Type::Bool))
             }
             ExprKind::Binary(BinOp::In, a, b) => {
@@ -167,7 +230,12 @@ impl Checker<'_, '_> {
                     Type::EmptyList => ta.clone(),
                     other => {
                         let found = self.describe(other);
-                        self.mismatch(b.span, format!("`in` needs a list on its right, found `{found}`"), "not a list", None);
+                        self.mismatch(
+                            b.span,
+                            format!("`in` needs a list on its right, found `{found}`"),
+                            "not a list",
+                            None,
+                        );
                         return None;
                     }
                 };
@@ -190,7 +258,12 @@ impl Checker<'_, '_> {
                 let ca = self.coerce(ca, &ta, &elem, a.span);
                 if !ta.comparable(&elem) {
                     let (x, y) = (self.describe(&ta), self.describe(&tb));
-                    self.mismatch(e.span, format!("cannot look for a `{x}` in a `{y}`"), "types do not match", None);
+                    self.mismatch(
+                        e.span,
+                        format!("cannot look for a `{x}` in a `{y}`"),
+                        "types do not match",
+                        None,
+                    );
                     return None;
                 }
                 Some((CExpr::In(Box::new(ca), Box::new(cb)), Type::Bool))
@@ -199,20 +272,42 @@ impl Checker<'_, '_> {
             ExprKind::Has(base, name) => {
                 let (cb, tb) = self.expr(base, guards)?;
                 let member = self.member(&tb, name, base.span)?;
-                Some((CExpr::Has { base: Box::new(cb), name: name.name.clone(), member: member.0 }, Type::Bool))
+                Some((
+                    CExpr::Has {
+                        base: Box::new(cb),
+                        name: name.name.clone(),
+                        member: member.0,
+                    },
+                    Type::Bool,
+                ))
             }
-            ExprKind::Is { subject, role, target } => {
+            ExprKind::Is {
+                subject,
+                role,
+                target,
+            } => {
                 let (cs, ts) = self.expr(subject, guards)?;
                 if !matches!(ts, Type::Entity(_) | Type::AnyActor) {
                     let found = self.describe(&ts);
-                    self.mismatch(subject.span, format!("`is ... on` needs an actor on its left, found `{found}`"), "not an actor", None);
+                    self.mismatch(
+                        subject.span,
+                        format!("`is ... on` needs an actor on its left, found `{found}`"),
+                        "not an actor",
+                        None,
+                    );
                     return None;
                 }
                 let (ct, tt) = self.expr(target, guards)?;
                 let Type::Entity(ty) = tt else {
                     let found = self.describe(&tt);
-                    let help = matches!(tt, Type::List(_)).then(|| "a many-valued relation is a list: test one entity".to_string());
-                    self.mismatch(target.span, format!("`is ... on` needs one entity on its right, found `{found}`"), "not an entity", help);
+                    let help = matches!(tt, Type::List(_))
+                        .then(|| "a many-valued relation is a list: test one entity".to_string());
+                    self.mismatch(
+                        target.span,
+                        format!("`is ... on` needs one entity on its right, found `{found}`"),
+                        "not an entity",
+                        help,
+                    );
                     return None;
                 };
                 let Some(r) = self.r.lookup_role(ty, role) else {
@@ -220,7 +315,15 @@ impl Checker<'_, '_> {
                     return None;
                 };
                 self.r.roles_used_in_rules.push((ty, r));
-                Some((CExpr::Is { subject: Box::new(cs), role: r, ty, target: Box::new(ct) }, Type::Bool))
+                Some((
+                    CExpr::Is {
+                        subject: Box::new(cs),
+                        role: r,
+                        ty,
+                        target: Box::new(ct),
+                    },
+                    Type::Bool,
+                ))
             }
         }
     }
@@ -231,26 +334,47 @@ impl Checker<'_, '_> {
             Literal::Int(i) => (CExpr::Lit(Lit::Int(*i)), Type::Int),
             Literal::Str(s) => (CExpr::Lit(Lit::Str(s.clone())), Type::String),
             Literal::Duration(d) => {
-                let micros = i64::try_from(d.seconds).ok().and_then(|s| s.checked_mul(1_000_000));
+                let micros = i64::try_from(d.seconds)
+                    .ok()
+                    .and_then(|s| s.checked_mul(1_000_000));
                 let Some(micros) = micros else {
-                    self.report(Diagnostic::new(Code::E0102, format!("duration `{}` is too long", d.text)).primary(d.span, "out of range"));
+                    self.report(
+                        Diagnostic::new(Code::E0102, format!("duration `{}` is too long", d.text))
+                            .primary(d.span, "out of range"),
+                    );
                     return None;
                 };
                 (CExpr::Lit(Lit::Duration(micros)), Type::Duration)
             }
             Literal::Entity(er) => {
                 let ty = self.r.lookup_type(&er.ty)?;
-                (CExpr::Lit(Lit::Entity { ty, id: er.id.value.clone() }), Type::Entity(ty))
+                (
+                    CExpr::Lit(Lit::Entity {
+                        ty,
+                        id: er.id.value.clone(),
+                    }),
+                    Type::Entity(ty),
+                )
             }
         })
     }
 
     /// `base.name`: an attribute (checked for `has` when optional) or a relation.
-    fn access(&mut self, e: &Expr, base: &Expr, name: &crate::syntax::ast::Ident, guards: &[Guard]) -> Option<(CExpr, Type)> {
+    fn access(
+        &mut self,
+        e: &Expr,
+        base: &Expr,
+        name: &crate::syntax::ast::Ident,
+        guards: &[Guard],
+    ) -> Option<(CExpr, Type)> {
         if let ExprKind::Var(Var::Context) = base.kind {
             let Some(i) = self.r.context.iter().position(|f| f.name == name.name) else {
                 let names: Vec<String> = self.r.context.iter().map(|f| f.name.clone()).collect();
-                let mut d = Diagnostic::new(Code::E0209, format!("no context field is named `{}`", name.name)).primary(name.span, "unknown context field");
+                let mut d = Diagnostic::new(
+                    Code::E0209,
+                    format!("no context field is named `{}`", name.name),
+                )
+                .primary(name.span, "unknown context field");
                 d = match did_you_mean(&name.name, names.iter().map(String::as_str)) {
                     Some(h) => d.help(h),
                     None => d.help(format!("declare it: `context {{ {}: TYPE; }}`", name.name)),
@@ -264,25 +388,55 @@ impl Checker<'_, '_> {
         let (member, ty, optional) = self.member(&tb, name, base.span)?;
         if optional && !guards.contains(&(key(base), name.name.clone())) {
             let b = key(base);
-            let d = Diagnostic::new(Code::E0402, format!("`{b}.{}` may be absent: it is declared optional", name.name))
-                .primary(e.span, "read without a `has` check")
-                .help(format!("guard the read: `{b} has {n} && {b}.{n} ...`", n = name.name));
+            let d = Diagnostic::new(
+                Code::E0402,
+                format!("`{b}.{}` may be absent: it is declared optional", name.name),
+            )
+            .primary(e.span, "read without a `has` check")
+            .help(format!(
+                "guard the read: `{b} has {n} && {b}.{n} ...`",
+                n = name.name
+            ));
             self.report(d);
             return None;
         }
-        Some((CExpr::Access { base: Box::new(cb), name: name.name.clone(), member }, ty))
+        Some((
+            CExpr::Access {
+                base: Box::new(cb),
+                name: name.name.clone(),
+                member,
+            },
+            ty,
+        ))
     }
 
     /// Resolves `.name` on a value of type `t`: the member (when the type is static), the type of
     /// what it reads and whether it is optional.
     #[allow(clippy::type_complexity)]
-    fn member(&mut self, t: &Type, name: &crate::syntax::ast::Ident, base_span: Span) -> Option<(Option<(TypeId, Member)>, Type, bool)> {
+    fn member(
+        &mut self,
+        t: &Type,
+        name: &crate::syntax::ast::Ident,
+        base_span: Span,
+    ) -> Option<(Option<(TypeId, Member)>, Type, bool)> {
         let candidates: Vec<TypeId> = match t {
             Type::Entity(ty) => vec![*ty],
-            Type::AnyActor => self.r.types.iter().enumerate().filter(|(_, t)| t.kind == Kind::Actor).map(|(i, _)| TypeId(i as u32)).collect(),
+            Type::AnyActor => self
+                .r
+                .types
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.kind == Kind::Actor)
+                .map(|(i, _)| TypeId(i as u32))
+                .collect(),
             other => {
                 let found = self.describe(other);
-                self.mismatch(base_span, format!("`{found}` has no fields: cannot read `.{}`", name.name), "not an entity", None);
+                self.mismatch(
+                    base_span,
+                    format!("`{found}` has no fields: cannot read `.{}`", name.name),
+                    "not an entity",
+                    None,
+                );
                 return None;
             }
         };
@@ -295,7 +449,11 @@ impl Checker<'_, '_> {
             } else {
                 td.relation(&name.name).map(|rel| {
                     let r = &td.relations[rel.index()];
-                    let t = if r.many { Type::List(Box::new(Type::Entity(r.target))) } else { Type::Entity(r.target) };
+                    let t = if r.many {
+                        Type::List(Box::new(Type::Entity(r.target)))
+                    } else {
+                        Type::Entity(r.target)
+                    };
                     (Member::Rel(rel), t, false)
                 })
             };
@@ -303,7 +461,15 @@ impl Checker<'_, '_> {
                 match &found {
                     Some((_, _, prev, _)) if *prev != t => {
                         let (a, b) = (self.describe(prev), self.describe(&t));
-                        self.mismatch(name.span, format!("`{}` has type `{a}` on one actor type and `{b}` on another", name.name), "ambiguous", Some("give the field one type on every actor type".into()));
+                        self.mismatch(
+                            name.span,
+                            format!(
+                                "`{}` has type `{a}` on one actor type and `{b}` on another",
+                                name.name
+                            ),
+                            "ambiguous",
+                            Some("give the field one type on every actor type".into()),
+                        );
                         return None;
                     }
                     Some(_) => {}
@@ -316,14 +482,22 @@ impl Checker<'_, '_> {
                 .iter()
                 .flat_map(|ty| {
                     let td = &self.r.types[ty.index()];
-                    td.attributes.iter().map(|a| a.name.clone()).chain(td.relations.iter().map(|r| r.name.clone())).collect::<Vec<_>>()
+                    td.attributes
+                        .iter()
+                        .map(|a| a.name.clone())
+                        .chain(td.relations.iter().map(|r| r.name.clone()))
+                        .collect::<Vec<_>>()
                 })
                 .collect();
             let owner = match t {
                 Type::Entity(ty) => format!("`{}`", self.r.types[ty.index()].name),
                 _ => "no actor type".into(),
             };
-            let mut d = Diagnostic::new(Code::E0205, format!("{owner} has no attribute or relation `{}`", name.name)).primary(name.span, "unknown attribute");
+            let mut d = Diagnostic::new(
+                Code::E0205,
+                format!("{owner} has no attribute or relation `{}`", name.name),
+            )
+            .primary(name.span, "unknown attribute");
             d = match did_you_mean(&name.name, names.iter().map(String::as_str)) {
                 Some(h) => d.help(h),
                 None => d.help(format!("declare it: `attribute {}: TYPE;`", name.name)),
@@ -331,14 +505,28 @@ impl Checker<'_, '_> {
             self.report(d);
             return None;
         };
-        let member = if candidates.len() == 1 { Some((ty, m)) } else { None };
+        let member = if candidates.len() == 1 {
+            Some((ty, m))
+        } else {
+            None
+        };
         Some((member, t, opt))
     }
 
     fn check_enum(&mut self, values: &[String], s: &str, span: Span) {
         if !values.iter().any(|v| v == s) {
-            let mut d = Diagnostic::new(Code::E0403, format!("\"{s}\" is not one of the values: {}", values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")))
-                .primary(span, "never equal");
+            let mut d = Diagnostic::new(
+                Code::E0403,
+                format!(
+                    "\"{s}\" is not one of the values: {}",
+                    values
+                        .iter()
+                        .map(|v| format!("\"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .primary(span, "never equal");
             if let Some(h) = did_you_mean(s, values.iter().map(String::as_str)) {
                 d = d.help(h);
             }
@@ -360,18 +548,36 @@ impl Checker<'_, '_> {
                     CExpr::Lit(Lit::Str(s))
                 }
             },
-            (CExpr::List(items), Type::List(inner), Type::List(target)) => {
-                CExpr::List(items.into_iter().map(|i| self.coerce(i, inner, target, span)).collect())
-            }
+            (CExpr::List(items), Type::List(inner), Type::List(target)) => CExpr::List(
+                items
+                    .into_iter()
+                    .map(|i| self.coerce(i, inner, target, span))
+                    .collect(),
+            ),
             (c, _, _) => c,
         }
     }
 
-    fn compare(&mut self, e: &Expr, op: BinOp, a: &Expr, b: &Expr, guards: &[Guard]) -> Option<(CExpr, Type)> {
+    fn compare(
+        &mut self,
+        e: &Expr,
+        op: BinOp,
+        a: &Expr,
+        b: &Expr,
+        guards: &[Guard],
+    ) -> Option<(CExpr, Type)> {
         let (ca, ta) = self.expr(a, guards)?;
         let (cb, tb) = self.expr(b, guards)?;
-        let (ca, ta) = if ta == Type::String && tb == Type::Time { (self.coerce(ca, &ta, &tb, a.span), Type::Time) } else { (ca, ta) };
-        let (cb, tb) = if tb == Type::String && ta == Type::Time { (self.coerce(cb, &tb, &ta, b.span), Type::Time) } else { (cb, tb) };
+        let (ca, ta) = if ta == Type::String && tb == Type::Time {
+            (self.coerce(ca, &ta, &tb, a.span), Type::Time)
+        } else {
+            (ca, ta)
+        };
+        let (cb, tb) = if tb == Type::String && ta == Type::Time {
+            (self.coerce(cb, &tb, &ta, b.span), Type::Time)
+        } else {
+            (cb, tb)
+        };
         if let (Type::Enum(vs), CExpr::Lit(Lit::Str(s))) = (&ta, &cb) {
             self.check_enum(vs, s, b.span);
         }
@@ -382,15 +588,32 @@ impl Checker<'_, '_> {
         match op {
             BinOp::Eq | BinOp::Ne => {
                 if !ta.comparable(&tb) {
-                    self.mismatch(e.span, format!("cannot compare `{x}` with `{y}`"), "types do not match", None);
+                    self.mismatch(
+                        e.span,
+                        format!("cannot compare `{x}` with `{y}`"),
+                        "types do not match",
+                        None,
+                    );
                     return None;
                 }
             }
             _ => {
                 let same = ta == tb || (ta.ordered() && ta.comparable(&tb));
                 if !(ta.ordered() && same) {
-                    let help = if ta.ordered() || tb.ordered() { None } else { Some(format!("`{}` orders `int`, `time` and `duration` values", op.symbol())) };
-                    self.mismatch(e.span, format!("cannot order `{x}` and `{y}` with `{}`", op.symbol()), "types do not support this comparison", help);
+                    let help = if ta.ordered() || tb.ordered() {
+                        None
+                    } else {
+                        Some(format!(
+                            "`{}` orders `int`, `time` and `duration` values",
+                            op.symbol()
+                        ))
+                    };
+                    self.mismatch(
+                        e.span,
+                        format!("cannot order `{x}` and `{y}` with `{}`", op.symbol()),
+                        "types do not support this comparison",
+                        help,
+                    );
                     return None;
                 }
             }

@@ -9,5 +9,12 @@ use crate::source::FileId;
 /// error (the parser recovers at the next top-level item).
 pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     let _ = text;
-    (ast::File { file, items: Vec::new(), comments: Vec::new() }, Vec::new())
+    (
+        ast::File {
+            file,
+            items: Vec::new(),
+            comments: Vec::new(),
+        },
+        Vec::new(),
+    )
 }

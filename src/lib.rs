@@ -12,6 +12,7 @@ pub mod loader;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 pub mod time;
 
 use diag::Diagnostic;

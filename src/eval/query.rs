@@ -32,6 +32,8 @@ impl std::fmt::Display for Who {
 pub struct Item {
     pub name: String,
     pub reason: String,
+    /// The structured reason (for coverage and tools).
+    pub detail: Option<super::Reason>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -46,6 +48,7 @@ pub enum Answer {
     Role {
         holds: bool,
         reason: String,
+        derivation: Option<Derivation>,
         errors: Vec<String>,
     },
     /// `who can`, `who is`, `what can`, `which`: the matching items.
@@ -94,6 +97,7 @@ impl Answer {
                 holds,
                 reason,
                 errors,
+                ..
             } => {
                 out.push_str(if *holds { "yes\n" } else { "no\n" });
                 out.push_str(&format!("  because {reason}\n"));
@@ -128,6 +132,7 @@ impl Answer {
                 holds,
                 reason,
                 errors,
+                ..
             } => json!({"holds": holds, "reasons": [reason], "errors": errors}),
             Answer::List { items, errors } => json!({
                 "items": items.iter().map(|i| json!({"name": i.name, "reason": i.reason})).collect::<Vec<_>>(),
@@ -186,7 +191,7 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
             let role_id = crate::facts::check::Checker::new(policy).role(r.ty, named(role))?;
             let (held, errors) = holds_role(policy, facts, ctx, &p, &r, role_id, true);
             let holds = held.is_some();
-            let reason = match held {
+            let reason = match &held {
                 Some(d) => d.render(policy, facts),
                 None => format!(
                     "nothing gives {} the role {} on {}",
@@ -198,6 +203,7 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
             Ok(Answer::Role {
                 holds,
                 reason,
+                derivation: held,
                 errors,
             })
         }
@@ -224,7 +230,7 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
                         .first()
                         .map(|r| x.reason(&req, r))
                         .unwrap_or_default();
-                    items.push((who, reason));
+                    items.push((who, reason, d.reasons.into_iter().next()));
                 }
             }
             Ok(list(items, errors))
@@ -238,7 +244,11 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
                 let (held, errs) = holds_role(policy, facts, ctx, &p, &r, role_id, true);
                 errors.extend(errs);
                 if let Some(d) = held {
-                    items.push((who, d.render(policy, facts)));
+                    items.push((
+                        who,
+                        d.render(policy, facts),
+                        Some(super::Reason::Granted(d)),
+                    ));
                 }
             }
             Ok(list(items, errors))
@@ -270,6 +280,7 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
                             .first()
                             .map(|r| x.reason(&req, r))
                             .unwrap_or_default(),
+                        detail: d.reasons.into_iter().next(),
                     });
                 }
             }
@@ -311,6 +322,7 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
                     items.push(Item {
                         name: facts.display(policy, e),
                         reason,
+                        detail: d.reasons.into_iter().next(),
                     });
                 }
             }
@@ -336,14 +348,15 @@ fn dedup(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
-fn list(mut items: Vec<(Who, String)>, errors: Vec<String>) -> Answer {
+fn list(mut items: Vec<(Who, String, Option<super::Reason>)>, errors: Vec<String>) -> Answer {
     items.sort_by(|a, b| a.0.cmp(&b.0));
     Answer::List {
         items: items
             .into_iter()
-            .map(|(w, reason)| Item {
+            .map(|(w, reason, detail)| Item {
                 name: w.to_string(),
                 reason,
+                detail,
             })
             .collect(),
         errors: dedup(errors),

@@ -10,7 +10,7 @@ pub use coverage::Coverage;
 use crate::compiled::Policy;
 use crate::diag::{Code, Diagnostic};
 use crate::eval::query::{self, Answer};
-use crate::eval::{Context, Reason};
+use crate::eval::Context;
 use crate::facts::{Facts, display_entity, pol};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{self, Assertion, Expected, Item, TestStep};
@@ -276,14 +276,5 @@ fn check_assertion(
                     .into(),
             ],
         )),
-    }
-}
-
-/// The reasons of an answer, structured (for coverage).
-pub(crate) fn reasons_of(answer: &Answer) -> Vec<&Reason> {
-    match answer {
-        Answer::Decision { decision, .. } => decision.reasons.iter().collect(),
-        Answer::List { items, .. } => items.iter().filter_map(|i| i.detail.as_ref()).collect(),
-        Answer::Role { .. } => Vec::new(),
     }
 }

@@ -38,7 +38,11 @@ pub fn compile_sources(sources: SourceMap) -> Compilation {
         files.push(ast);
         diagnostics.extend(diags);
     }
-    Compilation { sources, files, diagnostics }
+    Compilation {
+        sources,
+        files,
+        diagnostics,
+    }
 }
 
 /// Reads `.pol` files (folders recursively) and compiles them. I/O errors come back as `Err`.

@@ -16,21 +16,31 @@ pub fn pol_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
         } else if p.exists() {
             out.push(p.clone());
         } else {
-            return Err(Diagnostic::new(Code::E0001, format!("cannot read `{}`: no such file or directory", p.display()))
-                .help("pass a `.pol` file or a folder that holds `.pol` files"));
+            return Err(Diagnostic::new(
+                Code::E0001,
+                format!("cannot read `{}`: no such file or directory", p.display()),
+            )
+            .help("pass a `.pol` file or a folder that holds `.pol` files"));
         }
     }
     if out.is_empty() {
         let names: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
-        return Err(Diagnostic::new(Code::E0001, format!("no `.pol` files in {}", names.join(", ")))
-            .help("policy files end in `.pol`"));
+        return Err(Diagnostic::new(
+            Code::E0001,
+            format!("no `.pol` files in {}", names.join(", ")),
+        )
+        .help("policy files end in `.pol`"));
     }
     Ok(out)
 }
 
 fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
-    let read = std::fs::read_dir(dir)
-        .map_err(|e| Diagnostic::new(Code::E0001, format!("cannot read folder `{}`: {e}", dir.display())))?;
+    let read = std::fs::read_dir(dir).map_err(|e| {
+        Diagnostic::new(
+            Code::E0001,
+            format!("cannot read folder `{}`: {e}", dir.display()),
+        )
+    })?;
     let mut entries: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).collect();
     entries.sort();
     for p in entries {
@@ -47,20 +57,29 @@ fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
 /// diagnostics, not panics.
 pub fn read_file(sources: &mut SourceMap, path: &Path) -> Result<FileId, Diagnostic> {
     let name = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| Diagnostic::new(Code::E0001, format!("cannot read `{name}`: {e}")))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::new(Code::E0001, format!("cannot read `{name}`: {e}")))?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(Diagnostic::new(
             Code::E0003,
-            format!("`{name}` is {} bytes, more than the limit of {MAX_FILE_BYTES}", meta.len()),
+            format!(
+                "`{name}` is {} bytes, more than the limit of {MAX_FILE_BYTES}",
+                meta.len()
+            ),
         )
         .help("split the policy into several files"));
     }
-    let bytes = std::fs::read(path).map_err(|e| Diagnostic::new(Code::E0001, format!("cannot read `{name}`: {e}")))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::new(Code::E0001, format!("cannot read `{name}`: {e}")))?;
     add_bytes(sources, name, bytes)
 }
 
 /// Adds text that came as bytes (a file, standard input), checking it is UTF-8.
-pub fn add_bytes(sources: &mut SourceMap, name: String, bytes: Vec<u8>) -> Result<FileId, Diagnostic> {
+pub fn add_bytes(
+    sources: &mut SourceMap,
+    name: String,
+    bytes: Vec<u8>,
+) -> Result<FileId, Diagnostic> {
     match String::from_utf8(bytes) {
         Ok(text) => Ok(sources.add(name, text)),
         Err(e) => {
@@ -87,5 +106,9 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<SourceMap, Vec<Diagnostic>> {
             errors.push(d);
         }
     }
-    if errors.is_empty() { Ok(sources) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(sources)
+    } else {
+        Err(errors)
+    }
 }

@@ -86,7 +86,10 @@ impl Code {
     pub fn parse(text: &str) -> Option<Code> {
         let text = text.trim();
         let text = text.strip_prefix("polc::").unwrap_or(text);
-        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(text))
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(text))
     }
 
     pub fn is_error(self) -> bool {

@@ -31,18 +31,31 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: Code, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { code, message: message.into(), labels: Vec::new(), help: None }
+        Diagnostic {
+            code,
+            message: message.into(),
+            labels: Vec::new(),
+            help: None,
+        }
     }
 
     /// The main place, with what is wrong there.
     pub fn primary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { span, message: message.into(), primary: true });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: true,
+        });
         self
     }
 
     /// A related place (another declaration, the other end of a conflict).
     pub fn secondary(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { span, message: message.into(), primary: false });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: false,
+        });
         self
     }
 
@@ -61,7 +74,11 @@ impl Diagnostic {
 
     /// Where the diagnostic is reported: its first primary label.
     pub fn span(&self) -> Option<Span> {
-        self.labels.iter().find(|l| l.primary).or(self.labels.first()).map(|l| l.span)
+        self.labels
+            .iter()
+            .find(|l| l.primary)
+            .or(self.labels.first())
+            .map(|l| l.span)
     }
 }
 
@@ -88,7 +105,10 @@ impl Diagnostics {
 }
 
 /// `did you mean x?` for a name among candidates, by edit distance.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = edit_distance(name, c);

@@ -27,7 +27,11 @@ pub struct HumanStyle {
 impl HumanStyle {
     /// Colourless, ASCII, 100 columns: what snapshots and pipes get.
     pub fn plain() -> HumanStyle {
-        HumanStyle { color: false, unicode: false, width: 100 }
+        HumanStyle {
+            color: false,
+            unicode: false,
+            width: 100,
+        }
     }
 }
 
@@ -46,7 +50,9 @@ impl MietteReport {
     fn new(diag: &Diagnostic, sources: &SourceMap) -> MietteReport {
         let primary = diag.span();
         let file = primary.map(|s| s.file);
-        let source = file.and_then(|f| sources.get(f)).map(|f| NamedSource::new(f.name.clone(), f.text.clone()));
+        let source = file
+            .and_then(|f| sources.get(f))
+            .map(|f| NamedSource::new(f.name.clone(), f.text.clone()));
         let mut labels = Vec::new();
         let mut related = Vec::new();
         for l in &diag.labels {
@@ -54,20 +60,39 @@ impl MietteReport {
                 labels.push(labeled(l.span, &l.message, l.primary));
             } else {
                 let mut sub = Diagnostic::new(diag.code, l.message.clone());
-                sub.labels.push(super::Label { span: l.span, message: l.message.clone(), primary: true });
+                sub.labels.push(super::Label {
+                    span: l.span,
+                    message: l.message.clone(),
+                    primary: true,
+                });
                 let mut r = MietteReport::new(&sub, sources);
                 r.is_related = true;
                 related.push(r);
             }
         }
-        MietteReport { code: diag.code.to_string(), diag: diag.clone(), source, labels, related, is_related: false }
+        MietteReport {
+            code: diag.code.to_string(),
+            diag: diag.clone(),
+            source,
+            labels,
+            related,
+            is_related: false,
+        }
     }
 }
 
 fn labeled(span: Span, message: &str, primary: bool) -> LabeledSpan {
     let s = SourceSpan::new((span.start as usize).into(), span.len());
-    let text = if message.is_empty() { None } else { Some(message.to_string()) };
-    if primary { LabeledSpan::new_primary_with_span(text, s) } else { LabeledSpan::new_with_span(text, s) }
+    let text = if message.is_empty() {
+        None
+    } else {
+        Some(message.to_string())
+    };
+    if primary {
+        LabeledSpan::new_primary_with_span(text, s)
+    } else {
+        LabeledSpan::new_with_span(text, s)
+    }
 }
 
 impl fmt::Debug for MietteReport {
@@ -78,7 +103,11 @@ impl fmt::Debug for MietteReport {
 
 impl fmt::Display for MietteReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_related { write!(f, "see also") } else { write!(f, "{}", self.diag.message) }
+        if self.is_related {
+            write!(f, "see also")
+        } else {
+            write!(f, "{}", self.diag.message)
+        }
     }
 }
 
@@ -86,7 +115,11 @@ impl std::error::Error for MietteReport {}
 
 impl miette::Diagnostic for MietteReport {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        if self.is_related { None } else { Some(Box::new(&self.code)) }
+        if self.is_related {
+            None
+        } else {
+            Some(Box::new(&self.code))
+        }
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.diag.severity() {
@@ -95,19 +128,28 @@ impl miette::Diagnostic for MietteReport {
         })
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diag
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if self.labels.is_empty() { None } else { Some(Box::new(self.labels.iter().cloned())) }
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
         if self.related.is_empty() {
             None
         } else {
-            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
         }
     }
 }
@@ -117,10 +159,15 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> Strin
     let theme = match (style.unicode, style.color) {
         (true, true) => GraphicalTheme::unicode(),
         (true, false) => GraphicalTheme::unicode_nocolor(),
-        (false, true) => GraphicalTheme { characters: miette::ThemeCharacters::ascii(), ..GraphicalTheme::unicode() },
+        (false, true) => GraphicalTheme {
+            characters: miette::ThemeCharacters::ascii(),
+            ..GraphicalTheme::unicode()
+        },
         (false, false) => GraphicalTheme::none(),
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false);
     let report = MietteReport::new(diag, sources);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
@@ -133,7 +180,9 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> Strin
 pub fn json_value(diag: &Diagnostic, sources: &SourceMap) -> Json {
     let at = |span: Span| {
         let start = sources.line_col(span);
-        let end = sources.get(span.file).map_or(start, |f| f.line_col(span.end as usize));
+        let end = sources
+            .get(span.file)
+            .map_or(start, |f| f.line_col(span.end as usize));
         json!({"file": sources.name(span.file), "line": start.line, "column": start.column,
                "end_line": end.line, "end_column": end.column})
     };
@@ -170,7 +219,11 @@ pub fn json(diags: &[Diagnostic], sources: &SourceMap) -> String {
 
 /// GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=CODE::message`.
 pub fn github(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    let esc_data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let esc_data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
     let esc_prop = |s: &str| esc_data(s).replace(':', "%3A").replace(',', "%2C");
     let mut out = String::new();
     for d in diags {
@@ -181,7 +234,9 @@ pub fn github(diags: &[Diagnostic], sources: &SourceMap) -> String {
         let mut props = vec![format!("title={}", esc_prop(&d.code.to_string()))];
         if let Some(span) = d.span() {
             let start = sources.line_col(span);
-            let end = sources.get(span.file).map_or(start, |f| f.line_col(span.end as usize));
+            let end = sources
+                .get(span.file)
+                .map_or(start, |f| f.line_col(span.end as usize));
             props.insert(0, format!("file={}", esc_prop(sources.name(span.file))));
             props.insert(1, format!("line={},col={}", start.line, start.column));
             props.insert(2, format!("endLine={},endColumn={}", end.line, end.column));
@@ -191,7 +246,11 @@ pub fn github(diags: &[Diagnostic], sources: &SourceMap) -> String {
             msg.push_str("\nhelp: ");
             msg.push_str(h);
         }
-        out.push_str(&format!("::{kind} {}::{}\n", props.join(","), esc_data(&msg)));
+        out.push_str(&format!(
+            "::{kind} {}::{}\n",
+            props.join(","),
+            esc_data(&msg)
+        ));
     }
     out
 }
@@ -215,7 +274,9 @@ pub fn sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
         .collect();
     let region = |span: Span| {
         let start = sources.line_col(span);
-        let end = sources.get(span.file).map_or(start, |f| f.line_col(span.end as usize));
+        let end = sources
+            .get(span.file)
+            .map_or(start, |f| f.line_col(span.end as usize));
         json!({"startLine": start.line, "startColumn": start.column, "endLine": end.line, "endColumn": end.column})
     };
     let location = |span: Span, message: &str| {
@@ -236,7 +297,12 @@ pub fn sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 text.push_str(&format!(" (help: {h})"));
             }
             let primary: Vec<Json> = d.span().map(|s| location(s, "")).into_iter().collect();
-            let related: Vec<Json> = d.labels.iter().filter(|l| !l.primary).map(|l| location(l.span, &l.message)).collect();
+            let related: Vec<Json> = d
+                .labels
+                .iter()
+                .filter(|l| !l.primary)
+                .map(|l| location(l.span, &l.message))
+                .collect();
             json!({
                 "ruleId": d.code.as_str(),
                 "ruleIndex": codes.iter().position(|c| *c == d.code),

@@ -148,11 +148,22 @@ pub struct RoleDecl {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum RoleItem {
-    Includes { roles: Vec<Ident>, span: Span },
-    Grants { patterns: Vec<Pattern>, span: Span },
+    Includes {
+        roles: Vec<Ident>,
+        span: Span,
+    },
+    Grants {
+        patterns: Vec<Pattern>,
+        span: Span,
+    },
     From(FromClause),
-    Sealed { span: Span },
-    Elevated { review: Option<Duration>, span: Span },
+    Sealed {
+        span: Span,
+    },
+    Elevated {
+        review: Option<Duration>,
+        span: Span,
+    },
     Min(Count),
     Max(Count),
 }
@@ -290,7 +301,11 @@ pub enum ExprKind {
     /// `e has name`
     Has(Box<Expr>, Ident),
     /// `e is R on target`
-    Is { subject: Box<Expr>, role: Ident, target: Box<Expr> },
+    Is {
+        subject: Box<Expr>,
+        role: Ident,
+        target: Box<Expr>,
+    },
     /// `(e)`: kept so that lints can see what the author grouped, and `fmt` keeps it.
     Paren(Box<Expr>),
 }
@@ -321,7 +336,11 @@ pub enum Subject {
     /// `user:alice`
     Entity(EntityRef),
     /// `team:core#member`
-    Userset { entity: EntityRef, role: Ident, span: Span },
+    Userset {
+        entity: EntityRef,
+        role: Ident,
+        span: Span,
+    },
     /// `user:*`
     Wildcard { ty: Ident, span: Span },
 }
@@ -370,9 +389,19 @@ pub enum SetTarget {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Fact {
     /// `user:alice is admin on organization:acme [until "..."];`
-    Assign { subject: Subject, role: Ident, on: EntityRef, until: Option<StrLit>, span: Span },
+    Assign {
+        subject: Subject,
+        role: Ident,
+        on: EntityRef,
+        until: Option<StrLit>,
+        span: Span,
+    },
     /// `x.name = value;`
-    Set { target: SetTarget, value: Value, span: Span },
+    Set {
+        target: SetTarget,
+        value: Value,
+        span: Span,
+    },
 }
 
 impl Fact {
@@ -399,17 +428,44 @@ pub struct FactsBlock {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Query {
     /// `can P ACTION R`
-    Can { principal: EntityRef, action: Ident, resource: EntityRef, span: Span },
+    Can {
+        principal: EntityRef,
+        action: Ident,
+        resource: EntityRef,
+        span: Span,
+    },
     /// `is P ROLE on R` (also `P is ROLE on R` in assertions)
-    Is { principal: EntityRef, role: Ident, resource: EntityRef, span: Span },
+    Is {
+        principal: EntityRef,
+        role: Ident,
+        resource: EntityRef,
+        span: Span,
+    },
     /// `who can ACTION R`
-    WhoCan { action: Ident, resource: EntityRef, span: Span },
+    WhoCan {
+        action: Ident,
+        resource: EntityRef,
+        span: Span,
+    },
     /// `who is ROLE on R`
-    WhoIs { role: Ident, resource: EntityRef, span: Span },
+    WhoIs {
+        role: Ident,
+        resource: EntityRef,
+        span: Span,
+    },
     /// `what can P do on R`
-    WhatCan { principal: EntityRef, resource: EntityRef, span: Span },
+    WhatCan {
+        principal: EntityRef,
+        resource: EntityRef,
+        span: Span,
+    },
     /// `which T can P ACTION`
-    Which { ty: Ident, principal: EntityRef, action: Ident, span: Span },
+    Which {
+        ty: Ident,
+        principal: EntityRef,
+        action: Ident,
+        span: Span,
+    },
 }
 
 impl Query {
@@ -437,10 +493,18 @@ pub enum Expected {
 pub enum Assertion {
     /// `assert can ...;` / `assert cannot ...;` / `assert P is R on E;` / `assert P is not R on E;`
     /// `query` is `Can` or `Is`; `expect` is false for `cannot` / `is not`.
-    Holds { query: Query, expect: bool, span: Span },
+    Holds {
+        query: Query,
+        expect: bool,
+        span: Span,
+    },
     /// `assert who can ... == [...];` and the other list forms (`WhoCan`, `WhoIs`, `WhatCan`,
     /// `Which`).
-    Equals { query: Query, expected: Vec<Expected>, span: Span },
+    Equals {
+        query: Query,
+        expected: Vec<Expected>,
+        span: Span,
+    },
 }
 
 impl Assertion {

@@ -198,10 +198,10 @@ pub fn json_value(diag: &Diagnostic, sources: &SourceMap) -> Json {
             o
         }).collect::<Vec<_>>(),
     });
-    if let (Some(span), Some(obj)) = (diag.span(), v.as_object_mut()) {
-        if let Json::Object(loc) = at(span) {
-            obj.extend(loc);
-        }
+    if let (Some(span), Some(obj)) = (diag.span(), v.as_object_mut())
+        && let Json::Object(loc) = at(span)
+    {
+        obj.extend(loc);
     }
     v
 }

@@ -11,16 +11,21 @@ use std::ops::Range;
 /// parser's stack.
 pub const MAX_NESTING: usize = 64;
 
-/// E0003 when the tokens nest deeper than [`MAX_NESTING`].
-pub(super) fn check_nesting(file: FileId, tokens: &[(Token, Range<usize>)]) -> Option<Diagnostic> {
+/// The deepest nesting of the tokens, or E0003 when it is deeper than [`MAX_NESTING`].
+pub(super) fn check_nesting(
+    file: FileId,
+    tokens: &[(Token, Range<usize>)],
+) -> Result<usize, Diagnostic> {
     let mut depth = 0usize;
+    let mut deepest = 0usize;
     for (tok, range) in tokens {
         match tok {
             Token::LParen | Token::LBracket | Token::LBrace => {
                 depth += 1;
+                deepest = deepest.max(depth);
                 if depth > MAX_NESTING {
                     let span = Span::new(file, range.start, range.end);
-                    return Some(
+                    return Err(
                         Diagnostic::new(
                             Code::E0003,
                             format!("input is nested deeper than {MAX_NESTING} levels of parentheses, brackets or braces"),
@@ -34,7 +39,7 @@ pub(super) fn check_nesting(file: FileId, tokens: &[(Token, Range<usize>)]) -> O
             _ => {}
         }
     }
-    None
+    Ok(deepest)
 }
 
 /// What a rule means to someone who writes Pol, when it was expected and not found.

@@ -27,71 +27,11 @@ use tokens::{Token, tokenize};
 pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     let tokens = tokenize(text);
     let mut docs = DocIndex::new(text, &tokens);
-    if let Some(d) = check_nesting(file, &tokens) {
-        let comments = docs.comments(file, text, &tokens);
-        return (
-            ast::File {
-                file,
-                items: Vec::new(),
-                comments,
-            },
-            vec![d],
-        );
-    }
-    let mut items = Vec::new();
-    let mut diags = Vec::new();
-
-    let whole = parse_with(Rule::file, text, |pair| {
-        let mut conv = Conv {
-            file,
-            base: 0,
-            docs: &mut docs,
-            diags: Vec::new(),
-        };
-        let items: Vec<_> = pair
-            .into_inner()
-            .filter(|p| p.as_rule() == Rule::item)
-            .map(|p| conv.item(p))
-            .collect();
-        (items, conv.diags)
-    });
-    match whole {
-        Ok((parsed, literal_diags)) => {
-            diags.extend(literal_diags);
-            collect_items(parsed, &mut items, &mut diags, file, text);
-        }
-        Err(_) => {
-            for range in split_items(text, &tokens) {
-                let piece = Piece {
-                    file,
-                    text,
-                    range: range.clone(),
-                    top_level: true,
-                };
-                let slice = &text[range.clone()];
-                let result = parse_with(Rule::chunk, slice, |pair| {
-                    let mut conv = Conv {
-                        file,
-                        base: range.start,
-                        docs: &mut docs,
-                        diags: Vec::new(),
-                    };
-                    let item = pair
-                        .into_inner()
-                        .find(|p| p.as_rule() == Rule::item)
-                        .and_then(|p| conv.item(p));
-                    (item, conv.diags)
-                });
-                match result {
-                    Ok((item, literal_diags)) => {
-                        diags.extend(literal_diags);
-                        collect_items(vec![item], &mut items, &mut diags, file, text);
-                    }
-                    Err(e) => diags.push(syntax_error(&e, &piece)),
-                }
-            }
-        }
-    }
+    let (items, diags) = match check_nesting(file, &tokens) {
+        Err(d) => (Vec::new(), vec![d]),
+        Ok(depth) => with_stack(depth, || parse_items(file, text, &tokens, &mut docs))
+            .unwrap_or_else(|| (Vec::new(), vec![internal_error(file, text)])),
+    };
     let comments = docs.comments(file, text, &tokens);
     (
         ast::File {
@@ -103,17 +43,92 @@ pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     )
 }
 
+/// Stack size for parsing nested input: pest descends several frames per nesting level, and
+/// debug builds use large frames. Reserved (not committed) memory.
+const PARSE_STACK: usize = 64 * 1024 * 1024;
+
+/// Runs `f` on a thread with a large stack when the input nests deeply, so that the caller's
+/// stack size (a 2 MiB worker thread) does not matter. `None` if that thread could not run.
+fn with_stack<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> Option<T> {
+    if depth <= 8 {
+        return Some(f());
+    }
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("polc-parse".into())
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(s, f);
+        handle.ok()?.join().ok()
+    })
+}
+
+fn parse_items(
+    file: FileId,
+    text: &str,
+    tokens: &[(Token, Range<usize>)],
+    docs: &mut DocIndex,
+) -> (Vec<ast::Item>, Vec<Diagnostic>) {
+    let mut items = Vec::new();
+    let mut diags = Vec::new();
+    let whole = parse_with(Rule::file, text, |pair| {
+        let mut conv = Conv::new(file, 0, docs);
+        let items: Vec<_> = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::item)
+            .map(|p| conv.item(p))
+            .collect();
+        (items, conv.diags)
+    });
+    match whole {
+        Ok((parsed, conv_diags)) => {
+            collect_items(parsed, conv_diags, &mut items, &mut diags, file, text)
+        }
+        Err(_) => {
+            for range in split_items(text, tokens) {
+                let piece = Piece {
+                    file,
+                    text,
+                    range: range.clone(),
+                    top_level: true,
+                };
+                let result = parse_with(Rule::chunk, &text[range.clone()], |pair| {
+                    let mut conv = Conv::new(file, range.start, docs);
+                    let item = pair
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::item)
+                        .and_then(|p| conv.item(p));
+                    (item, conv.diags)
+                });
+                match result {
+                    Ok((item, conv_diags)) => {
+                        collect_items(vec![item], conv_diags, &mut items, &mut diags, file, text)
+                    }
+                    Err(e) => diags.push(syntax_error(&e, &piece)),
+                }
+            }
+        }
+    }
+    (items, diags)
+}
+
+/// Keeps the converted items; an item that did not convert either hit a limit (its diagnostic
+/// is among `conv_diags`) or is a bug in the converter, reported rather than panicked.
 fn collect_items(
     parsed: Vec<Option<ast::Item>>,
+    conv_diags: Vec<Diagnostic>,
     items: &mut Vec<ast::Item>,
     diags: &mut Vec<Diagnostic>,
     file: FileId,
     text: &str,
 ) {
+    let limit_hit = conv_diags
+        .iter()
+        .any(|d| d.code == crate::diag::Code::E0003);
+    diags.extend(conv_diags);
     for item in parsed {
         match item {
             Some(item) => items.push(item),
-            // INVARIANT: the converter follows the grammar; this is a bug, reported not panicked.
+            None if limit_hit => {}
             None => diags.push(internal_error(file, text)),
         }
     }
@@ -151,17 +166,19 @@ pub fn parse_assertion(file: FileId, text: &str) -> Result<ast::Assertion, Diagn
 /// input. Every broken fact gives its own diagnostic.
 pub fn parse_facts(file: FileId, text: &str) -> Result<Vec<ast::Fact>, Vec<Diagnostic>> {
     let tokens = tokenize(text);
-    if let Some(d) = check_nesting(file, &tokens) {
-        return Err(vec![d]);
-    }
+    let depth = check_nesting(file, &tokens).map_err(|d| vec![d])?;
+    with_stack(depth, || parse_facts_inner(file, text, &tokens))
+        .unwrap_or_else(|| Err(vec![internal_error(file, text)]))
+}
+
+fn parse_facts_inner(
+    file: FileId,
+    text: &str,
+    tokens: &[(Token, Range<usize>)],
+) -> Result<Vec<ast::Fact>, Vec<Diagnostic>> {
     let mut docs = DocIndex::default();
     let whole = parse_with(Rule::facts_input, text, |pair| {
-        let mut conv = Conv {
-            file,
-            base: 0,
-            docs: &mut docs,
-            diags: Vec::new(),
-        };
+        let mut conv = Conv::new(file, 0, &mut docs);
         let facts: Option<Vec<_>> = pair
             .into_inner()
             .filter(|p| p.as_rule() == Rule::fact_body)
@@ -170,8 +187,8 @@ pub fn parse_facts(file: FileId, text: &str) -> Result<Vec<ast::Fact>, Vec<Diagn
         (facts, conv.diags)
     });
     match whole {
-        Ok((Some(facts), diags)) if diags.is_empty() => Ok(facts),
-        Ok((Some(_), diags)) => Err(diags),
+        Ok((_, diags)) if !diags.is_empty() => Err(diags),
+        Ok((Some(facts), _)) => Ok(facts),
         Ok((None, _)) => Err(vec![internal_error(file, text)]),
         Err(_) => {
             // One piece per `;`-terminated statement, each reported on its own.
@@ -208,16 +225,24 @@ pub fn parse_facts(file: FileId, text: &str) -> Result<Vec<ast::Fact>, Vec<Diagn
     }
 }
 
-fn single<T>(
+fn single<T: Send>(
+    file: FileId,
+    text: &str,
+    rule: Rule,
+    f: impl FnOnce(&mut Conv<'_>, pest::iterators::Pair<'_, Rule>) -> Option<T> + Send,
+) -> Result<T, Diagnostic> {
+    let tokens = tokenize(text);
+    let depth = check_nesting(file, &tokens)?;
+    with_stack(depth, || single_inner(file, text, rule, f))
+        .unwrap_or_else(|| Err(internal_error(file, text)))
+}
+
+fn single_inner<T>(
     file: FileId,
     text: &str,
     rule: Rule,
     f: impl FnOnce(&mut Conv<'_>, pest::iterators::Pair<'_, Rule>) -> Option<T>,
 ) -> Result<T, Diagnostic> {
-    let tokens = tokenize(text);
-    if let Some(d) = check_nesting(file, &tokens) {
-        return Err(d);
-    }
     let mut docs = DocIndex::default();
     let piece = Piece {
         file,
@@ -226,12 +251,7 @@ fn single<T>(
         top_level: false,
     };
     let result = parse_with(rule, text, |pair| {
-        let mut conv = Conv {
-            file,
-            base: 0,
-            docs: &mut docs,
-            diags: Vec::new(),
-        };
+        let mut conv = Conv::new(file, 0, &mut docs);
         let value = f(&mut conv, pair);
         (value, conv.diags)
     });

@@ -64,9 +64,25 @@ pub(super) struct Conv<'d> {
     pub docs: &'d mut DocIndex,
     /// Invalid literals (E0102): the item is kept with a placeholder value.
     pub diags: Vec<Diagnostic>,
+    /// Set once an expression hit [`MAX_EXPR_DEPTH`] (its diagnostic is in `diags`).
+    pub limit_hit: bool,
 }
 
-impl Conv<'_> {
+/// How deep an expression tree may be (operators, accesses, parentheses): later stages walk
+/// expressions recursively.
+pub const MAX_EXPR_DEPTH: usize = 256;
+
+impl<'d> Conv<'d> {
+    pub fn new(file: FileId, base: usize, docs: &'d mut DocIndex) -> Conv<'d> {
+        Conv {
+            file,
+            base,
+            docs,
+            diags: Vec::new(),
+            limit_hit: false,
+        }
+    }
+
     fn span(&self, p: &Pair<'_, Rule>) -> Span {
         let s = p.as_span();
         Span::new(self.file, self.base + s.start(), self.base + s.end())
@@ -102,6 +118,7 @@ impl Conv<'_> {
     // Items
 
     pub fn item(&mut self, pair: Pair<'_, Rule>) -> Option<Item> {
+        self.limit_hit = false;
         let inner = kids(pair).next()?;
         Some(match inner.as_rule() {
             Rule::actor_decl => Item::Actor(self.actor(inner)?),
@@ -263,10 +280,7 @@ impl Conv<'_> {
             }
             Rule::sealed_item => RoleItem::Sealed { span },
             Rule::elevated_item => {
-                let review = match kids(pair).nth(2) {
-                    Some(d) => Some(self.duration(&d)),
-                    None => None,
-                };
+                let review = kids(pair).nth(2).map(|d| self.duration(&d));
                 RoleItem::Elevated { review, span }
             }
             Rule::min_item => RoleItem::Min(self.count(&kids(pair).nth(1)?)),
@@ -376,10 +390,7 @@ impl Conv<'_> {
                 let role = self.ident(&it.next()?);
                 it.next()?; // `on`
                 let on = self.entity_ref(it.next()?)?;
-                let until = match it.nth(1) {
-                    Some(s) => Some(self.string(s)),
-                    None => None,
-                };
+                let until = it.nth(1).map(|s| self.string(s));
                 Some(Fact::Assign {
                     subject,
                     role,
@@ -603,26 +614,50 @@ impl Conv<'_> {
     // Expressions
 
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        self.expr_d(pair).map(|(e, _)| e)
+    }
+
+    /// Builds an expression and returns its depth; stops (with E0003) before the tree gets deep
+    /// enough to endanger later stages' recursion.
+    fn expr_d(&mut self, pair: Pair<'_, Rule>) -> Option<(Expr, usize)> {
+        let span = self.span(&pair);
+        let checked = |conv: &mut Self, e: Expr, d: usize| -> Option<(Expr, usize)> {
+            if d > MAX_EXPR_DEPTH {
+                if !conv.limit_hit {
+                    conv.limit_hit = true;
+                    conv.diags.push(
+                        Diagnostic::new(
+                            Code::E0003,
+                            format!("expression is nested deeper than {MAX_EXPR_DEPTH} operators"),
+                        )
+                        .primary(span, "this expression is too deep")
+                        .help("split the condition into several rules"),
+                    );
+                }
+                return None;
+            }
+            Some((e, d))
+        };
         match pair.as_rule() {
             Rule::expr | Rule::and_expr => {
                 let mut it = kids(pair);
-                let mut left = self.expr(it.next()?)?;
+                let (mut left, mut d) = self.expr_d(it.next()?)?;
                 while let Some(op) = it.next() {
                     let op = if op.as_rule() == Rule::op_or {
                         BinOp::Or
                     } else {
                         BinOp::And
                     };
-                    let right = self.expr(it.next()?)?;
-                    left = binary(op, left, right);
+                    let (right, rd) = self.expr_d(it.next()?)?;
+                    (left, d) = checked(self, binary(op, left, right), d.max(rd) + 1)?;
                 }
-                Some(left)
+                Some((left, d))
             }
             Rule::cmp_expr => {
                 let mut it = kids(pair);
-                let left = self.expr(it.next()?)?;
+                let (left, ld) = self.expr_d(it.next()?)?;
                 let Some(op) = it.next() else {
-                    return Some(left);
+                    return Some((left, ld));
                 };
                 let op = match op.as_str() {
                     "==" => BinOp::Eq,
@@ -633,8 +668,8 @@ impl Conv<'_> {
                     ">" => BinOp::Gt,
                     _ => BinOp::In,
                 };
-                let right = self.expr(it.next()?)?;
-                Some(binary(op, left, right))
+                let (right, rd) = self.expr_d(it.next()?)?;
+                checked(self, binary(op, left, right), ld.max(rd) + 1)
             }
             Rule::unary_expr => {
                 let mut ops = Vec::new();
@@ -643,10 +678,13 @@ impl Conv<'_> {
                     if p.as_rule() == Rule::prefix_op {
                         ops.push((self.span(&p), kids(p).next()?.as_rule()));
                     } else {
-                        operand = Some(self.expr(p)?);
+                        operand = Some(self.expr_d(p)?);
                     }
                 }
-                let mut e = operand?;
+                let (mut e, mut d) = operand?;
+                if d + ops.len() > MAX_EXPR_DEPTH {
+                    return checked(self, e, d + ops.len());
+                }
                 for (span, op) in ops.into_iter().rev() {
                     let span = span.to(e.span);
                     let kind = if op == Rule::op_not {
@@ -655,14 +693,15 @@ impl Conv<'_> {
                         ExprKind::Neg(Box::new(e))
                     };
                     e = Expr { kind, span };
+                    d += 1;
                 }
-                Some(e)
+                Some((e, d))
             }
             Rule::test_expr => {
                 let mut it = kids(pair);
-                let subject = self.expr(it.next()?)?;
+                let (subject, mut d) = self.expr_d(it.next()?)?;
                 let Some(suffix) = it.next() else {
-                    return Some(subject);
+                    return Some((subject, d));
                 };
                 let span = subject.span.to(self.span(&suffix));
                 let mut s = kids(suffix);
@@ -672,39 +711,52 @@ impl Conv<'_> {
                 } else {
                     let role = self.ident(&s.next()?);
                     s.next()?; // `on`
-                    let target = self.expr(s.next()?)?;
+                    let (target, td) = self.expr_d(s.next()?)?;
+                    d = d.max(td);
                     ExprKind::Is {
                         subject: Box::new(subject),
                         role,
                         target: Box::new(target),
                     }
                 };
-                Some(Expr { kind, span })
+                checked(self, Expr { kind, span }, d + 1)
             }
             Rule::postfix_expr => {
                 let mut it = kids(pair);
-                let mut e = self.expr(it.next()?)?;
+                let (mut e, mut d) = self.expr_d(it.next()?)?;
                 for access in it {
                     let name = self.ident(&kids(access).next()?);
                     let span = e.span.to(name.span);
-                    e = Expr {
+                    let access = Expr {
                         kind: ExprKind::Access(Box::new(e), name),
                         span,
                     };
+                    (e, d) = checked(self, access, d + 1)?;
                 }
-                Some(e)
+                Some((e, d))
             }
             Rule::primary => self.primary(kids(pair).next()?),
             _ => None,
         }
     }
 
-    fn primary(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
+    fn primary(&mut self, p: Pair<'_, Rule>) -> Option<(Expr, usize)> {
         let span = self.span(&p);
+        let mut depth = 1;
         let kind = match p.as_rule() {
-            Rule::paren_expr => ExprKind::Paren(Box::new(self.expr(kids(p).next()?)?)),
+            Rule::paren_expr => {
+                let (e, d) = self.expr_d(kids(p).next()?)?;
+                depth += d;
+                ExprKind::Paren(Box::new(e))
+            }
             Rule::list_expr => {
-                ExprKind::List(kids(p).map(|e| self.expr(e)).collect::<Option<_>>()?)
+                let mut items = Vec::new();
+                for item in kids(p) {
+                    let (e, d) = self.expr_d(item)?;
+                    depth = depth.max(d + 1);
+                    items.push(e);
+                }
+                ExprKind::List(items)
             }
             Rule::entity_ref => ExprKind::Literal(Literal::Entity(self.entity_ref(p)?)),
             Rule::duration => ExprKind::Literal(Literal::Duration(self.duration(&p))),
@@ -717,7 +769,7 @@ impl Conv<'_> {
             Rule::kw_context => ExprKind::Var(Var::Context),
             _ => return None,
         };
-        Some(Expr { kind, span })
+        Some((Expr { kind, span }, depth))
     }
 
     // -----------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ pub struct File {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[allow(clippy::large_enum_variant)]
 pub enum Item {
     Actor(ActorDecl),
     Resource(ResourceDecl),

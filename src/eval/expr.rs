@@ -1,12 +1,35 @@
 //! Evaluating rule conditions. Errors (an absent attribute, an unset context field, a data
 //! cycle behind `is`) are returned, and the caller fails closed.
 
-use super::holds::Walk;
+use super::{Context, Entity};
 use crate::compiled::expr::{Lit, Member};
 use crate::compiled::{CExpr, TypeId};
+use crate::compiled::{Policy, RoleId};
+use crate::facts::Facts;
 use crate::facts::{EntityId, Value};
 use crate::syntax::ast::BinOp;
 use std::cmp::Ordering;
+
+/// What evaluating a condition reads: the policy, the facts, the request, and a way to decide
+/// `is R on X`. The fast evaluator answers that through plans, the reference evaluator through
+/// its fixpoint.
+pub trait Env {
+    fn policy(&self) -> &Policy;
+    fn facts(&self) -> &Facts;
+    fn principal(&self) -> &Entity;
+    fn resource(&self) -> &Entity;
+    fn context(&self) -> &Context;
+    /// Does the actor hold `role` (a role of `ty`) on `entity`? `Err` when the data could not be
+    /// followed (a cycle, the step limit).
+    fn holds_role(
+        &mut self,
+        actor_ty: TypeId,
+        actor: Option<EntityId>,
+        entity: EntityId,
+        ty: TypeId,
+        role: RoleId,
+    ) -> Result<bool, String>;
+}
 
 /// An expression value: a known value, or an entity of the request the facts never name.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,44 +39,44 @@ enum V {
     Unnamed(TypeId, String),
 }
 
-pub(crate) fn eval_condition(w: &mut Walk<'_>, e: &CExpr) -> Result<bool, String> {
+pub fn eval_condition<E: Env>(w: &mut E, e: &CExpr) -> Result<bool, String> {
     match eval(w, e)? {
         V::Known(Value::Bool(b)) => Ok(b),
         _ => Err("the condition is not a bool".into()),
     }
 }
 
-fn entity_of(w: &Walk<'_>, v: &V) -> Result<(TypeId, Option<EntityId>, String), String> {
+fn entity_of<E: Env>(w: &E, v: &V) -> Result<(TypeId, Option<EntityId>, String), String> {
     match v {
         V::Known(Value::Entity(id)) => {
-            let ty = w.facts.entity_type(*id).ok_or("unknown entity")?;
-            Ok((ty, Some(*id), w.facts.display(w.policy, *id)))
+            let ty = w.facts().entity_type(*id).ok_or("unknown entity")?;
+            Ok((ty, Some(*id), w.facts().display(w.policy(), *id)))
         }
         V::Unnamed(ty, name) => Ok((
             *ty,
             None,
-            crate::facts::display_entity(w.policy.type_name(*ty), name),
+            crate::facts::display_entity(w.policy().type_name(*ty), name),
         )),
         _ => Err("not an entity".into()),
     }
 }
 
-fn request_entity(e: &super::Entity) -> V {
+fn request_entity(e: &Entity) -> V {
     match e.id {
         Some(id) => V::Known(Value::Entity(id)),
         None => V::Unnamed(e.ty, e.name.clone()),
     }
 }
 
-fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
+fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
     Ok(match e {
-        CExpr::Principal => request_entity(w.principal),
-        CExpr::Resource => request_entity(w.resource),
-        CExpr::Context(i) => match w.context.values.get(*i as usize).and_then(Option::as_ref) {
+        CExpr::Principal => request_entity(w.principal()),
+        CExpr::Resource => request_entity(w.resource()),
+        CExpr::Context(i) => match w.context().values.get(*i as usize).and_then(Option::as_ref) {
             Some(v) => V::Known(v.clone()),
             None => {
                 let name = w
-                    .policy
+                    .policy()
                     .context
                     .get(*i as usize)
                     .map_or("?", |f| f.name.as_str());
@@ -66,7 +89,7 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
             let member = match member {
                 Some((_, m)) => Some(*m),
                 None => {
-                    let t = w.policy.ty(ty);
+                    let t = w.policy().ty(ty);
                     t.attribute(name)
                         .map(Member::Attr)
                         .or_else(|| t.relation(name).map(Member::Rel))
@@ -75,14 +98,14 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
             let absent = || format!("`{shown}` has no `{name}`");
             match (member, id) {
                 (Some(Member::Attr(a)), Some(id)) => {
-                    V::Known(w.facts.attribute(id, a).cloned().ok_or_else(absent)?)
+                    V::Known(w.facts().attribute(id, a).cloned().ok_or_else(absent)?)
                 }
                 (Some(Member::Rel(r)), Some(id)) => {
-                    let many = w.policy.ty(ty).relations[r.index()].many;
-                    if !w.facts.has_relation(id, r) {
+                    let many = w.policy().ty(ty).relations[r.index()].many;
+                    if !w.facts().has_relation(id, r) {
                         return Err(absent());
                     }
-                    let targets = w.facts.relation(id, r);
+                    let targets = w.facts().relation(id, r);
                     if many {
                         V::Known(Value::List(
                             targets.iter().map(|t| Value::Entity(*t)).collect(),
@@ -100,7 +123,7 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
             Lit::Str(s) => Value::Str(s.as_str().into()),
             Lit::Time(t) => Value::Time(*t),
             Lit::Duration(d) => Value::Duration(*d),
-            Lit::Entity { ty, id } => match w.facts.lookup(*ty, id) {
+            Lit::Entity { ty, id } => match w.facts().lookup(*ty, id) {
                 Some(e) => Value::Entity(e),
                 None => return Ok(V::Unnamed(*ty, id.clone())),
             },
@@ -147,15 +170,15 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
             let member = match member {
                 Some((_, m)) => Some(*m),
                 None => {
-                    let t = w.policy.ty(ty);
+                    let t = w.policy().ty(ty);
                     t.attribute(name)
                         .map(Member::Attr)
                         .or_else(|| t.relation(name).map(Member::Rel))
                 }
             };
             V::Known(Value::Bool(match member {
-                Some(Member::Attr(a)) => w.facts.attribute(id, a).is_some(),
-                Some(Member::Rel(r)) => w.facts.has_relation(id, r),
+                Some(Member::Attr(a)) => w.facts().attribute(id, a).is_some(),
+                Some(Member::Rel(r)) => w.facts().has_relation(id, r),
                 None => false,
             }))
         }
@@ -175,14 +198,7 @@ fn eval(w: &mut Walk<'_>, e: &CExpr) -> Result<V, String> {
             let Some(tid) = tid else {
                 return Ok(V::Known(Value::Bool(false)));
             };
-            let plan = w.policy.ty(*ty).role_plans[role.index()];
-            let before = w.errors.len();
-            let explain = std::mem::replace(&mut w.explain, false);
-            let held = w.holds_id(sty, sid, tid, plan).is_some();
-            w.explain = explain;
-            if !held && w.errors.len() > before {
-                return Err(w.errors[before].clone());
-            }
+            let held = w.holds_role(sty, sid, tid, *ty, *role)?;
             V::Known(Value::Bool(held))
         }
     })

@@ -390,3 +390,39 @@ impl<'a> Walk<'a> {
         }
     }
 }
+
+impl super::expr::Env for Walk<'_> {
+    fn policy(&self) -> &Policy {
+        self.policy
+    }
+    fn facts(&self) -> &Facts {
+        self.facts
+    }
+    fn principal(&self) -> &Entity {
+        self.principal
+    }
+    fn resource(&self) -> &Entity {
+        self.resource
+    }
+    fn context(&self) -> &Context {
+        self.context
+    }
+    fn holds_role(
+        &mut self,
+        actor_ty: TypeId,
+        actor: Option<EntityId>,
+        entity: EntityId,
+        ty: TypeId,
+        role: RoleId,
+    ) -> Result<bool, String> {
+        let plan = self.policy.ty(ty).role_plans[role.index()];
+        let before = self.errors.len();
+        let explain = std::mem::replace(&mut self.explain, false);
+        let held = self.holds_id(actor_ty, actor, entity, plan).is_some();
+        self.explain = explain;
+        if !held && self.errors.len() > before {
+            return Err(self.errors[before].clone());
+        }
+        Ok(held)
+    }
+}

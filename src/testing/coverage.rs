@@ -150,7 +150,7 @@ impl Coverage {
                 out.push(Gap {
                     file: rule.location.file.clone(),
                     line: rule.location.line,
-                    what: format!("rule `{}` never applied", rule.text),
+                    what: format!("rule `{}`", rule.text),
                 });
             }
         }

@@ -9,8 +9,8 @@ pub use coverage::Coverage;
 
 use crate::compiled::Policy;
 use crate::diag::{Code, Diagnostic};
-use crate::eval::query::{self, Answer};
 use crate::eval::Context;
+use crate::eval::query::{self, Answer};
 use crate::facts::{Facts, display_entity, pol};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast::{self, Assertion, Expected, Item, TestStep};

@@ -54,6 +54,17 @@ pub fn compile_sources(sources: SourceMap) -> Compilation {
     // A file with syntax errors is missing items: resolving what remains is still worth
     // reporting, but the policy is not built from half a file.
     let policy = if syntax_ok { resolved.policy } else { None };
+    // Facts blocks and tests are checked against the policy too: a typo in a test is an error
+    // of `polc check`, not a surprise in `polc test`.
+    let policy = match policy {
+        Some(p) => {
+            let problems = testing::check_static(&p, &files);
+            let ok = problems.is_empty();
+            diagnostics.extend(problems);
+            ok.then_some(p)
+        }
+        None => None,
+    };
     Compilation {
         sources,
         files,

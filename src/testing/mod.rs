@@ -278,3 +278,73 @@ fn check_assertion(
         )),
     }
 }
+
+/// Checks the facts of every `facts` block and test, and the names in every assertion, against
+/// the policy, without running anything: what `polc check` reports about tests.
+pub fn check_static(policy: &Policy, files: &[ast::File]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let empty = Facts::new(policy);
+    let ctx = Context::from_facts(policy, &empty);
+    let mut fact = |f: &ast::Fact, out: &mut Vec<Diagnostic>| {
+        if let Err(d) = pol::check_fact(policy, f) {
+            out.push(d);
+        }
+    };
+    for item in files.iter().flat_map(|f| &f.items) {
+        match item {
+            Item::Facts(b) => b.facts.iter().for_each(|f| fact(f, &mut out)),
+            Item::Fact(f) => fact(f, &mut out),
+            Item::Test(t) => {
+                for step in &t.steps {
+                    match step {
+                        TestStep::Fact(f) => fact(f, &mut out),
+                        TestStep::Assert(a) => out.extend(check_assertion_names(policy, &empty, &ctx, a)),
+                        TestStep::Use(_) => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Unknown names in an assertion: the query's, and those of its expected list.
+fn check_assertion_names(policy: &Policy, facts: &Facts, ctx: &Context, a: &Assertion) -> Vec<Diagnostic> {
+    let (query, expected) = match a {
+        Assertion::Holds { query, .. } => (query, &[][..]),
+        Assertion::Equals { query, expected, .. } => (query, expected.as_slice()),
+    };
+    let mut out = Vec::new();
+    if let Err(d) = query::run(policy, facts, ctx, query) {
+        out.push(d);
+        return out;
+    }
+    let checker = crate::facts::check::Checker::new(policy);
+    let perm_type = match query {
+        ast::Query::WhatCan { resource, .. } => policy.type_id(&resource.ty.name),
+        _ => None,
+    };
+    for e in expected {
+        match e {
+            Expected::Entity(r) => {
+                if let Err(d) = checker.ty(crate::facts::check::Named { name: &r.ty.name, span: r.ty.span }) {
+                    out.push(d);
+                }
+            }
+            Expected::Wildcard { ty, .. } => {
+                if let Err(d) = checker.ty(crate::facts::check::Named { name: &ty.name, span: ty.span }) {
+                    out.push(d);
+                }
+            }
+            Expected::Permission(p) => {
+                if let Some(t) = perm_type {
+                    if let Err(d) = crate::eval::request::action(policy, t, &p.name, p.span) {
+                        out.push(d);
+                    }
+                }
+            }
+        }
+    }
+    out
+}

@@ -89,6 +89,13 @@ codes! {
     W0105 => Warning, "elevated role without a review period";
     W0106 => Warning, "`&&` and `||` mixed without parentheses";
     W0107 => Warning, "name not in snake_case";
+    // Data lints (`polc check --data`)
+    W0201 => Warning, "fewer holders than the role's `min`";
+    W0202 => Warning, "more holders than the role's `max`";
+    W0203 => Warning, "separation of duties broken in the data";
+    W0204 => Warning, "elevated assignment without `until`";
+    W0205 => Warning, "elevated assignment longer than its review period";
+    W0206 => Warning, "assignment a fixed `from` already implies";
 }
 
 impl Code {

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod json;
+pub mod lints;
 pub mod pol;
 
 use crate::compiled::{AttrId, Policy, RelId, RoleId, TypeId};

@@ -285,7 +285,7 @@ pub fn check_static(policy: &Policy, files: &[ast::File]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let empty = Facts::new(policy);
     let ctx = Context::from_facts(policy, &empty);
-    let mut fact = |f: &ast::Fact, out: &mut Vec<Diagnostic>| {
+    let fact = |f: &ast::Fact, out: &mut Vec<Diagnostic>| {
         if let Err(d) = pol::check_fact(policy, f) {
             out.push(d);
         }
@@ -298,7 +298,9 @@ pub fn check_static(policy: &Policy, files: &[ast::File]) -> Vec<Diagnostic> {
                 for step in &t.steps {
                     match step {
                         TestStep::Fact(f) => fact(f, &mut out),
-                        TestStep::Assert(a) => out.extend(check_assertion_names(policy, &empty, &ctx, a)),
+                        TestStep::Assert(a) => {
+                            out.extend(check_assertion_names(policy, &empty, &ctx, a))
+                        }
                         TestStep::Use(_) => {}
                     }
                 }
@@ -310,10 +312,17 @@ pub fn check_static(policy: &Policy, files: &[ast::File]) -> Vec<Diagnostic> {
 }
 
 /// Unknown names in an assertion: the query's, and those of its expected list.
-fn check_assertion_names(policy: &Policy, facts: &Facts, ctx: &Context, a: &Assertion) -> Vec<Diagnostic> {
+fn check_assertion_names(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &Context,
+    a: &Assertion,
+) -> Vec<Diagnostic> {
     let (query, expected) = match a {
         Assertion::Holds { query, .. } => (query, &[][..]),
-        Assertion::Equals { query, expected, .. } => (query, expected.as_slice()),
+        Assertion::Equals {
+            query, expected, ..
+        } => (query, expected.as_slice()),
     };
     let mut out = Vec::new();
     if let Err(d) = query::run(policy, facts, ctx, query) {
@@ -328,12 +337,18 @@ fn check_assertion_names(policy: &Policy, facts: &Facts, ctx: &Context, a: &Asse
     for e in expected {
         match e {
             Expected::Entity(r) => {
-                if let Err(d) = checker.ty(crate::facts::check::Named { name: &r.ty.name, span: r.ty.span }) {
+                if let Err(d) = checker.ty(crate::facts::check::Named {
+                    name: &r.ty.name,
+                    span: r.ty.span,
+                }) {
                     out.push(d);
                 }
             }
             Expected::Wildcard { ty, .. } => {
-                if let Err(d) = checker.ty(crate::facts::check::Named { name: &ty.name, span: ty.span }) {
+                if let Err(d) = checker.ty(crate::facts::check::Named {
+                    name: &ty.name,
+                    span: ty.span,
+                }) {
                     out.push(d);
                 }
             }

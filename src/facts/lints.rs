@@ -1,0 +1,239 @@
+//! Data lints (LANGUAGE.md section 7, `polc check --data`): the assignment data against the
+//! policy's constraints. These are checks of the data, not conditions of decisions.
+
+use super::{Facts, Subject};
+use crate::compiled::{Policy, RoleId, TypeId};
+use crate::diag::{Code, Diagnostic};
+use crate::eval::query::{candidates, holds_role};
+use crate::eval::{Context, Entity};
+use crate::source::Span;
+
+fn with_span(d: Diagnostic, span: Option<Span>, label: &str) -> Diagnostic {
+    match span {
+        Some(s) => d.primary(s, label.to_string()),
+        None => d,
+    }
+}
+
+/// Every data lint, at time `now` (microseconds).
+pub fn run(policy: &Policy, facts: &Facts, now: i64) -> Vec<Diagnostic> {
+    let mut ctx = Context::from_facts(policy, facts);
+    ctx.now = now;
+    let mut out = Vec::new();
+    min_max(policy, facts, now, &mut out);
+    separation(policy, facts, &ctx, &mut out);
+    elevated(policy, facts, now, &mut out);
+    implied(policy, facts, &ctx, &mut out);
+    out
+}
+
+fn min_max(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>) {
+    for (i, t) in policy.types.iter().enumerate() {
+        let ty = TypeId(i as u32);
+        if t.roles.iter().all(|r| r.min.is_none() && r.max.is_none()) {
+            continue;
+        }
+        for e in facts.entities_of(ty) {
+            for (k, role) in t.roles.iter().enumerate() {
+                let live: Vec<u32> = facts
+                    .on(e)
+                    .iter()
+                    .copied()
+                    .filter(|x| {
+                        facts
+                            .assignment(*x)
+                            .is_some_and(|a| a.role == RoleId(k as u32) && a.live(now))
+                    })
+                    .collect();
+                let mut subjects: Vec<Subject> = live
+                    .iter()
+                    .filter_map(|x| facts.assignment(*x).map(|a| a.subject))
+                    .collect();
+                subjects.dedup();
+                let n = subjects.len() as u32;
+                let name = facts.display(policy, e);
+                if let Some(min) = role.min.filter(|m| n < *m) {
+                    let span = facts
+                        .on(e)
+                        .iter()
+                        .find_map(|x| facts.assignment(*x).and_then(|a| a.span));
+                    let d = Diagnostic::new(
+                        Code::W0201,
+                        format!(
+                            "{name} has {n} {} (the policy requires at least {min})",
+                            plural(n, &role.name)
+                        ),
+                    )
+                    .help(format!("assign `{}` on {name} to someone", role.name));
+                    out.push(with_span(d, span, "assignments on this resource"));
+                }
+                if let Some(max) = role.max.filter(|m| n > *m) {
+                    let span = live
+                        .get(max as usize)
+                        .and_then(|x| facts.assignment(*x))
+                        .and_then(|a| a.span);
+                    let d = Diagnostic::new(
+                        Code::W0202,
+                        format!(
+                            "{name} has {n} {} (the policy allows at most {max})",
+                            plural(n, &role.name)
+                        ),
+                    )
+                    .help(format!("remove an assignment of `{}` on {name}", role.name));
+                    out.push(with_span(d, span, "one too many"));
+                }
+            }
+        }
+    }
+}
+
+fn plural(n: u32, role: &str) -> String {
+    if n == 1 {
+        format!("holder of `{role}`")
+    } else {
+        format!("holders of `{role}`")
+    }
+}
+
+fn separation(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let actors = candidates(policy, facts);
+    for (i, t) in policy.types.iter().enumerate() {
+        let ty = TypeId(i as u32);
+        for sep in &t.separations {
+            for e in facts.entities_of(ty) {
+                let Some(on) = Entity::known(facts, e) else {
+                    continue;
+                };
+                for (who, actor) in &actors {
+                    let held: Vec<RoleId> = sep
+                        .roles
+                        .iter()
+                        .copied()
+                        .filter(|r| {
+                            holds_role(policy, facts, ctx, actor, &on, *r, false)
+                                .0
+                                .is_some()
+                        })
+                        .collect();
+                    if held.len() < 2 {
+                        continue;
+                    }
+                    let names: Vec<String> = held
+                        .iter()
+                        .map(|r| format!("`{}`", t.roles[r.index()].name))
+                        .collect();
+                    let span = actor.id.and_then(|a| {
+                        facts.direct(a, e).iter().find_map(|x| {
+                            facts
+                                .assignment(*x)
+                                .filter(|x| held.contains(&x.role))
+                                .and_then(|x| x.span)
+                        })
+                    });
+                    let d = Diagnostic::new(
+                        Code::W0203,
+                        format!(
+                            "{who} holds {} on {}, which `separate` ({}) forbids",
+                            names.join(" and "),
+                            facts.display(policy, e),
+                            sep.location
+                        ),
+                    )
+                    .help("give one of these roles to someone else");
+                    out.push(with_span(d, span, "this assignment"));
+                }
+            }
+        }
+    }
+}
+
+fn elevated(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>) {
+    for (_, a) in facts.assignments() {
+        let Some(ty) = facts.entity_type(a.on) else {
+            continue;
+        };
+        let role = &policy.ty(ty).roles[a.role.index()];
+        if !role.elevated || !a.live(now) {
+            continue;
+        }
+        match (a.until, role.review) {
+            (None, review) => {
+                let help = match review {
+                    Some(secs) => {
+                        format!("add `until` no later than {} days from now", secs / 86_400)
+                    }
+                    None => "add `until` so that the assignment is re-approved".into(),
+                };
+                let d = Diagnostic::new(
+                    Code::W0204,
+                    format!("elevated role `{}` is assigned without `until`", role.name),
+                )
+                .help(help);
+                out.push(with_span(d, a.span, "never expires"));
+            }
+            (Some(until), Some(secs))
+                if until.saturating_sub(now) > (secs as i64).saturating_mul(1_000_000) =>
+            {
+                let d = Diagnostic::new(
+                    Code::W0205,
+                    format!(
+                        "elevated role `{}` is assigned until {}, beyond its review period of {} days",
+                        role.name,
+                        crate::time::format(until),
+                        secs / 86_400
+                    ),
+                )
+                .help(format!("shorten it to at most {}", crate::time::format(now + secs as i64 * 1_000_000)));
+                out.push(with_span(d, a.span, "too long"));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn implied(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnostic>) {
+    for (_, a) in facts.assignments() {
+        let Subject::Actor(actor_id) = a.subject else {
+            continue;
+        };
+        let (Some(ty), Some(actor)) = (facts.entity_type(a.on), Entity::known(facts, actor_id))
+        else {
+            continue;
+        };
+        let t = policy.ty(ty);
+        'roles: for giver in t.roles[a.role.index()].implied_by.iter() {
+            for edge in t.roles[giver.index()].from.iter().filter(|e| !e.default) {
+                let mut frontier = vec![a.on];
+                for rel in &edge.path {
+                    frontier = frontier
+                        .iter()
+                        .flat_map(|x| facts.relation(*x, *rel).iter().copied())
+                        .collect();
+                }
+                for target in frontier {
+                    let Some(on) = Entity::known(facts, target) else {
+                        continue;
+                    };
+                    if let (Some(d), _) =
+                        holds_role(policy, facts, ctx, &actor, &on, edge.role, true)
+                    {
+                        let msg = format!(
+                            "{} already holds `{}` on {} through `from {} on {}`",
+                            facts.display(policy, actor_id),
+                            t.roles[a.role.index()].name,
+                            facts.display(policy, a.on),
+                            policy.ty(edge.target).roles[edge.role.index()].name,
+                            edge.path_text
+                        );
+                        let diag = Diagnostic::new(Code::W0206, msg).help(format!(
+                            "the assignment adds nothing: {}; remove it",
+                            d.render(policy, facts)
+                        ));
+                        out.push(with_span(diag, a.span, "redundant assignment"));
+                        break 'roles;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -57,15 +57,29 @@ fn a_file_that_is_not_utf8_is_e0002_and_exits_2() {
 
 #[test]
 fn io_errors_are_printed_in_the_chosen_format() {
-    let o = polc(&["check", "--format", "json", "tests/fixtures/no_such_file.pol"]);
+    let o = polc(&[
+        "check",
+        "--format",
+        "json",
+        "tests/fixtures/no_such_file.pol",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(doc["diagnostics"][0]["code"], "E0001");
     assert_eq!(doc["errors"], 1);
 
-    let o = polc(&["check", "--format", "github", "tests/fixtures/no_such_file.pol"]);
+    let o = polc(&[
+        "check",
+        "--format",
+        "github",
+        "tests/fixtures/no_such_file.pol",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stdout(&o).starts_with("::error title=polc%3A%3AE0001::"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("::error title=polc%3A%3AE0001::"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -99,8 +113,17 @@ fn github_output_is_empty_without_diagnostics() {
 fn output_to_a_pipe_has_no_colour_unless_asked() {
     let plain = polc(&["check", "tests/fixtures/no_such_file.pol"]);
     assert!(!stdout(&plain).contains('\u{1b}'), "{}", stdout(&plain));
-    let coloured = polc(&["--color", "always", "check", "tests/fixtures/no_such_file.pol"]);
-    assert!(stdout(&coloured).contains('\u{1b}'), "{}", stdout(&coloured));
+    let coloured = polc(&[
+        "--color",
+        "always",
+        "check",
+        "tests/fixtures/no_such_file.pol",
+    ]);
+    assert!(
+        stdout(&coloured).contains('\u{1b}'),
+        "{}",
+        stdout(&coloured)
+    );
 }
 
 #[test]
@@ -115,7 +138,11 @@ fn explain_prints_the_explanation() {
     for spelling in ["E0101", "e0101", "polc::E0101"] {
         let o = polc(&["explain", spelling]);
         assert_eq!(o.status.code(), Some(0), "{spelling}: {}", stderr(&o));
-        assert!(stdout(&o).starts_with("# E0101: syntax error\n"), "{spelling}: {}", stdout(&o));
+        assert!(
+            stdout(&o).starts_with("# E0101: syntax error\n"),
+            "{spelling}: {}",
+            stdout(&o)
+        );
         assert!(stdout(&o).contains("## How to fix"));
     }
 }
@@ -125,12 +152,20 @@ fn explain_of_an_unknown_code_exits_2_with_hints() {
     let o = polc(&["explain", "E9999"]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stdout(&o), "");
-    assert!(stderr(&o).contains("unknown diagnostic code `E9999`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("unknown diagnostic code `E9999`"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("polc explain --list"), "{}", stderr(&o));
 
     let o = polc(&["explain", "E0202x"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("did you mean `E0202`?"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did you mean `E0202`?"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -139,10 +174,17 @@ fn explain_list_names_every_code() {
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     for code in polc::diag::Code::ALL {
-        assert!(out.contains(&format!("{}  ", code.as_str())), "{} missing from:\n{out}", code.as_str());
+        assert!(
+            out.contains(&format!("{}  ", code.as_str())),
+            "{} missing from:\n{out}",
+            code.as_str()
+        );
     }
     assert!(out.contains("E0202  error    unknown role\n"), "{out}");
-    assert!(out.contains("W0107  warning  name not in snake_case\n"), "{out}");
+    assert!(
+        out.contains("W0107  warning  name not in snake_case\n"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -171,9 +213,18 @@ fn version_and_help() {
     let o = polc(&["--version"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stdout(&o), format!("polc {}\n", env!("CARGO_PKG_VERSION")));
-    for args in [&["--help"][..], &["check", "--help"], &["explain", "--help"], &["debug", "ast", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["explain", "--help"],
+        &["debug", "ast", "--help"],
+    ] {
         let o = polc(args);
         assert_eq!(o.status.code(), Some(0), "{args:?}");
-        assert!(stdout(&o).contains("Example"), "{args:?} has no examples:\n{}", stdout(&o));
+        assert!(
+            stdout(&o).contains("Example"),
+            "{args:?} has no examples:\n{}",
+            stdout(&o)
+        );
     }
 }

@@ -6,7 +6,12 @@
 use polc::diag::Code;
 use std::path::Path;
 
-const SECTIONS: [&str; 4] = ["## What it means", "## Why it matters", "## Example", "## How to fix"];
+const SECTIONS: [&str; 4] = [
+    "## What it means",
+    "## Why it matters",
+    "## Example",
+    "## How to fix",
+];
 
 #[test]
 fn every_code_has_a_complete_explanation() {
@@ -15,7 +20,11 @@ fn every_code_has_a_complete_explanation() {
         let text = code.explanation();
         let title = format!("# {}: {}\n", code.as_str(), code.summary());
         if !text.starts_with(&title) {
-            problems.push(format!("{}: the first line must be `{}`", code.as_str(), title.trim_end()));
+            problems.push(format!(
+                "{}: the first line must be `{}`",
+                code.as_str(),
+                title.trim_end()
+            ));
         }
         let mut last = 0;
         for section in SECTIONS {
@@ -27,14 +36,21 @@ fn every_code_has_a_complete_explanation() {
         }
         let example = text.split("## Example").nth(1).unwrap_or("");
         if !example.contains("```pol\n") {
-            problems.push(format!("{}: the example has no ```pol snippet", code.as_str()));
+            problems.push(format!(
+                "{}: the example has no ```pol snippet",
+                code.as_str()
+            ));
         }
         let fix = text.split("## How to fix").nth(1).unwrap_or("");
         if !fix.contains("```pol\n") {
             problems.push(format!("{}: the fix has no ```pol snippet", code.as_str()));
         }
     }
-    assert!(problems.is_empty(), "incomplete explanations:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "incomplete explanations:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -52,7 +68,11 @@ fn every_code_has_a_fixture() {
         .map(|c| c.as_str())
         .filter(|c| !names.iter().any(|n| n.starts_with(&format!("{c}_"))))
         .collect();
-    assert!(missing.is_empty(), "codes without a fixture in tests/fixtures/err/: {}", missing.join(", "));
+    assert!(
+        missing.is_empty(),
+        "codes without a fixture in tests/fixtures/err/: {}",
+        missing.join(", ")
+    );
 }
 
 #[test]
@@ -61,7 +81,10 @@ fn every_fixture_is_named_after_a_code() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         let code = name.split('_').next().unwrap_or("");
-        assert!(Code::parse(code).is_some(), "`{name}` does not start with a diagnostic code and `_`");
+        assert!(
+            Code::parse(code).is_some(),
+            "`{name}` does not start with a diagnostic code and `_`"
+        );
         assert!(name.ends_with(".pol"), "`{name}` is not a `.pol` file");
     }
 }

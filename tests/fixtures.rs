@@ -19,7 +19,11 @@ use std::process::Command;
 /// a non-UTF-8 fixture reports E0002 like any other input.
 fn compile(path: &Path) -> (String, SourceMap, Vec<Diagnostic>) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let name = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+    let name = path
+        .strip_prefix(root)
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/");
     let bytes = std::fs::read(path).unwrap();
     let shown = String::from_utf8_lossy(&bytes).into_owned();
     let mut sources = SourceMap::new();
@@ -33,7 +37,10 @@ fn compile(path: &Path) -> (String, SourceMap, Vec<Diagnostic>) {
 }
 
 fn rendered(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    diags.iter().map(|d| render::human(d, sources, HumanStyle::plain())).collect()
+    diags
+        .iter()
+        .map(|d| render::human(d, sources, HumanStyle::plain()))
+        .collect()
 }
 
 #[test]
@@ -49,12 +56,19 @@ fn err_fixtures() {
         if !codes.contains(&expected.as_str()) {
             missing.push(format!("{file}: expected {expected}, got {codes:?}"));
         }
-        let snapshot = format!("----- SOURCE CODE\n{source}\n----- DIAGNOSTICS\n{}", rendered(&diags, &sources));
+        let snapshot = format!(
+            "----- SOURCE CODE\n{source}\n----- DIAGNOSTICS\n{}",
+            rendered(&diags, &sources)
+        );
         insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(snapshot);
         });
     });
-    assert!(missing.is_empty(), "fixtures that do not report their code:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "fixtures that do not report their code:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -63,24 +77,44 @@ fn ok_fixtures() {
     insta::glob!("fixtures/ok/*.pol", |path| {
         let (_, sources, diags) = compile(path);
         if !diags.is_empty() {
-            unclean.push(format!("{}:\n{}", path.display(), rendered(&diags, &sources)));
+            unclean.push(format!(
+                "{}:\n{}",
+                path.display(),
+                rendered(&diags, &sources)
+            ));
         }
     });
-    assert!(unclean.is_empty(), "ok/ fixtures with diagnostics:\n{}", unclean.join("\n"));
+    assert!(
+        unclean.is_empty(),
+        "ok/ fixtures with diagnostics:\n{}",
+        unclean.join("\n")
+    );
 }
 
 fn polc(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_polc")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
 }
 
 // The CLI on fixtures that only fail once the parser and resolver report them.
 
 #[test]
 fn check_exits_1_on_a_policy_with_errors() {
-    let o = polc(&["check", "--format", "github", "tests/fixtures/err/E0202_unknown_role_in_includes.pol"]);
+    let o = polc(&[
+        "check",
+        "--format",
+        "github",
+        "tests/fixtures/err/E0202_unknown_role_in_includes.pol",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("::error file=tests/fixtures/err/E0202_unknown_role_in_includes.pol,line="), "{out}");
+    assert!(
+        out.contains("::error file=tests/fixtures/err/E0202_unknown_role_in_includes.pol,line="),
+        "{out}"
+    );
 }
 
 #[test]
@@ -89,12 +123,23 @@ fn deny_warnings_turns_warnings_into_exit_1() {
     let o = polc(&["check", file]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.ends_with("checked 1 file: 0 errors, 1 warning\n"), "{out}");
-    assert_eq!(polc(&["check", "--deny-warnings", file]).status.code(), Some(1));
+    assert!(
+        out.ends_with("checked 1 file: 0 errors, 1 warning\n"),
+        "{out}"
+    );
+    assert_eq!(
+        polc(&["check", "--deny-warnings", file]).status.code(),
+        Some(1)
+    );
 }
 
 #[test]
 fn the_ok_fixtures_pass_check_with_deny_warnings() {
     let o = polc(&["check", "--deny-warnings", "tests/fixtures/ok"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
 }

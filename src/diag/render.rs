@@ -149,10 +149,10 @@ pub fn json_value(diag: &Diagnostic, sources: &SourceMap) -> Json {
             o
         }).collect::<Vec<_>>(),
     });
-    if let (Some(span), Some(obj)) = (diag.span(), v.as_object_mut())
-        && let Json::Object(loc) = at(span)
-    {
-        obj.extend(loc);
+    if let (Some(span), Some(obj)) = (diag.span(), v.as_object_mut()) {
+        if let Json::Object(loc) = at(span) {
+            obj.extend(loc);
+        }
     }
     v
 }
@@ -236,8 +236,7 @@ pub fn sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 text.push_str(&format!(" (help: {h})"));
             }
             let primary: Vec<Json> = d.span().map(|s| location(s, "")).into_iter().collect();
-            let related: Vec<Json> =
-                d.labels.iter().filter(|l| !l.primary).map(|l| location(l.span, &l.message)).collect();
+            let related: Vec<Json> = d.labels.iter().filter(|l| !l.primary).map(|l| location(l.span, &l.message)).collect();
             json!({
                 "ruleId": d.code.as_str(),
                 "ruleIndex": codes.iter().position(|c| *c == d.code),

@@ -44,14 +44,24 @@ pub fn run(args: &Args, color: Color) -> Status {
             let diags = &compilation.diagnostics;
             report(diags, &compilation.sources, args.format, color, Some(files));
             let warnings = diags.iter().any(|d| !d.is_error());
-            if compilation.has_errors() || (args.deny_warnings && warnings) { Status::Failed } else { Status::Clean }
+            if compilation.has_errors() || (args.deny_warnings && warnings) {
+                Status::Failed
+            } else {
+                Status::Clean
+            }
         }
     }
 }
 
 /// Prints the diagnostics in `format` on standard output. `files` is how many files were
 /// checked, `None` when the input could not be read.
-fn report(diags: &[Diagnostic], sources: &SourceMap, format: Format, color: Color, files: Option<usize>) {
+fn report(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    format: Format,
+    color: Color,
+    files: Option<usize>,
+) {
     match format {
         Format::Human => {
             let mut text = output::human(diags, sources, output::human_style(color));
@@ -68,7 +78,11 @@ fn report(diags: &[Diagnostic], sources: &SourceMap, format: Format, color: Colo
 /// be checked.
 fn summary(diags: &[Diagnostic], files: Option<usize>) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let counts = format!("{}, {}", count(errors, "error"), count(diags.len() - errors, "warning"));
+    let counts = format!(
+        "{}, {}",
+        count(errors, "error"),
+        count(diags.len() - errors, "warning")
+    );
     match files {
         Some(n) => format!("checked {}: {counts}\n", count(n, "file")),
         None => format!("error: {counts}\n"),
@@ -82,9 +96,18 @@ mod tests {
 
     #[test]
     fn the_summary_counts_errors_and_warnings_in_plain_english() {
-        let diags = [Diagnostic::new(Code::E0202, "unknown role"), Diagnostic::new(Code::W0107, "not snake_case")];
-        assert_eq!(summary(&diags, Some(1)), "checked 1 file: 1 error, 1 warning\n");
-        assert_eq!(summary(&[], Some(3)), "checked 3 files: 0 errors, 0 warnings\n");
+        let diags = [
+            Diagnostic::new(Code::E0202, "unknown role"),
+            Diagnostic::new(Code::W0107, "not snake_case"),
+        ];
+        assert_eq!(
+            summary(&diags, Some(1)),
+            "checked 1 file: 1 error, 1 warning\n"
+        );
+        assert_eq!(
+            summary(&[], Some(3)),
+            "checked 3 files: 0 errors, 0 warnings\n"
+        );
         assert_eq!(summary(&diags[..1], None), "error: 1 error, 0 warnings\n");
     }
 }

@@ -31,5 +31,9 @@ pub fn run(args: &Args, color: Color) -> Status {
         }
     }
     output::eprint(&output::human(&diags, &sources, output::human_style(color)));
-    if diags.iter().any(|d| d.is_error()) { Status::Failed } else { Status::Clean }
+    if diags.iter().any(|d| d.is_error()) {
+        Status::Failed
+    } else {
+        Status::Clean
+    }
 }

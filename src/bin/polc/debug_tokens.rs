@@ -20,7 +20,9 @@ pub fn run(args: &Args, color: Color) -> Status {
         Ok(read) => read,
         Err(status) => return status,
     };
-    let Some(file) = sources.get(id) else { return Status::Usage };
+    let Some(file) = sources.get(id) else {
+        return Status::Usage;
+    };
     let mut out = String::new();
     for (token, range) in polc::syntax::tokens::tokenize(&file.text) {
         let at = file.line_col(range.start);

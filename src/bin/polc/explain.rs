@@ -52,7 +52,10 @@ fn list() -> String {
 }
 
 fn unknown(text: &str) -> String {
-    let wanted = text.trim().trim_start_matches("polc::").to_ascii_uppercase();
+    let wanted = text
+        .trim()
+        .trim_start_matches("polc::")
+        .to_ascii_uppercase();
     let mut out = format!("error: unknown diagnostic code `{text}`\n");
     if let Some(suggestion) = did_you_mean(&wanted, Code::ALL.iter().map(|c| c.as_str())) {
         out.push_str(&format!("help: {suggestion}\n"));

@@ -44,13 +44,23 @@ pub fn human_style(color: Color) -> HumanStyle {
         Color::Never => false,
         Color::Auto => terminal && !no_color,
     };
-    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(HumanStyle::plain().width);
-    HumanStyle { color, unicode: terminal, width }
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(HumanStyle::plain().width);
+    HumanStyle {
+        color,
+        unicode: terminal,
+        width,
+    }
 }
 
 /// Renders diagnostics one after the other, as miette reports.
 pub fn human(diags: &[Diagnostic], sources: &SourceMap, style: HumanStyle) -> String {
-    diags.iter().map(|d| render::human(d, sources, style)).collect()
+    diags
+        .iter()
+        .map(|d| render::human(d, sources, style))
+        .collect()
 }
 
 /// Writes to standard output, ignoring a closed pipe (`polc ... | head`).
@@ -79,5 +89,9 @@ pub fn read_one(path: &Path, color: Color) -> Result<(SourceMap, FileId), Status
 
 /// `1 error`, `2 errors`
 pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 { format!("{n} {noun}") } else { format!("{n} {noun}s") }
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

@@ -1,1 +1,83 @@
-fn main() {}
+//! `polc`: the command-line shell over the library. Each subcommand is a small file that calls
+//! the library and renders what it returns; nothing here decides anything about policies.
+
+mod check;
+mod debug_ast;
+// `polc debug tokens` waits for `polc::syntax::tokens` (being written on the parser branch).
+// To enable it: uncomment this line and the `Tokens` variant of `DebugCommand` below, and its
+// arm in `main`.
+// mod debug_tokens;
+mod explain;
+mod output;
+
+use clap::{Parser, Subcommand};
+use output::{Color, Status};
+
+const AFTER_HELP: &str = "\
+Examples:
+  polc check                       check every .pol file below the current folder
+  polc check policies/ --format sarif > polc.sarif
+  polc explain E0202               what an error code means and how to fix it
+  polc explain --list              every diagnostic code
+  polc debug ast policies/main.pol the parsed syntax tree as JSON
+
+Exit status: 0 when clean, 1 when the policy has errors (or warnings with --deny-warnings),
+2 for usage errors and input that cannot be read.";
+
+/// A policy-as-code engine: compiles .pol policies and explains every decision.
+#[derive(Debug, Parser)]
+#[command(name = "polc", version, after_help = AFTER_HELP, propagate_version = true)]
+struct Cli {
+    /// When to colour output: `auto` colours when standard output is a terminal and `NO_COLOR`
+    /// is not set.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    color: Color,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Compile policies and report every diagnostic
+    #[command(after_help = check::AFTER_HELP)]
+    Check(check::Args),
+    /// Explain a diagnostic code
+    #[command(after_help = explain::AFTER_HELP)]
+    Explain(explain::Args),
+    /// Show what one stage of the compiler makes of a file
+    #[command(subcommand)]
+    Debug(DebugCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DebugCommand {
+    // /// Print the tokens of a file, one per line: `line:col kind "text"`
+    // #[command(after_help = debug_tokens::AFTER_HELP)]
+    // Tokens(debug_tokens::Args),
+    /// Parse a file and print its syntax tree as JSON, then its syntax diagnostics
+    #[command(after_help = debug_ast::AFTER_HELP)]
+    Ast(debug_ast::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let status: Status = match &cli.command {
+        Command::Check(args) => check::run(args, cli.color),
+        Command::Explain(args) => explain::run(args),
+        // Command::Debug(DebugCommand::Tokens(args)) => debug_tokens::run(args, cli.color),
+        Command::Debug(DebugCommand::Ast(args)) => debug_ast::run(args, cli.color),
+    };
+    status.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,97 @@
+//! What every subcommand shares: exit statuses, the colour choice, printing diagnostics.
+
+use polc::diag::Diagnostic;
+use polc::diag::render::{self, HumanStyle};
+use polc::source::{FileId, SourceMap};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+/// The exit status policy of every subcommand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// 0: nothing to report (warnings allowed).
+    Clean,
+    /// 1: the input has errors (or warnings under `--deny-warnings`).
+    Failed,
+    /// 2: the command could not do its job: bad usage, unreadable or oversized input.
+    Usage,
+}
+
+impl From<Status> for std::process::ExitCode {
+    fn from(s: Status) -> std::process::ExitCode {
+        std::process::ExitCode::from(match s {
+            Status::Clean => 0,
+            Status::Failed => 1,
+            Status::Usage => 2,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How human diagnostics look on standard output: unicode and colour on a terminal, plain
+/// ASCII in pipes and files. `NO_COLOR` (set and not empty) turns `auto` colour off.
+pub fn human_style(color: Color) -> HumanStyle {
+    let terminal = std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => terminal && !no_color,
+    };
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(HumanStyle::plain().width);
+    HumanStyle {
+        color,
+        unicode: terminal,
+        width,
+    }
+}
+
+/// Renders diagnostics one after the other, as miette reports.
+pub fn human(diags: &[Diagnostic], sources: &SourceMap, style: HumanStyle) -> String {
+    diags
+        .iter()
+        .map(|d| render::human(d, sources, style))
+        .collect()
+}
+
+/// Writes to standard output, ignoring a closed pipe (`polc ... | head`).
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Writes to standard error, ignoring a closed pipe.
+pub fn eprint(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Reads one file for the `debug` subcommands. A file that cannot be read is reported on
+/// standard error and yields [`Status::Usage`].
+pub fn read_one(path: &Path, color: Color) -> Result<(SourceMap, FileId), Status> {
+    let mut sources = SourceMap::new();
+    match polc::loader::read_file(&mut sources, path) {
+        Ok(id) => Ok((sources, id)),
+        Err(d) => {
+            eprint(&render::human(&d, &sources, human_style(color)));
+            Err(Status::Usage)
+        }
+    }
+}
+
+/// `1 error`, `2 errors`
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

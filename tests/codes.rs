@@ -1,0 +1,90 @@
+//! Every code in the registry is documented and has a fixture (Ruff's `codes.rs` discipline:
+//! a code without either falls out of use).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use polc::diag::Code;
+use std::path::Path;
+
+const SECTIONS: [&str; 4] = [
+    "## What it means",
+    "## Why it matters",
+    "## Example",
+    "## How to fix",
+];
+
+#[test]
+fn every_code_has_a_complete_explanation() {
+    let mut problems = Vec::new();
+    for code in Code::ALL {
+        let text = code.explanation();
+        let title = format!("# {}: {}\n", code.as_str(), code.summary());
+        if !text.starts_with(&title) {
+            problems.push(format!(
+                "{}: the first line must be `{}`",
+                code.as_str(),
+                title.trim_end()
+            ));
+        }
+        let mut last = 0;
+        for section in SECTIONS {
+            match text.find(section) {
+                Some(at) if at >= last => last = at,
+                Some(_) => problems.push(format!("{}: `{section}` is out of order", code.as_str())),
+                None => problems.push(format!("{}: no `{section}` section", code.as_str())),
+            }
+        }
+        let example = text.split("## Example").nth(1).unwrap_or("");
+        if !example.contains("```pol\n") {
+            problems.push(format!(
+                "{}: the example has no ```pol snippet",
+                code.as_str()
+            ));
+        }
+        let fix = text.split("## How to fix").nth(1).unwrap_or("");
+        if !fix.contains("```pol\n") {
+            problems.push(format!("{}: the fix has no ```pol snippet", code.as_str()));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "incomplete explanations:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn every_code_has_a_fixture() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/err");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".pol"))
+        .collect();
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        // E0001 (nothing could be read) cannot be a file: tests/cli.rs checks it instead.
+        .filter(|c| **c != Code::E0001)
+        .map(|c| c.as_str())
+        .filter(|c| !names.iter().any(|n| n.starts_with(&format!("{c}_"))))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a fixture in tests/fixtures/err/: {}",
+        missing.join(", ")
+    );
+}
+
+#[test]
+fn every_fixture_is_named_after_a_code() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/err");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let code = name.split('_').next().unwrap_or("");
+        assert!(
+            Code::parse(code).is_some(),
+            "`{name}` does not start with a diagnostic code and `_`"
+        );
+        assert!(name.ends_with(".pol"), "`{name}` is not a `.pol` file");
+    }
+}

@@ -78,3 +78,55 @@ pub fn compile_sources(sources: SourceMap) -> Compilation {
 pub fn compile_paths(paths: &[PathBuf]) -> Result<Compilation, Vec<Diagnostic>> {
     loader::load_paths(paths).map(compile_sources)
 }
+
+/// A policy ready to answer requests: compiled from sources, or loaded from a compiled artifact
+/// (then `files` is empty: tests and facts blocks live in the sources).
+#[derive(Debug)]
+pub struct Loaded {
+    pub policy: compiled::Policy,
+    pub sources: SourceMap,
+    pub files: Vec<ast::File>,
+    /// Warnings of the compilation.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads a policy for evaluation: one `.json` path is a compiled artifact (`polc compile`);
+/// anything else is compiled from `.pol` sources. On failure, the diagnostics and the sources
+/// they point into.
+pub fn load_policy(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
+    if let [path] = paths {
+        if path.is_file()
+            && path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            let mut sources = SourceMap::new();
+            let file =
+                loader::read_file(&mut sources, path).map_err(|d| (SourceMap::new(), vec![d]))?;
+            let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
+            return match compiled::Policy::from_json(text) {
+                Ok(policy) => Ok(Loaded {
+                    policy,
+                    sources,
+                    files: Vec::new(),
+                    warnings: Vec::new(),
+                }),
+                Err(e) => {
+                    let d = Diagnostic::new(diag::Code::E0501, format!("`{}` is not a usable compiled policy: {e}", path.display()))
+                        .help("write artifacts with `polc compile POLICY -o FILE.json`, or pass the `.pol` sources");
+                    Err((sources, vec![d]))
+                }
+            };
+        }
+    }
+    let c = compile_paths(paths).map_err(|d| (SourceMap::new(), d))?;
+    match c.policy {
+        Some(policy) => Ok(Loaded {
+            policy,
+            sources: c.sources,
+            files: c.files,
+            warnings: c.diagnostics,
+        }),
+        None => Err((c.sources, c.diagnostics)),
+    }
+}

@@ -402,3 +402,74 @@ impl Policy {
         Ok(())
     }
 }
+
+/// The resolved role graph as text: per type, each role with its includes, the `from` edges that
+/// give it and its effective permissions (`polc debug graph`).
+pub fn describe(p: &Policy) -> String {
+    let mut out = String::new();
+    for t in &p.types {
+        let kind = match t.kind {
+            Kind::Actor => "actor",
+            Kind::Resource => "resource",
+        };
+        out.push_str(&format!("{kind} {}\n", t.name));
+        for r in &t.relations {
+            let target = p.type_name(r.target);
+            let target = if r.many {
+                format!("[{target}]")
+            } else {
+                target.to_string()
+            };
+            out.push_str(&format!("  relation {}: {target}\n", r.name));
+        }
+        for role in &t.roles {
+            out.push_str(&format!("  role {}", role.name));
+            let mut marks = Vec::new();
+            if role.sealed {
+                marks.push("sealed".to_string());
+            }
+            if role.elevated {
+                marks.push(match role.review {
+                    Some(s) => format!("elevated, review {}d", s / 86_400),
+                    None => "elevated".into(),
+                });
+            }
+            if let Some(m) = role.min {
+                marks.push(format!("min {m}"));
+            }
+            if let Some(m) = role.max {
+                marks.push(format!("max {m}"));
+            }
+            if !marks.is_empty() {
+                out.push_str(&format!(" ({})", marks.join(", ")));
+            }
+            out.push('\n');
+            for inc in &role.includes {
+                out.push_str(&format!("    includes {}\n", t.roles[inc.index()].name));
+            }
+            for e in &role.from {
+                let kind = if e.default { "default from" } else { "from" };
+                out.push_str(&format!(
+                    "    {kind} {} on {} ({})\n",
+                    p.ty(e.target).roles[e.role.index()].name,
+                    e.path_text,
+                    p.type_name(e.target)
+                ));
+            }
+            let perms: Vec<&str> = role
+                .effective
+                .iter()
+                .map(|x| t.permissions[x.index()].name.as_str())
+                .collect();
+            out.push_str(&format!(
+                "    permissions: {}\n",
+                if perms.is_empty() {
+                    "(none)".into()
+                } else {
+                    perms.join(", ")
+                }
+            ));
+        }
+    }
+    out
+}

@@ -64,12 +64,14 @@ pub fn build(types: &mut [TypeDef]) -> Vec<Plan> {
     let mut role_plans = Vec::new();
     for (i, t) in b.types.iter().enumerate() {
         let ty = TypeId(i as u32);
+        // The roles that grant each permission themselves; the plan adds the roles that include
+        // them, so a derivation ends at the role whose grant gave the permission.
         let per_action: Vec<RoleSet> = (0..t.permissions.len())
             .map(|p| {
                 t.roles
                     .iter()
                     .enumerate()
-                    .filter(|(_, r)| r.effective.iter().any(|x| x.index() == p))
+                    .filter(|(_, r)| r.grants.iter().any(|x| x.index() == p))
                     .map(|(k, _)| RoleId(k as u32))
                     .collect()
             })

@@ -72,15 +72,8 @@ codes! {
     E0402 => Error, "optional attribute read without `has`";
     E0403 => Error, "value not in the enumeration";
     // Facts and requests
-    E0501 => Error, "unknown type in the facts";
-    E0502 => Error, "role not declared on that resource type";
-    E0503 => Error, "unknown relation or attribute in the facts";
-    E0504 => Error, "value of the wrong type";
-    E0505 => Error, "invalid time";
-    E0506 => Error, "undeclared context field";
-    E0507 => Error, "malformed JSON";
-    E0508 => Error, "only actors can hold roles";
-    E0509 => Error, "unknown permission in a request or query";
+    E0501 => Error, "malformed JSON";
+    E0502 => Error, "only actors can hold roles";
     // Lints
     W0101 => Warning, "permission that nothing can give";
     W0102 => Warning, "role that grants nothing and is used nowhere";

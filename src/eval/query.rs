@@ -150,7 +150,7 @@ fn actor(policy: &Policy, facts: &Facts, e: &ast::EntityRef) -> Result<Entity, D
     let a = entity(policy, facts, e)?;
     if policy.ty(a.ty).kind != Kind::Actor {
         return Err(
-            Diagnostic::new(Code::E0508, format!("`{}` is not an actor type", e.ty.name))
+            Diagnostic::new(Code::E0502, format!("`{}` is not an actor type", e.ty.name))
                 .primary(e.span, "only actors can be asked about")
                 .help("ask about an actor, such as a `user`"),
         );

@@ -106,12 +106,12 @@ pub struct Request {
 /// Why a request could not be built.
 pub type RequestError = Diagnostic;
 
-/// A permission of a type by name; `E0509` with a suggestion otherwise.
+/// A permission of a type by name; `E0203` with a suggestion otherwise.
 pub fn action(policy: &Policy, ty: TypeId, name: &str, span: Span) -> Result<PermId, Diagnostic> {
     let t = policy.ty(ty);
     t.permission(name).ok_or_else(|| {
         let d = Diagnostic::new(
-            Code::E0509,
+            Code::E0203,
             format!("`{}` has no permission `{name}`", t.name),
         )
         .primary(span, "unknown permission");
@@ -157,7 +157,7 @@ impl Request {
     ) -> Result<Request, Diagnostic> {
         if policy.ty(principal.ty).kind != Kind::Actor {
             return Err(Diagnostic::new(
-                Code::E0508,
+                Code::E0502,
                 format!("`{}` is not an actor type", policy.type_name(principal.ty)),
             )
             .primary(span, "the principal must be an actor"));
@@ -234,7 +234,7 @@ pub fn entity_from_text(
 ) -> Result<Entity, Diagnostic> {
     let Some((ty, id)) = split_entity(text) else {
         return Err(
-            Diagnostic::new(Code::E0504, format!("{what} \"{text}\" is not an entity"))
+            Diagnostic::new(Code::E0401, format!("{what} \"{text}\" is not an entity"))
                 .primary(span, "expected \"type:id\"")
                 .help("write entities as \"type:id\", e.g. \"user:alice\""),
         );

@@ -112,7 +112,7 @@ impl<'p> Checker<'p> {
     pub fn ty(&self, ty: Named<'_>) -> Result<TypeId, Diagnostic> {
         self.policy.type_id(ty.name).ok_or_else(|| {
             let names = self.policy.types.iter().map(|t| t.name.as_str());
-            let d = Diagnostic::new(Code::E0501, format!("unknown type `{}`", ty.name))
+            let d = Diagnostic::new(Code::E0201, format!("unknown type `{}`", ty.name))
                 .primary(ty.span, "not declared in the policy");
             match did_you_mean(ty.name, names) {
                 Some(h) => d.help(h),
@@ -125,7 +125,7 @@ impl<'p> Checker<'p> {
         let id = self.ty(ty)?;
         if self.policy.ty(id).kind != Kind::Actor {
             return Err(Diagnostic::new(
-                Code::E0508,
+                Code::E0502,
                 format!(
                     "`{written}` cannot hold roles: `{}` is not an actor type",
                     ty.name
@@ -147,7 +147,7 @@ impl<'p> Checker<'p> {
             return Ok(r);
         }
         let mut d = Diagnostic::new(
-            Code::E0502,
+            Code::E0202,
             format!("`{}` has no role `{}`", t.name, role.name),
         )
         .primary(role.span, "unknown role");
@@ -243,7 +243,7 @@ impl<'p> Checker<'p> {
                     .collect::<Result<Vec<_>, _>>()?,
                 (InputKind::List(_), false) => {
                     return Err(Diagnostic::new(
-                        Code::E0504,
+                        Code::E0401,
                         format!(
                             "`{}.{}` holds one `{}`, not a list",
                             t.name,
@@ -281,7 +281,7 @@ impl<'p> Checker<'p> {
             .map(|r| r.name.as_str())
             .chain(t.attributes.iter().map(|a| a.name.as_str()));
         let d = Diagnostic::new(
-            Code::E0503,
+            Code::E0205,
             format!("`{}` has no relation or attribute `{}`", t.name, name.name),
         )
         .primary(name.span, "unknown");
@@ -308,7 +308,7 @@ impl<'p> Checker<'p> {
 
     pub fn unknown_context(&self, name: Named<'_>) -> Diagnostic {
         let d = Diagnostic::new(
-            Code::E0506,
+            Code::E0209,
             format!("no context field is named `{}`", name.name),
         )
         .primary(name.span, "not declared");
@@ -343,7 +343,7 @@ impl<'p> Checker<'p> {
             InputKind::Other(o) => (*o).to_string(),
         };
         Diagnostic::new(
-            Code::E0504,
+            Code::E0401,
             format!("`{what}` is `{}`, found {found}", expected.describe(&names)),
         )
         .primary(v.span, format!("expected `{}`", expected.describe(&names)))
@@ -413,7 +413,7 @@ impl<'p> Checker<'p> {
         })?;
         if t != expected {
             return Err(Diagnostic::new(
-                Code::E0504,
+                Code::E0401,
                 format!(
                     "expected a `{}`, found `{}`",
                     self.policy.type_name(expected),
@@ -431,14 +431,14 @@ fn duration_micros(secs: u64, span: Span) -> Result<i64, Diagnostic> {
         .ok()
         .and_then(|s| s.checked_mul(1_000_000))
         .ok_or_else(|| {
-            Diagnostic::new(Code::E0504, "duration out of range").primary(span, "too long")
+            Diagnostic::new(Code::E0401, "duration out of range").primary(span, "too long")
         })
 }
 
-/// An RFC 3339 time; `E0505` otherwise.
+/// An RFC 3339 time; `E0102` otherwise.
 pub fn parse_time(text: &str, span: Span) -> Result<i64, Diagnostic> {
     crate::time::parse(text).ok_or_else(|| {
-        Diagnostic::new(Code::E0505, format!("\"{text}\" is not a valid time"))
+        Diagnostic::new(Code::E0102, format!("\"{text}\" is not a valid time"))
             .primary(span, "expected an RFC 3339 time")
             .help(
                 "write times like \"2026-12-31T00:00:00Z\" (date, `T`, time, and `Z` or an offset)",

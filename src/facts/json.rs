@@ -65,7 +65,7 @@ impl<'t> JsonText<'t> {
         let offset = line_col_offset(self.text, e.line(), e.column());
         let msg = e.to_string();
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        Diagnostic::new(Code::E0507, format!("malformed {what}: {msg}"))
+        Diagnostic::new(Code::E0501, format!("malformed {what}: {msg}"))
             .primary(Span::new(self.file, offset, offset), "here")
             .help(format!("see the {what} format in `docs/language.md`"))
     }
@@ -76,7 +76,7 @@ impl<'t> JsonText<'t> {
         serde_json::from_str::<String>(raw.get())
             .map(|s| (s, span))
             .map_err(|_| {
-                Diagnostic::new(Code::E0507, format!("{what} must be a string"))
+                Diagnostic::new(Code::E0501, format!("{what} must be a string"))
                     .primary(span, "not a string")
             })
     }
@@ -111,7 +111,7 @@ impl<'t> JsonText<'t> {
         what: &str,
     ) -> Result<BTreeMap<String, &'t RawValue>, Diagnostic> {
         serde_json::from_str(raw.get()).map_err(|_| {
-            Diagnostic::new(Code::E0507, format!("{what} must be an object"))
+            Diagnostic::new(Code::E0501, format!("{what} must be an object"))
                 .primary(self.span(raw), "not an object")
         })
     }
@@ -133,7 +133,7 @@ pub fn split_entity(s: &str) -> Option<(&str, &str)> {
 }
 
 fn entity_error(text: &str, span: Span, what: &str) -> Diagnostic {
-    Diagnostic::new(Code::E0504, format!("{what} \"{text}\" is not an entity"))
+    Diagnostic::new(Code::E0401, format!("{what} \"{text}\" is not an entity"))
         .primary(span, "expected \"type:id\"")
         .help("write entities as \"type:id\", e.g. \"user:alice\"")
 }
@@ -302,7 +302,7 @@ fn relation(
     match fact {
         CheckedFact::Relation { .. } => Ok(fact),
         _ => Err(Diagnostic::new(
-            Code::E0503,
+            Code::E0205,
             format!("`{rel}` is an attribute of `{ty}`, not a relation"),
         )
         .primary(rspan, "not a relation")

@@ -8,8 +8,10 @@ pub mod lints;
 pub mod pol;
 
 use crate::compiled::{AttrId, Policy, RelId, RoleId, TypeId};
+use crate::diag::Diagnostic;
 use crate::source::{SourceMap, Span};
 use rustc_hash::FxHashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 pub use check::{CheckedFact, FactValue, SubjectName};
@@ -84,8 +86,6 @@ pub struct Facts {
     attributes: FxHashMap<(EntityId, AttrId), Value>,
     /// Context set in the facts (`context.now = ...;` in a test or the REPL).
     pub context: Vec<Option<Value>>,
-    /// The files the facts came from, for locations in explanations.
-    pub sources: SourceMap,
 }
 
 impl Facts {
@@ -349,4 +349,32 @@ pub fn display_entity(ty: &str, id: &str) -> String {
     } else {
         format!("{ty}:{id:?}")
     }
+}
+
+/// Loads a data file (`.json`, or Pol facts in any other file) into new facts. The file is added
+/// to `sources` so diagnostics and assignment spans point into it. All or nothing.
+pub fn load_data(
+    policy: &Policy,
+    sources: &mut SourceMap,
+    path: &Path,
+) -> Result<Facts, Vec<Diagnostic>> {
+    let file = crate::loader::read_file(sources, path).map_err(|d| vec![d])?;
+    let text = sources
+        .get(file)
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
+    let mut facts = Facts::new(policy);
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        json::load(policy, &mut facts, file, &text)?;
+    } else {
+        let (ast, diags) = crate::syntax::parse_file(file, &text);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(diags);
+        }
+        pol::load(policy, &mut facts, pol::file_facts(&ast))?;
+    }
+    Ok(facts)
 }

@@ -36,7 +36,11 @@ pub fn resolve(files: &[ast::File], sources: &SourceMap) -> Resolved {
     r.resolve_context();
     r.resolve_rules();
     r.check_blocks(files);
-    lints::run(&mut r);
+    // Lints on a policy with errors mostly repeat the errors (a grant that failed to resolve
+    // leaves its role granting nothing): they wait until the errors are fixed.
+    if !r.diags.iter().any(Diagnostic::is_error) {
+        lints::run(&mut r);
+    }
     r.finish()
 }
 

@@ -30,6 +30,15 @@ pub struct Args {
     /// Exit with status 1 when there are warnings, not only errors
     #[arg(long)]
     deny_warnings: bool,
+
+    /// Also check this data (JSON or `.pol` facts): min/max, separation of duties, elevated
+    /// assignments, assignments a fixed `from` already implies
+    #[arg(long)]
+    data: Option<PathBuf>,
+
+    /// The time the data lints judge expiry and review periods against (RFC 3339; default now)
+    #[arg(long, requires = "data")]
+    now: Option<String>,
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
@@ -39,12 +48,33 @@ pub fn run(args: &Args, color: Color) -> Status {
             report(&io, &SourceMap::new(), args.format, color, None);
             Status::Usage
         }
-        Ok(compilation) => {
+        Ok(mut compilation) => {
             let files = compilation.sources.files().count();
+            if let (Some(data), Some(policy)) = (&args.data, &compilation.policy) {
+                let now = match &args.now {
+                    None => polc::time::now(),
+                    Some(t) => match polc::time::parse(t) {
+                        Some(t) => t,
+                        None => {
+                            output::eprint(&format!(
+                                "error: `--now {t}` is not an RFC 3339 time (e.g. 2026-11-23T10:00:00Z)\n"
+                            ));
+                            return Status::Usage;
+                        }
+                    },
+                };
+                match polc::facts::load_data(policy, &mut compilation.sources, data) {
+                    Ok(facts) => compilation
+                        .diagnostics
+                        .extend(polc::facts::lints::run(policy, &facts, now)),
+                    Err(diags) => compilation.diagnostics.extend(diags),
+                }
+            }
             let diags = &compilation.diagnostics;
             report(diags, &compilation.sources, args.format, color, Some(files));
             let warnings = diags.iter().any(|d| !d.is_error());
-            if compilation.has_errors() || (args.deny_warnings && warnings) {
+            let errors = diags.iter().any(|d| d.is_error());
+            if errors || (args.deny_warnings && warnings) {
                 Status::Failed
             } else {
                 Status::Clean

@@ -2,13 +2,15 @@
 //! the library and renders what it returns; nothing here decides anything about policies.
 
 mod check;
+mod compile;
 mod debug_ast;
-// `polc debug tokens` waits for `polc::syntax::tokens` (being written on the parser branch).
-// To enable it: uncomment this line and the `Tokens` variant of `DebugCommand` below, and its
-// arm in `main`.
-// mod debug_tokens;
+mod debug_graph;
+mod debug_tokens;
+mod eval;
 mod explain;
 mod output;
+mod query;
+mod test;
 
 use clap::{Parser, Subcommand};
 use output::{Color, Status};
@@ -42,6 +44,18 @@ enum Command {
     /// Compile policies and report every diagnostic
     #[command(after_help = check::AFTER_HELP)]
     Check(check::Args),
+    /// Run the `test` blocks of a policy
+    #[command(after_help = test::AFTER_HELP)]
+    Test(test::Args),
+    /// Decide requests (JSON), one decision per line
+    #[command(after_help = eval::AFTER_HELP)]
+    Eval(eval::Args),
+    /// Ask can / is / who can / who is / what can / which, with reasons
+    #[command(after_help = query::AFTER_HELP)]
+    Query(query::Args),
+    /// Write the compiled policy as a versioned JSON artifact
+    #[command(after_help = compile::AFTER_HELP)]
+    Compile(compile::Args),
     /// Explain a diagnostic code
     #[command(after_help = explain::AFTER_HELP)]
     Explain(explain::Args),
@@ -52,12 +66,15 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum DebugCommand {
-    // /// Print the tokens of a file, one per line: `line:col kind "text"`
-    // #[command(after_help = debug_tokens::AFTER_HELP)]
-    // Tokens(debug_tokens::Args),
+    /// Print the tokens of a file, one per line: `line:col kind "text"`
+    #[command(after_help = debug_tokens::AFTER_HELP)]
+    Tokens(debug_tokens::Args),
     /// Parse a file and print its syntax tree as JSON, then its syntax diagnostics
     #[command(after_help = debug_ast::AFTER_HELP)]
     Ast(debug_ast::Args),
+    /// Print the resolved role graph: roles, includes, from edges, effective permissions
+    #[command(after_help = debug_graph::AFTER_HELP)]
+    Graph(debug_graph::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -65,7 +82,12 @@ fn main() -> std::process::ExitCode {
     let status: Status = match &cli.command {
         Command::Check(args) => check::run(args, cli.color),
         Command::Explain(args) => explain::run(args),
-        // Command::Debug(DebugCommand::Tokens(args)) => debug_tokens::run(args, cli.color),
+        Command::Test(args) => test::run(args, cli.color),
+        Command::Eval(args) => eval::run(args, cli.color),
+        Command::Query(args) => query::run(args, cli.color),
+        Command::Compile(args) => compile::run(args, cli.color),
+        Command::Debug(DebugCommand::Graph(args)) => debug_graph::run(args, cli.color),
+        Command::Debug(DebugCommand::Tokens(args)) => debug_tokens::run(args, cli.color),
         Command::Debug(DebugCommand::Ast(args)) => debug_ast::run(args, cli.color),
     };
     status.into()

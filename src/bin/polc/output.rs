@@ -95,3 +95,54 @@ pub fn count(n: usize, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+
+/// Loads a policy (sources or a compiled artifact) for the subcommands that evaluate; prints
+/// the diagnostics when it cannot. Unreadable input is [`Status::Usage`], a policy with errors
+/// [`Status::Failed`].
+pub fn load_policy(paths: &[std::path::PathBuf], color: Color) -> Result<polc::Loaded, Status> {
+    polc::load_policy(paths).map_err(|(sources, diags)| {
+        eprint(&human(&diags, &sources, stderr_style(color)));
+        let io = diags.iter().any(|d| {
+            matches!(
+                d.code,
+                polc::diag::Code::E0001 | polc::diag::Code::E0002 | polc::diag::Code::E0003
+            )
+        });
+        if io { Status::Usage } else { Status::Failed }
+    })
+}
+
+/// Loads `--data` into facts for `loaded`'s policy (empty facts without it); prints the
+/// diagnostics when the file has any problem: nothing is half-loaded.
+pub fn load_data(
+    loaded: &mut polc::Loaded,
+    data: Option<&Path>,
+    color: Color,
+) -> Result<polc::facts::Facts, Status> {
+    match data {
+        None => Ok(polc::facts::Facts::new(&loaded.policy)),
+        Some(path) => {
+            polc::facts::load_data(&loaded.policy, &mut loaded.sources, path).map_err(|diags| {
+                eprint(&human(&diags, &loaded.sources, stderr_style(color)));
+                let io = diags.iter().any(|d| {
+                    matches!(
+                        d.code,
+                        polc::diag::Code::E0001 | polc::diag::Code::E0002 | polc::diag::Code::E0003
+                    )
+                });
+                if io { Status::Usage } else { Status::Failed }
+            })
+        }
+    }
+}
+
+/// Like [`human_style`], for standard error.
+pub fn stderr_style(color: Color) -> HumanStyle {
+    let terminal = std::io::stderr().is_terminal();
+    let mut s = human_style(color);
+    s.unicode = terminal;
+    if color == Color::Auto {
+        s.color = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    }
+    s
+}

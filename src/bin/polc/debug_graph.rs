@@ -1,0 +1,27 @@
+//! `polc debug graph FILE`: the resolved role graph, as the resolver sees it.
+
+use crate::output::{self, Color, Status};
+use std::path::PathBuf;
+
+pub const AFTER_HELP: &str = "\
+For each resource type: each role with what it includes, the `from` edges that give it, and its
+effective permissions (after includes).
+
+Example:
+  polc debug graph policies/";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Policy files or folders
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+pub fn run(args: &Args, color: Color) -> Status {
+    let loaded = match output::load_policy(&args.paths, color) {
+        Ok(l) => l,
+        Err(s) => return s,
+    };
+    output::print(&polc::compiled::describe(&loaded.policy));
+    Status::Clean
+}

@@ -1,0 +1,97 @@
+//! `polc eval`: decide requests given as JSON, one decision per line.
+
+use crate::output::{self, Color, Status};
+use polc::eval::{Explainer, decide, request};
+use std::path::PathBuf;
+
+pub const AFTER_HELP: &str = "\
+Request JSON: {\"principal\": \"user:alice\", \"action\": \"delete\", \"resource\": \"workspace:ml\",
+               \"context\": {\"now\": \"2026-11-23T10:00:00Z\", \"mfa\": true}}
+Decision JSON, one line per request: {\"decision\": \"allow\" | \"deny\", \"reasons\": [...], \"errors\": [...]}
+
+Examples:
+  polc eval policies/ --data data.json --request '{\"principal\": \"user:alice\", \"action\": \"view\", \"resource\": \"workspace:ml\"}'
+  polc eval policy.json --data data.json --requests requests.jsonl
+
+Exit status: 0 when every request was decided (allow or deny), 1 when the policy, the data or a
+request has errors, 2 when a file cannot be read.";
+
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("input").required(true).args(["request", "requests"]))]
+pub struct Args {
+    /// Policy files or folders, or one compiled artifact (`polc compile`)
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Facts: a JSON document or a `.pol` file of facts
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// One request as JSON
+    #[arg(long)]
+    request: Option<String>,
+    /// A file of requests, one JSON object per line (`-` for standard input)
+    #[arg(long)]
+    requests: Option<PathBuf>,
+}
+
+pub fn run(args: &Args, color: Color) -> Status {
+    let mut loaded = match output::load_policy(&args.paths, color) {
+        Ok(l) => l,
+        Err(s) => return s,
+    };
+    let facts = match output::load_data(&mut loaded, args.data.as_deref(), color) {
+        Ok(f) => f,
+        Err(s) => return s,
+    };
+    let lines: Vec<(String, String)> = match (&args.request, &args.requests) {
+        (Some(r), _) => vec![("--request".into(), r.clone())],
+        (None, Some(path)) => {
+            let text = if path.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())
+            } else {
+                std::fs::read_to_string(path).map_err(|e| e.to_string())
+            };
+            match text {
+                Ok(t) => t
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, l)| !l.trim().is_empty())
+                    .map(|(i, l)| (format!("{}:{}", path.display(), i + 1), l.to_string()))
+                    .collect(),
+                Err(e) => {
+                    output::eprint(&format!("error: cannot read `{}`: {e}\n", path.display()));
+                    return Status::Usage;
+                }
+            }
+        }
+        (None, None) => return Status::Usage,
+    };
+    let x = Explainer {
+        policy: &loaded.policy,
+        facts: &facts,
+    };
+    let mut status = Status::Clean;
+    let mut out = String::new();
+    for (name, line) in lines {
+        let file = loaded.sources.add(name, line.clone());
+        match request::from_json(&loaded.policy, &facts, file, &line) {
+            Ok(req) => {
+                let d = decide(&loaded.policy, &facts, &req);
+                out.push_str(&x.decision_json(&req, &d).to_string());
+                out.push('\n');
+            }
+            Err(diag) => {
+                output::eprint(&output::human(
+                    std::slice::from_ref(&diag),
+                    &loaded.sources,
+                    output::stderr_style(color),
+                ));
+                let v = serde_json::json!({"decision": "deny", "reasons": [], "errors": [format!("{}: {}", diag.code, diag.message)]});
+                out.push_str(&v.to_string());
+                out.push('\n');
+                status = Status::Failed;
+            }
+        }
+    }
+    output::print(&out);
+    status
+}

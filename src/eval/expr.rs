@@ -20,7 +20,8 @@ pub trait Env {
     fn resource(&self) -> &Entity;
     fn context(&self) -> &Context;
     /// Does the actor hold `role` (a role of `ty`) on `entity`? `Err` when the data could not be
-    /// followed (a cycle, the step limit).
+    /// followed to the end (the step limit); a data cycle is reported but is no error, since
+    /// the roles held are still well defined (the least fixpoint).
     fn holds_role(
         &mut self,
         actor_ty: TypeId,

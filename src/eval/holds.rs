@@ -416,12 +416,16 @@ impl super::expr::Env for Walk<'_> {
         role: RoleId,
     ) -> Result<bool, String> {
         let plan = self.policy.ty(ty).role_plans[role.index()];
-        let before = self.errors.len();
         let explain = std::mem::replace(&mut self.explain, false);
         let held = self.holds_id(actor_ty, actor, entity, plan).is_some();
         self.explain = explain;
-        if !held && self.errors.len() > before {
-            return Err(self.errors[before].clone());
+        // A data cycle met on the way is reported but loses nothing: every derivation has one
+        // without a cycle, so "not held" is the answer. Only a walk cut short by the step limit
+        // leaves the answer unknown (and the limit may have been hit before this call).
+        if !held && self.steps > STEP_LIMIT {
+            return Err(format!(
+                "evaluation stopped after {STEP_LIMIT} steps: the data is too deeply connected"
+            ));
         }
         Ok(held)
     }

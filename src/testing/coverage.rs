@@ -49,7 +49,7 @@ impl Coverage {
             Answer::Role {
                 derivation: Some(d),
                 ..
-            } => self.derivation(policy, facts, d),
+            } => self.derivation(d),
             Answer::Role { .. } => {}
             Answer::List { items, .. } => {
                 for item in items {
@@ -77,7 +77,7 @@ impl Coverage {
     ) {
         match r {
             Reason::Granted(d) => {
-                self.derivation(policy, facts, d);
+                self.derivation(d);
                 if let (Some((ty, p)), Some(role)) = (action, final_role(facts, d)) {
                     let t = policy.ty(ty);
                     for held in t.roles[role.index()].implies.iter() {
@@ -94,13 +94,13 @@ impl Coverage {
         }
     }
 
-    fn derivation(&mut self, policy: &Policy, facts: &Facts, d: &Derivation) {
+    fn derivation(&mut self, d: &Derivation) {
         for step in &d.0 {
             match step {
                 Step::From { ty, role, edge, .. } => {
                     self.edges.insert((*ty, *role, *edge));
                 }
-                Step::Member { via, .. } => self.derivation(policy, facts, via),
+                Step::Member { via, .. } => self.derivation(via),
                 _ => {}
             }
         }

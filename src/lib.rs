@@ -94,8 +94,8 @@ pub struct Loaded {
 /// anything else is compiled from `.pol` sources. On failure, the diagnostics and the sources
 /// they point into.
 pub fn load_policy(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
-    if let [path] = paths {
-        if path.is_file()
+    if let [path] = paths
+        && path.is_file()
             && path
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -118,7 +118,6 @@ pub fn load_policy(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Vec<Diagnost
                 }
             };
         }
-    }
     let c = compile_paths(paths).map_err(|d| (SourceMap::new(), d))?;
     match c.policy {
         Some(policy) => Ok(Loaded {

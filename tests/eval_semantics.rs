@@ -433,10 +433,13 @@ fn explanations_name_the_path_that_granted() {
           (from admin on organization) -> grants delete"
         ]
     );
-    // A role grants what it includes: the plan for `view` lists `operator` itself.
+    // The derivation ends at the role whose own grant gives the permission, through the
+    // includes that lead there.
     assert_eq!(
         explain(&l, "user:omar", "view", "workspace:ml"),
-        ["user:omar is operator on workspace:ml -> grants view"]
+        [
+            "user:omar is operator on workspace:ml -> reviewer on workspace:ml (included by operator) -> grants view"
+        ]
     );
     // The include shows in the derivation of the included role.
     let q = polc::syntax::parse_query(FileId(9), "is user:omar reviewer on workspace:ml").unwrap();

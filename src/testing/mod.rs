@@ -353,11 +353,10 @@ fn check_assertion_names(
                 }
             }
             Expected::Permission(p) => {
-                if let Some(t) = perm_type {
-                    if let Err(d) = crate::eval::request::action(policy, t, &p.name, p.span) {
+                if let Some(t) = perm_type
+                    && let Err(d) = crate::eval::request::action(policy, t, &p.name, p.span) {
                         out.push(d);
                     }
-                }
             }
         }
     }

@@ -3,6 +3,51 @@
 //! The pipeline, one module per stage (see `ARCHITECTURE.md`):
 //!
 //! `source text -> syntax (parse) -> AST -> resolve -> compiled Policy -> eval`
+//!
+//! Compile a policy, load facts, decide a request and explain the decision:
+//!
+//! ```
+//! use polc::eval::{Explainer, Request, decide};
+//! use polc::facts::Facts;
+//!
+//! let compilation = polc::compile_str("policy.pol", r#"
+//!     actor user;
+//!     resource organization {
+//!       permissions manage;
+//!       role admin { grants manage; }
+//!     }
+//!     resource workspace {
+//!       relation organization: organization;
+//!       permissions view, delete;
+//!       role owner { includes viewer; grants delete; from admin on organization; }
+//!       role viewer { grants view; }
+//!     }
+//! "#);
+//! assert!(compilation.diagnostics.is_empty());
+//! let policy = compilation.policy.expect("the policy compiles");
+//!
+//! let mut sources = compilation.sources;
+//! let facts = Facts::from_pol_str(&policy, &mut sources, "data.pol", r#"
+//!     user:alice is admin on organization:acme;
+//!     workspace:ml.organization = organization:acme;
+//! "#).expect("the facts fit the policy");
+//!
+//! let request = Request::new(&policy, &facts, "user:alice", "delete", "workspace:ml")?;
+//! let decision = decide(&policy, &facts, &request);
+//! assert!(decision.allowed);
+//! let why = Explainer { policy: &policy, facts: &facts }.reason(&request, &decision.reasons[0]);
+//! assert_eq!(
+//!     why,
+//!     "user:alice is admin on organization:acme -> owner on workspace:ml (from admin on organization) -> grants delete"
+//! );
+//!
+//! // Reverse queries: who can delete the workspace?
+//! let query = polc::syntax::parse_query(polc::source::FileId(0), "who can delete workspace:ml")?;
+//! let context = polc::eval::Context::from_facts(&policy, &facts);
+//! let answer = polc::eval::query::run(&policy, &facts, &context, &query)?;
+//! assert_eq!(answer.names(), ["user:alice"]);
+//! # Ok::<(), polc::diag::Diagnostic>(())
+//! ```
 
 pub mod compiled;
 pub mod diag;
@@ -74,6 +119,13 @@ pub fn compile_sources(sources: SourceMap) -> Compilation {
     }
 }
 
+/// Compiles one policy given as text (named `name` in diagnostics).
+pub fn compile_str(name: &str, text: &str) -> Compilation {
+    let mut sources = SourceMap::new();
+    sources.add(name, text);
+    compile_sources(sources)
+}
+
 /// Reads `.pol` files (folders recursively) and compiles them. I/O errors come back as `Err`.
 pub fn compile_paths(paths: &[PathBuf]) -> Result<Compilation, Vec<Diagnostic>> {
     loader::load_paths(paths).map(compile_sources)
@@ -96,28 +148,28 @@ pub struct Loaded {
 pub fn load_policy(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
     if let [path] = paths
         && path.is_file()
-            && path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-        {
-            let mut sources = SourceMap::new();
-            let file =
-                loader::read_file(&mut sources, path).map_err(|d| (SourceMap::new(), vec![d]))?;
-            let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
-            return match compiled::Policy::from_json(text) {
-                Ok(policy) => Ok(Loaded {
-                    policy,
-                    sources,
-                    files: Vec::new(),
-                    warnings: Vec::new(),
-                }),
-                Err(e) => {
-                    let d = Diagnostic::new(diag::Code::E0501, format!("`{}` is not a usable compiled policy: {e}", path.display()))
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        let mut sources = SourceMap::new();
+        let file =
+            loader::read_file(&mut sources, path).map_err(|d| (SourceMap::new(), vec![d]))?;
+        let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
+        return match compiled::Policy::from_json(text) {
+            Ok(policy) => Ok(Loaded {
+                policy,
+                sources,
+                files: Vec::new(),
+                warnings: Vec::new(),
+            }),
+            Err(e) => {
+                let d = Diagnostic::new(diag::Code::E0501, format!("`{}` is not a usable compiled policy: {e}", path.display()))
                         .help("write artifacts with `polc compile POLICY -o FILE.json`, or pass the `.pol` sources");
-                    Err((sources, vec![d]))
-                }
-            };
-        }
+                Err((sources, vec![d]))
+            }
+        };
+    }
     let c = compile_paths(paths).map_err(|d| (SourceMap::new(), d))?;
     match c.policy {
         Some(policy) => Ok(Loaded {

@@ -351,6 +351,39 @@ pub fn display_entity(ty: &str, id: &str) -> String {
     }
 }
 
+impl Facts {
+    /// Facts written in Pol (bare facts and `facts` blocks), checked against the policy. The text
+    /// is added to `sources` as `name`, so diagnostics can be rendered.
+    pub fn from_pol_str(
+        policy: &Policy,
+        sources: &mut SourceMap,
+        name: &str,
+        text: &str,
+    ) -> Result<Facts, Vec<Diagnostic>> {
+        let file = sources.add(name, text);
+        let (ast, diags) = crate::syntax::parse_file(file, text);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(diags);
+        }
+        let mut facts = Facts::new(policy);
+        pol::load(policy, &mut facts, pol::file_facts(&ast))?;
+        Ok(facts)
+    }
+
+    /// Facts as JSON (LANGUAGE.md section 4), checked against the policy.
+    pub fn from_json_str(
+        policy: &Policy,
+        sources: &mut SourceMap,
+        name: &str,
+        text: &str,
+    ) -> Result<Facts, Vec<Diagnostic>> {
+        let file = sources.add(name, text);
+        let mut facts = Facts::new(policy);
+        json::load(policy, &mut facts, file, text)?;
+        Ok(facts)
+    }
+}
+
 /// Loads a data file (`.json`, or Pol facts in any other file) into new facts. The file is added
 /// to `sources` so diagnostics and assignment spans point into it. All or nothing.
 pub fn load_data(

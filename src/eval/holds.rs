@@ -1,7 +1,7 @@
 //! Whether an actor holds a set of roles on an entity, following a precomputed plan, with the
 //! derivation when asked for.
 
-use super::{Context, Entity, Request, STEP_LIMIT};
+use super::{Context, DEPTH_LIMIT, Entity, Request, STEP_LIMIT};
 use crate::compiled::{PlanId, Policy, RelId, RoleId, TypeId};
 use crate::facts::{EntityId, Facts, Subject};
 
@@ -123,6 +123,9 @@ pub fn assignment_text(policy: &Policy, facts: &Facts, idx: u32) -> String {
     s
 }
 
+/// Steps after which failed questions are remembered.
+const MEMO_AFTER: usize = 32;
+
 /// The state of one decision: the cycle stack, the step budget and the errors met.
 pub(crate) struct Walk<'a> {
     pub policy: &'a Policy,
@@ -133,6 +136,12 @@ pub(crate) struct Walk<'a> {
     pub explain: bool,
     stack: Vec<(EntityId, PlanId)>,
     steps: usize,
+    /// Set when the walk was cut short by a limit: the answer is then unknown.
+    cut: Option<String>,
+    /// Cycles met so far (a failure that met none can be remembered).
+    cycles: usize,
+    /// Questions answered "no" (see [`Walk::holds_id`]).
+    failed: rustc_hash::FxHashSet<(TypeId, Option<EntityId>, EntityId, PlanId)>,
     pub errors: Vec<String>,
 }
 
@@ -165,6 +174,9 @@ impl<'a> Walk<'a> {
             explain,
             stack: Vec::new(),
             steps: 0,
+            cut: None,
+            cycles: 0,
+            failed: Default::default(),
             errors: Vec::new(),
         }
     }
@@ -191,12 +203,46 @@ impl<'a> Walk<'a> {
         entity: EntityId,
         plan_id: PlanId,
     ) -> Option<Derivation> {
+        // Large walks (groups of groups, many-valued relations) can reach the same question by
+        // many paths: a question answered "no" without meeting a cycle is "no" on every path, so
+        // it is remembered. Small walks, the usual case, never allocate the memo.
+        let key = (actor_ty, actor, entity, plan_id);
+        if self.steps >= MEMO_AFTER && self.failed.contains(&key) {
+            return None;
+        }
+        let cycles = self.cycles;
+        let found = self.holds_walk(actor_ty, actor, entity, plan_id);
+        if found.is_none()
+            && self.steps >= MEMO_AFTER
+            && self.cycles == cycles
+            && self.cut.is_none()
+        {
+            self.failed.insert(key);
+        }
+        found
+    }
+
+    fn holds_walk(
+        &mut self,
+        actor_ty: TypeId,
+        actor: Option<EntityId>,
+        entity: EntityId,
+        plan_id: PlanId,
+    ) -> Option<Derivation> {
         self.steps += 1;
-        if self.steps > STEP_LIMIT {
-            if self.steps == STEP_LIMIT + 1 {
-                self.errors.push(format!(
-                    "evaluation stopped after {STEP_LIMIT} steps: the data is too deeply connected"
-                ));
+        if self.steps > STEP_LIMIT || self.stack.len() >= DEPTH_LIMIT {
+            if self.cut.is_none() {
+                let msg = if self.steps > STEP_LIMIT {
+                    format!(
+                        "evaluation stopped after {STEP_LIMIT} steps: the data is too deeply connected"
+                    )
+                } else {
+                    format!(
+                        "evaluation stopped at a chain of {DEPTH_LIMIT} relations and groups: the data nests too deeply"
+                    )
+                };
+                self.errors.push(msg.clone());
+                self.cut = Some(msg);
             }
             return None;
         }
@@ -373,6 +419,7 @@ impl<'a> Walk<'a> {
     }
 
     fn report_cycle(&mut self, entity: EntityId, plan: PlanId) {
+        self.cycles += 1;
         let start = self
             .stack
             .iter()
@@ -420,12 +467,10 @@ impl super::expr::Env for Walk<'_> {
         let held = self.holds_id(actor_ty, actor, entity, plan).is_some();
         self.explain = explain;
         // A data cycle met on the way is reported but loses nothing: every derivation has one
-        // without a cycle, so "not held" is the answer. Only a walk cut short by the step limit
+        // without a cycle, so "not held" is the answer. Only a walk cut short by a limit
         // leaves the answer unknown (and the limit may have been hit before this call).
-        if !held && self.steps > STEP_LIMIT {
-            return Err(format!(
-                "evaluation stopped after {STEP_LIMIT} steps: the data is too deeply connected"
-            ));
+        if let (false, Some(msg)) = (held, &self.cut) {
+            return Err(msg.clone());
         }
         Ok(held)
     }

@@ -46,6 +46,10 @@ pub struct Decision {
 /// The limit on steps of one decision (a guard against pathological data; `docs/security.md`).
 pub const STEP_LIMIT: usize = 100_000;
 
+/// The limit on the depth of one derivation: relations followed and groups entered (a guard
+/// against stack exhaustion on very long chains; `docs/security.md`).
+pub const DEPTH_LIMIT: usize = 256;
+
 /// Decides a request, with reasons.
 pub fn decide(policy: &Policy, facts: &Facts, req: &Request) -> Decision {
     decide_with(policy, facts, req, true)

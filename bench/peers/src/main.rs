@@ -1,0 +1,3 @@
+fn main() {
+    println!("peer benchmark: see bench/peers/README.md");
+}

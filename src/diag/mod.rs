@@ -110,28 +110,70 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
+    let mut candidates_prefix: Vec<&str> = Vec::new();
     for c in candidates {
+        candidates_prefix.push(c);
         let d = edit_distance(name, c);
         let limit = (name.chars().count().max(c.chars().count()) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }
     }
-    best.map(|(_, c)| format!("did you mean `{c}`?"))
+    // A longer or shorter spelling of the same word (`boolean` for `bool`, `integer` for `int`).
+    let best = best.map(|(_, c)| c).or_else(|| {
+        candidates_prefix.into_iter().find(|c| {
+            c.len() >= 3 && (name.starts_with(c) || c.starts_with(name)) && name.len() >= 3
+        })
+    });
+    best.map(|c| format!("did you mean `{c}`?"))
 }
 
-/// Levenshtein distance, counted in characters.
+/// Edit distance counted in characters, where swapping two neighbours counts as one edit
+/// (optimal string alignment): `hihg` is one edit from `high`.
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for (i, row) in d.chunks_mut(w).enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for (j, cell) in d.iter_mut().take(w).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{did_you_mean, edit_distance};
+
+    #[test]
+    fn distance_counts_swaps_as_one_edit() {
+        assert_eq!(edit_distance("hihg", "high"), 1);
+        assert_eq!(edit_distance("admn", "admin"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(
+            did_you_mean("hihg", ["low", "high"]),
+            Some("did you mean `high`?".into())
+        );
+        assert_eq!(did_you_mean("zzz", ["low", "high"]), None);
+        assert_eq!(
+            did_you_mean("boolean", ["bool", "int"]),
+            Some("did you mean `bool`?".into())
+        );
+    }
 }

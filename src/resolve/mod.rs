@@ -86,6 +86,11 @@ pub(crate) struct Resolver<'a> {
     pub roles_used_in_rules: Vec<(TypeId, compiled::RoleId)>,
     /// Spans of each role's direct grants and includes, for lints.
     pub grant_spans: FxHashMap<(TypeId, compiled::RoleId), Vec<GrantSpan>>,
+    /// Relations whose target type is unknown (already reported): what walks them is not
+    /// reported again.
+    pub broken_relations: Vec<(TypeId, compiled::RelId)>,
+    /// Attributes whose type is unknown (already reported).
+    pub broken_attributes: Vec<(TypeId, compiled::AttrId)>,
 }
 
 impl<'a> Resolver<'a> {
@@ -103,6 +108,8 @@ impl<'a> Resolver<'a> {
             graph: RoleGraph::default(),
             roles_used_in_rules: Vec::new(),
             grant_spans: FxHashMap::default(),
+            broken_relations: Vec::new(),
+            broken_attributes: Vec::new(),
         }
     }
 
@@ -357,6 +364,10 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
                 let target = self.lookup_type(&r.target);
+                if target.is_none() {
+                    let rel = compiled::RelId(self.types[i].relations.len() as u32);
+                    self.broken_relations.push((TypeId(i as u32), rel));
+                }
                 self.types[i].relations.push(Relation {
                     name: r.name.name.clone(),
                     target: target.unwrap_or(TypeId(0)),
@@ -368,7 +379,11 @@ impl<'a> Resolver<'a> {
                 if !self.first_member(&mut seen, &a.name, i) {
                     continue;
                 }
-                let ty = self.resolve_type(&a.ty).unwrap_or(Type::Bool);
+                let ty = self.resolve_type(&a.ty).unwrap_or_else(|| {
+                    let attr = compiled::AttrId(self.types[i].attributes.len() as u32);
+                    self.broken_attributes.push((TypeId(i as u32), attr));
+                    Type::Bool
+                });
                 self.types[i].attributes.push(Attribute {
                     name: a.name.name.clone(),
                     ty,
@@ -432,6 +447,19 @@ impl<'a> Resolver<'a> {
                 "string" => Some(Type::String),
                 "time" => Some(Type::Time),
                 "duration" => Some(Type::Duration),
+                name if !self.type_index.contains_key(name) => {
+                    const BUILTIN: [&str; 5] = ["bool", "int", "string", "time", "duration"];
+                    let types: Vec<&str> =
+                        self.builds.iter().map(|b| b.name.name.as_str()).collect();
+                    let d = Diagnostic::new(Code::E0201, format!("unknown type `{name}`"))
+                        .primary(n.span, "not a type")
+                        .help(match did_you_mean(name, BUILTIN.into_iter().chain(types.iter().copied())) {
+                            Some(h) => h,
+                            None => "types are `bool`, `int`, `string`, `time`, `duration`, `\"a\" | \"b\"`, `[T]`, or an actor or resource type".into(),
+                        });
+                    self.error(d);
+                    None
+                }
                 _ => self.lookup_type(n).map(Type::Entity),
             },
             ast::TypeKind::Enum(values) => {

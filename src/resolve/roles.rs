@@ -181,6 +181,9 @@ impl<'a> Resolver<'a> {
         let mut path = Vec::new();
         for hop in &f.path {
             let rel = self.lookup_relation(cur, hop)?;
+            if self.broken_relations.contains(&(cur, rel)) {
+                return None;
+            }
             path.push(rel);
             cur = self.types[cur.index()].relations[rel.index()].target;
         }

@@ -457,6 +457,15 @@ impl Checker<'_, '_> {
                     (Member::Rel(rel), t, false)
                 })
             };
+            let broken = match &hit {
+                Some((Member::Rel(rel), _, _)) => self.r.broken_relations.contains(&(*ty, *rel)),
+                Some((Member::Attr(a), _, _)) => self.r.broken_attributes.contains(&(*ty, *a)),
+                None => false,
+            };
+            if broken {
+                self.ok = false;
+                return None;
+            }
             if let Some((m, t, opt)) = hit {
                 match &found {
                     Some((_, _, prev, _)) if *prev != t => {

@@ -177,10 +177,10 @@ fn elevated(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>)
                 let d = Diagnostic::new(
                     Code::W0205,
                     format!(
-                        "elevated role `{}` is assigned until {}, beyond its review period of {} days",
+                        "elevated role `{}` is assigned until {}, beyond its review period of {}",
                         role.name,
                         crate::time::format(until),
-                        secs / 86_400
+                        days(secs)
                     ),
                 )
                 .help(format!("shorten it to at most {}", crate::time::format(now + secs as i64 * 1_000_000)));
@@ -235,5 +235,15 @@ fn implied(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnost
                 }
             }
         }
+    }
+}
+
+/// `1 day`, `90 days`, or hours when under a day.
+fn days(secs: u64) -> String {
+    match secs {
+        s if s >= 86_400 && s / 86_400 == 1 => "1 day".into(),
+        s if s >= 86_400 => format!("{} days", s / 86_400),
+        s if s / 3_600 == 1 => "1 hour".into(),
+        s => format!("{} hours", s / 3_600),
     }
 }

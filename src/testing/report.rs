@@ -132,23 +132,19 @@ pub fn junit(report: &Report) -> String {
                 continue;
             }
             out.push_str(">\n");
+            // JUnit allows one <failure> per test case: every failed assertion goes in its body.
+            let mut body = String::new();
             for f in &t.failures {
-                let mut body = format!(
-                    "{}: {}\nexpected: {}\ngot: {}\n",
-                    f.location, f.statement, f.expected, f.actual
-                );
+                body.push_str(&format!("{}: {}\nexpected: {}\ngot: {}\n", f.location, f.statement, f.expected, f.actual));
                 for w in &f.why {
                     body.push_str(&format!("because: {w}\n"));
                 }
-                out.push_str(&format!(
-                    "      <failure message=\"{}\" type=\"assertion\">{}</failure>\n",
-                    xml(&format!(
-                        "{}: expected {}, got {}",
-                        f.statement, f.expected, f.actual
-                    )),
-                    xml(&body)
-                ));
             }
+            let message = match t.failures.as_slice() {
+                [f] => format!("{}: expected {}, got {}", f.statement, f.expected, f.actual),
+                fs => format!("{} assertions failed", fs.len()),
+            };
+            out.push_str(&format!("      <failure message=\"{}\" type=\"assertion\">{}</failure>\n", xml(&message), xml(&body)));
             out.push_str("    </testcase>\n");
         }
         out.push_str("  </testsuite>\n");

@@ -13,8 +13,12 @@ Examples:
   polc eval policies/ --data data.json --request '{\"principal\": \"user:alice\", \"action\": \"view\", \"resource\": \"workspace:ml\"}'
   polc eval policy.json --data data.json --requests requests.jsonl
 
-Exit status: 0 when every request was decided (allow or deny), 1 when the policy, the data or a
-request has errors, 2 when a file cannot be read.";
+A request whose context carries an undeclared field is decided as a deny, with the problem in
+its \"errors\" (LANGUAGE.md section 6).
+
+Exit status: 0 when every request was decided (allow or deny), 1 when the policy or the data has
+errors or a request is malformed (unknown type or permission, bad JSON), 2 when a file cannot be
+read.";
 
 #[derive(Debug, clap::Args)]
 #[command(group = clap::ArgGroup::new("input").required(true).args(["request", "requests"]))]
@@ -55,7 +59,10 @@ pub fn run(args: &Args, color: Color) -> Status {
                     .lines()
                     .enumerate()
                     .filter(|(_, l)| !l.trim().is_empty())
-                    .map(|(i, l)| (format!("{}:{}", path.display(), i + 1), l.to_string()))
+                    .map(|(i, l)| {
+                        let name = if path.as_os_str() == "-" { "<stdin>".to_string() } else { path.display().to_string() };
+                        (format!("{name} line {}", i + 1), l.to_string())
+                    })
                     .collect(),
                 Err(e) => {
                     output::eprint(&format!("error: cannot read `{}`: {e}\n", path.display()));

@@ -21,7 +21,7 @@ Examples:
   polc check policies/ --format sarif > polc.sarif
   polc explain E0202               what an error code means and how to fix it
   polc explain --list              every diagnostic code
-  polc debug ast policies/main.pol the parsed syntax tree as JSON
+  polc debug ast policies/deeploy.pol  the parsed syntax tree as JSON
 
 Exit status: 0 when clean, 1 when the policy has errors (or warnings with --deny-warnings),
 2 for usage errors and input that cannot be read.";

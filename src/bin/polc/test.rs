@@ -11,8 +11,9 @@ Examples:
   polc test policies/ --coverage          also list grants, from edges and rules no test exercised
   polc test policies/ --format junit > polc-tests.xml
 
-The last line of human output is `N passed, N failed`. Exit status: 0 when every test passed,
-1 when a test failed or the policy has errors, 2 when a file cannot be read.";
+When the tests run, the last line of human output is `N passed, N failed`. A policy with errors
+runs no test: its diagnostics are printed instead. Exit status: 0 when every test passed, 1 when
+a test failed or the policy has errors, 2 when a file cannot be read.";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TestFormat {

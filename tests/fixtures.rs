@@ -77,7 +77,10 @@ fn compile_with_data(path: &Path) -> (String, SourceMap, Vec<Diagnostic>) {
     let text = std::fs::read_to_string(&data).unwrap();
     shown.push_str(&format!("\n----- DATA {}\n{text}", relative(&data)));
     let Some(policy) = policy else {
-        panic!("{}: the policy has errors, so its data cannot be loaded", relative(path));
+        panic!(
+            "{}: the policy has errors, so its data cannot be loaded",
+            relative(path)
+        );
     };
     // Loaded by its relative name so that the data's spans read like the policy's.
     let now = polc::time::parse(NOW).unwrap();

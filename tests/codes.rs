@@ -53,13 +53,19 @@ fn every_code_has_a_complete_explanation() {
     );
 }
 
+/// `X.data.pol` and `X.data.json` are the data of fixture `X.pol` (tests/fixtures.rs), not
+/// fixtures of their own.
+fn is_companion_data(name: &str) -> bool {
+    name.ends_with(".data.pol") || name.ends_with(".data.json")
+}
+
 #[test]
 fn every_code_has_a_fixture() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/err");
     let names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".pol"))
+        .filter(|n| n.ends_with(".pol") && !is_companion_data(n))
         .collect();
     let missing: Vec<&str> = Code::ALL
         .iter()
@@ -85,6 +91,18 @@ fn every_fixture_is_named_after_a_code() {
             Code::parse(code).is_some(),
             "`{name}` does not start with a diagnostic code and `_`"
         );
-        assert!(name.ends_with(".pol"), "`{name}` is not a `.pol` file");
+        assert!(
+            name.ends_with(".pol") || name.ends_with(".data.json"),
+            "`{name}` is neither a `.pol` fixture nor a `.data.pol` / `.data.json` companion"
+        );
+        if is_companion_data(&name) {
+            let policy = name
+                .trim_end_matches(".data.pol")
+                .trim_end_matches(".data.json");
+            assert!(
+                dir.join(format!("{policy}.pol")).exists(),
+                "`{name}` is data for `{policy}.pol`, which does not exist"
+            );
+        }
     }
 }

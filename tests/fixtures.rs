@@ -2,12 +2,17 @@
 //!
 //! - `err/CODE_description.pol` must report `CODE`; the snapshot shows the source and every
 //!   rendered diagnostic together (`snapshots/err_fixtures@CODE_description.pol.snap`).
+//! - `err/CODE_description.pol` may have a companion data file, `err/CODE_description.data.pol`
+//!   or `err/CODE_description.data.json`: the policy is compiled, the data loaded against it and
+//!   the data lints run at a fixed time ([`NOW`]); the data's diagnostics join the snapshot.
+//!   Companion files are not fixtures of their own.
 //! - `ok/*.pol` must compile without any error or warning.
 //!
 //! These need the parser and the resolver: review new snapshots with `cargo insta review`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use polc::compiled::Policy;
 use polc::diag::Diagnostic;
 use polc::diag::render::{self, HumanStyle};
 use polc::source::SourceMap;
@@ -17,23 +22,73 @@ use std::process::Command;
 /// Compiles one fixture alone, named by its path relative to the repository so that snapshots
 /// do not depend on where the repository is. The file is read as bytes through the loader, so
 /// a non-UTF-8 fixture reports E0002 like any other input.
-fn compile(path: &Path) -> (String, SourceMap, Vec<Diagnostic>) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let name = path
-        .strip_prefix(root)
-        .unwrap()
-        .to_string_lossy()
-        .replace('\\', "/");
+fn compile(path: &Path) -> (String, SourceMap, Vec<Diagnostic>, Option<Policy>) {
+    let name = relative(path);
     let bytes = std::fs::read(path).unwrap();
     let shown = String::from_utf8_lossy(&bytes).into_owned();
     let mut sources = SourceMap::new();
     match polc::loader::add_bytes(&mut sources, name, bytes) {
         Ok(_) => {
             let compilation = polc::compile_sources(sources);
-            (shown, compilation.sources, compilation.diagnostics)
+            (
+                shown,
+                compilation.sources,
+                compilation.diagnostics,
+                compilation.policy,
+            )
         }
-        Err(d) => (shown, sources, vec![d]),
+        Err(d) => (shown, sources, vec![d], None),
     }
+}
+
+/// The time data lints judge expiry and review periods against, so that snapshots stay put.
+const NOW: &str = "2026-11-25T00:00:00Z";
+
+/// `path` relative to the repository, with `/` separators.
+fn relative(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    path.strip_prefix(root)
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// A policy fixture's companion data file (`X.data.pol` or `X.data.json` beside `X.pol`).
+fn companion_data(path: &Path) -> Option<std::path::PathBuf> {
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    ["pol", "json"]
+        .iter()
+        .map(|ext| path.with_file_name(format!("{stem}.data.{ext}")))
+        .find(|p| p.exists())
+}
+
+fn is_companion_data(path: &Path) -> bool {
+    let name = path.file_name().unwrap().to_string_lossy();
+    name.ends_with(".data.pol") || name.ends_with(".data.json")
+}
+
+/// Compiles a fixture, then loads its companion data (if any) and runs the data lints.
+/// Returns the source shown in the snapshot (the policy, then the data) and every diagnostic.
+fn compile_with_data(path: &Path) -> (String, SourceMap, Vec<Diagnostic>) {
+    let (mut shown, mut sources, mut diags, policy) = compile(path);
+    let Some(data) = companion_data(path) else {
+        return (shown, sources, diags);
+    };
+    let text = std::fs::read_to_string(&data).unwrap();
+    shown.push_str(&format!("\n----- DATA {}\n{text}", relative(&data)));
+    let Some(policy) = policy else {
+        panic!(
+            "{}: the policy has errors, so its data cannot be loaded",
+            relative(path)
+        );
+    };
+    // Loaded by its relative name so that the data's spans read like the policy's.
+    let now = polc::time::parse(NOW).unwrap();
+    match polc::facts::load_data(&policy, &mut sources, Path::new(&relative(&data))) {
+        Ok(facts) => diags.extend(polc::facts::lints::run(&policy, &facts, now)),
+        Err(d) => diags.extend(d),
+    }
+    (shown, sources, diags)
 }
 
 fn rendered(diags: &[Diagnostic], sources: &SourceMap) -> String {
@@ -49,7 +104,10 @@ fn err_fixtures() {
     // code is missing (and still writes every snapshot for review).
     let mut missing = Vec::new();
     insta::glob!("fixtures/err/*.pol", |path| {
-        let (source, sources, diags) = compile(path);
+        if is_companion_data(path) {
+            return;
+        }
+        let (source, sources, diags) = compile_with_data(path);
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
         let expected = file.split('_').next().unwrap().to_string();
         let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
@@ -75,7 +133,7 @@ fn err_fixtures() {
 fn ok_fixtures() {
     let mut unclean = Vec::new();
     insta::glob!("fixtures/ok/*.pol", |path| {
-        let (_, sources, diags) = compile(path);
+        let (_, sources, diags, _) = compile(path);
         if !diags.is_empty() {
             unclean.push(format!(
                 "{}:\n{}",
@@ -133,13 +191,19 @@ fn deny_warnings_turns_warnings_into_exit_1() {
     );
 }
 
+/// Each ok/ fixture is a policy of its own (they declare the same types), so each is checked
+/// alone: `polc check tests/fixtures/ok` would load them as one policy.
 #[test]
 fn the_ok_fixtures_pass_check_with_deny_warnings() {
-    let o = polc(&["check", "--deny-warnings", "tests/fixtures/ok"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ok");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let file = relative(&entry.unwrap().path());
+        let o = polc(&["check", "--deny-warnings", &file]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{file}:\n{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
 }

@@ -67,7 +67,7 @@ impl<'t> JsonText<'t> {
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
         Diagnostic::new(Code::E0501, format!("malformed {what}: {msg}"))
             .primary(Span::new(self.file, offset, offset), "here")
-            .help(format!("see the {what} format in `docs/language.md`"))
+            .help(format!("`polc explain E0501` shows the {what} format"))
     }
 
     /// A JSON string value.

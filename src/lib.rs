@@ -60,7 +60,7 @@ pub mod syntax;
 pub mod testing;
 pub mod time;
 
-use diag::Diagnostic;
+use diag::{Code, Diagnostic};
 use source::SourceMap;
 use std::path::PathBuf;
 use syntax::ast;
@@ -95,7 +95,25 @@ pub fn compile_sources(sources: SourceMap) -> Compilation {
     }
     let syntax_ok = !diagnostics.iter().any(Diagnostic::is_error);
     let resolved = resolve::resolve(&files, &sources);
-    diagnostics.extend(resolved.diagnostics);
+    // A broken item is missing from its file: names it declared look unknown elsewhere. While
+    // there are syntax errors, "unknown name" errors are held back so they do not pile up on
+    // the real problem; they show once the syntax is fixed.
+    let unknown_names = [
+        Code::E0201,
+        Code::E0202,
+        Code::E0203,
+        Code::E0204,
+        Code::E0205,
+        Code::E0207,
+        Code::E0208,
+        Code::E0209,
+    ];
+    diagnostics.extend(
+        resolved
+            .diagnostics
+            .into_iter()
+            .filter(|d| syntax_ok || !unknown_names.contains(&d.code)),
+    );
     // A file with syntax errors is missing items: resolving what remains is still worth
     // reporting, but the policy is not built from half a file.
     let policy = if syntax_ok { resolved.policy } else { None };

@@ -59,7 +59,10 @@ impl MietteReport {
             if Some(l.span.file) == file {
                 labels.push(labeled(l.span, &l.message, l.primary));
             } else {
-                let mut sub = Diagnostic::new(diag.code, l.message.clone());
+                let mut sub = Diagnostic::new(
+                    diag.code,
+                    format!("and in `{}`:", sources.name(l.span.file)),
+                );
                 sub.labels.push(super::Label {
                     span: l.span,
                     message: l.message.clone(),
@@ -103,11 +106,7 @@ impl fmt::Debug for MietteReport {
 
 impl fmt::Display for MietteReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_related {
-            write!(f, "see also")
-        } else {
-            write!(f, "{}", self.diag.message)
-        }
+        write!(f, "{}", self.diag.message)
     }
 }
 
@@ -122,6 +121,9 @@ impl miette::Diagnostic for MietteReport {
         }
     }
     fn severity(&self) -> Option<miette::Severity> {
+        if self.is_related {
+            return Some(miette::Severity::Advice);
+        }
         Some(match self.diag.severity() {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -167,7 +169,8 @@ pub fn human(diag: &Diagnostic, sources: &SourceMap, style: HumanStyle) -> Strin
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
-        .with_links(false);
+        .with_links(false)
+        .with_show_related_as_nested(true);
     let report = MietteReport::new(diag, sources);
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {

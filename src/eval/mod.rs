@@ -32,6 +32,8 @@ pub enum Reason {
     Forbidden { rule: RuleId, error: Option<String> },
     /// Nothing gives the action.
     NoGrant,
+    /// The request itself is invalid (an undeclared context field): denied without evaluation.
+    InvalidRequest,
 }
 
 /// The answer to a request.
@@ -63,7 +65,7 @@ pub fn decide_with(policy: &Policy, facts: &Facts, req: &Request, explain: bool)
     if !req.errors.is_empty() {
         return Decision {
             allowed: false,
-            reasons: vec![Reason::NoGrant],
+            reasons: vec![Reason::InvalidRequest],
             errors: req.errors.clone(),
         };
     }
@@ -184,7 +186,36 @@ impl Explainer<'_> {
                 }
                 s
             }
-            Reason::NoGrant => format!("no role grants {action} on {}", self.entity(&req.resource)),
+            Reason::NoGrant => {
+                let mut s = format!("no role grants {action} on {}", self.entity(&req.resource));
+                // Say so when the principal's own assignments there have expired: that is
+                // usually the question behind a surprising deny.
+                if let (Some(p), Some(r)) = (req.principal.id, req.resource.id) {
+                    let expired: Vec<String> = self
+                        .facts
+                        .direct(p, r)
+                        .iter()
+                        .filter_map(|i| self.facts.assignment(*i))
+                        .filter(|a| !a.live(req.context.now))
+                        .map(|a| {
+                            format!(
+                                "{} expired at {}",
+                                t.roles[a.role.index()].name,
+                                a.until.map(crate::time::format).unwrap_or_default()
+                            )
+                        })
+                        .collect();
+                    if !expired.is_empty() {
+                        s.push_str(&format!(
+                            " ({}'s assignment as {})",
+                            self.entity(&req.principal),
+                            expired.join(", ")
+                        ));
+                    }
+                }
+                s
+            }
+            Reason::InvalidRequest => "the request is invalid, so it is denied (see errors)".into(),
         }
     }
 

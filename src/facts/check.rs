@@ -133,7 +133,7 @@ impl<'p> Checker<'p> {
             )
             .primary(ty.span, "a resource type")
             .help(format!(
-                "declare it with `actor {};`, or assign to a userset such as `{}:ID#ROLE`",
+                "assign the role to a userset such as `{}:ID#ROLE` (everyone holding ROLE there), or declare `actor {};` if it really is a kind of principal",
                 ty.name, ty.name
             )));
         }
@@ -236,10 +236,11 @@ impl<'p> Checker<'p> {
         if let Some(rel) = t.relation(name.name) {
             let r = &t.relations[rel.index()];
             let expected = Type::Entity(r.target);
+            let what = format!("{}.{}", crate::facts::display_entity(&t.name, id), r.name);
             let targets = match (&value.kind, r.many) {
                 (InputKind::List(items), true) => items
                     .iter()
-                    .map(|i| self.entity_value(&expected, i))
+                    .map(|i| self.entity_value(&expected, i, &what))
                     .collect::<Result<Vec<_>, _>>()?,
                 (InputKind::List(_), false) => {
                     return Err(Diagnostic::new(
@@ -258,7 +259,7 @@ impl<'p> Checker<'p> {
                         self.policy.type_name(r.target)
                     )));
                 }
-                _ => vec![self.entity_value(&expected, value)?],
+                _ => vec![self.entity_value(&expected, value, &what)?],
             };
             return Ok(CheckedFact::Relation {
                 entity,
@@ -282,9 +283,9 @@ impl<'p> Checker<'p> {
             .chain(t.attributes.iter().map(|a| a.name.as_str()));
         let d = Diagnostic::new(
             Code::E0205,
-            format!("`{}` has no relation or attribute `{}`", t.name, name.name),
+            format!("`{}` has no attribute or relation `{}`", t.name, name.name),
         )
-        .primary(name.span, "unknown");
+        .primary(name.span, "unknown attribute or relation");
         Err(match did_you_mean(name.name, names) {
             Some(h) => d.help(h),
             None => d.help(format!(
@@ -324,10 +325,15 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn entity_value(&self, expected: &Type, v: &Input) -> Result<(TypeId, String), Diagnostic> {
-        match self.value(expected, v, "the relation")? {
+    fn entity_value(
+        &self,
+        expected: &Type,
+        v: &Input,
+        what: &str,
+    ) -> Result<(TypeId, String), Diagnostic> {
+        match self.value(expected, v, what)? {
             FactValue::Entity(t, id) => Ok((t, id)),
-            _ => Err(self.wrong(expected, v, "the relation")),
+            _ => Err(self.wrong(expected, v, what)),
         }
     }
 

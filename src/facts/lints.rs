@@ -51,12 +51,16 @@ fn min_max(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>) 
                     .collect();
                 subjects.dedup();
                 let n = subjects.len() as u32;
-                let name = facts.display(policy, e);
+                let name = format!("`{}`", facts.display(policy, e));
                 if let Some(min) = role.min.filter(|m| n < *m) {
+                    // Point at an assignment of the entity if there is one (an expired one of
+                    // this role, or any other).
                     let span = facts
                         .on(e)
                         .iter()
-                        .find_map(|x| facts.assignment(*x).and_then(|a| a.span));
+                        .filter_map(|x| facts.assignment(*x))
+                        .max_by_key(|a| a.role == RoleId(k as u32))
+                        .and_then(|a| a.span);
                     let d = Diagnostic::new(
                         Code::W0201,
                         format!(
@@ -65,7 +69,8 @@ fn min_max(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>) 
                         ),
                     )
                     .help(format!("assign `{}` on {name} to someone", role.name));
-                    out.push(with_span(d, span, "assignments on this resource"));
+                    let label = format!("no live `{}` assignment on {name}", role.name);
+                    out.push(with_span(d, span, &label));
                 }
                 if let Some(max) = role.max.filter(|m| n > *m) {
                     let span = live
@@ -133,13 +138,12 @@ fn separation(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagn
                     let d = Diagnostic::new(
                         Code::W0203,
                         format!(
-                            "{who} holds {} on {}, which `separate` ({}) forbids",
+                            "`{who}` holds {} on `{}`: a `separate` declaration forbids holding both",
                             names.join(" and "),
                             facts.display(policy, e),
-                            sep.location
                         ),
                     )
-                    .help("give one of these roles to someone else");
+                    .help(format!("give one of these roles to someone else (the separation is declared at {})", sep.location));
                     out.push(with_span(d, span, "this assignment"));
                 }
             }
@@ -160,7 +164,7 @@ fn elevated(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>)
             (None, review) => {
                 let help = match review {
                     Some(secs) => {
-                        format!("add `until` no later than {} days from now", secs / 86_400)
+                        format!("add `until` no later than {} from now", days(secs))
                     }
                     None => "add `until` so that the assignment is re-approved".into(),
                 };
@@ -183,7 +187,10 @@ fn elevated(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>)
                         days(secs)
                     ),
                 )
-                .help(format!("shorten it to at most {}", crate::time::format(now + secs as i64 * 1_000_000)));
+                .help(format!(
+                    "shorten it to at most {}",
+                    crate::time::format(now + secs as i64 * 1_000_000)
+                ));
                 out.push(with_span(d, a.span, "too long"));
             }
             _ => {}

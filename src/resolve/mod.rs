@@ -148,16 +148,9 @@ impl<'a> Resolver<'a> {
         let mut first_decl: FxHashMap<&'a str, Span> = FxHashMap::default();
         for file in files {
             for item in &file.items {
-                let (name, kind, doc, members, extend, span) = match item {
-                    Item::Actor(a) => (&a.name, Kind::Actor, &a.doc, &a.members, false, a.span),
-                    Item::Resource(r) => (
-                        &r.name,
-                        Kind::Resource,
-                        &r.doc,
-                        &r.members,
-                        r.extend,
-                        r.span,
-                    ),
+                let (name, kind, doc, members, extend) = match item {
+                    Item::Actor(a) => (&a.name, Kind::Actor, &a.doc, &a.members, false),
+                    Item::Resource(r) => (&r.name, Kind::Resource, &r.doc, &r.members, r.extend),
                     Item::Context(c) => {
                         self.context_decls.extend(c.fields.iter());
                         continue;
@@ -167,12 +160,14 @@ impl<'a> Resolver<'a> {
                 if extend {
                     continue;
                 }
-                let _ = span;
                 if let Some(prev) = first_decl.get(name.name.as_str()) {
                     let d = Diagnostic::new(Code::E0206, format!("type `{}` is declared twice", name.name))
                         .primary(name.span, "declared again here")
                         .secondary(*prev, "first declared here")
-                        .help("to add to a resource from another file, write `extend resource NAME { ... }`");
+                        .help(match kind {
+                            Kind::Resource => format!("to add to `{}` from another file, write `extend resource {} {{ ... }}`", name.name, name.name),
+                            Kind::Actor => "declare each actor type once, in one file".to_string(),
+                        });
                     self.error(d);
                     continue;
                 }

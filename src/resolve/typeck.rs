@@ -26,6 +26,8 @@ pub(super) fn check_condition(r: &mut Resolver<'_>, resource: TypeId, e: &Expr) 
     let typed = c.expr(e, &[]);
     match typed {
         Some((ce, Type::Bool)) if c.ok => Some(ce),
+        // An error inside the condition is already reported.
+        Some((_, Type::Bool)) => None,
         Some((_, t)) => {
             let found = c.describe(&t);
             c.report(
@@ -506,7 +508,7 @@ impl Checker<'_, '_> {
                 Code::E0205,
                 format!("{owner} has no attribute or relation `{}`", name.name),
             )
-            .primary(name.span, "unknown attribute");
+            .primary(name.span, "unknown attribute or relation");
             d = match did_you_mean(&name.name, names.iter().map(String::as_str)) {
                 Some(h) => d.help(h),
                 None => d.help(format!("declare it: `attribute {}: TYPE;`", name.name)),

@@ -90,7 +90,7 @@ impl Coverage {
             Reason::Permitted(rule) | Reason::Forbidden { rule, .. } => {
                 self.rules.insert(*rule);
             }
-            Reason::NoGrant => {}
+            Reason::NoGrant | Reason::InvalidRequest => {}
         }
     }
 

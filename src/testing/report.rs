@@ -135,7 +135,10 @@ pub fn junit(report: &Report) -> String {
             // JUnit allows one <failure> per test case: every failed assertion goes in its body.
             let mut body = String::new();
             for f in &t.failures {
-                body.push_str(&format!("{}: {}\nexpected: {}\ngot: {}\n", f.location, f.statement, f.expected, f.actual));
+                body.push_str(&format!(
+                    "{}: {}\nexpected: {}\ngot: {}\n",
+                    f.location, f.statement, f.expected, f.actual
+                ));
                 for w in &f.why {
                     body.push_str(&format!("because: {w}\n"));
                 }
@@ -144,7 +147,11 @@ pub fn junit(report: &Report) -> String {
                 [f] => format!("{}: expected {}, got {}", f.statement, f.expected, f.actual),
                 fs => format!("{} assertions failed", fs.len()),
             };
-            out.push_str(&format!("      <failure message=\"{}\" type=\"assertion\">{}</failure>\n", xml(&message), xml(&body)));
+            out.push_str(&format!(
+                "      <failure message=\"{}\" type=\"assertion\">{}</failure>\n",
+                xml(&message),
+                xml(&body)
+            ));
             out.push_str("    </testcase>\n");
         }
         out.push_str("  </testsuite>\n");

@@ -60,7 +60,11 @@ pub fn run(args: &Args, color: Color) -> Status {
                     .enumerate()
                     .filter(|(_, l)| !l.trim().is_empty())
                     .map(|(i, l)| {
-                        let name = if path.as_os_str() == "-" { "<stdin>".to_string() } else { path.display().to_string() };
+                        let name = if path.as_os_str() == "-" {
+                            "<stdin>".to_string()
+                        } else {
+                            path.display().to_string()
+                        };
                         (format!("{name} line {}", i + 1), l.to_string())
                     })
                     .collect(),

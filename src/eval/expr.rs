@@ -47,18 +47,24 @@ pub fn eval_condition<E: Env>(w: &mut E, e: &CExpr) -> Result<bool, String> {
     }
 }
 
-fn entity_of<E: Env>(w: &E, v: &V) -> Result<(TypeId, Option<EntityId>, String), String> {
+fn entity_of<E: Env>(w: &E, v: &V) -> Result<(TypeId, Option<EntityId>), String> {
     match v {
         V::Known(Value::Entity(id)) => {
             let ty = w.facts().entity_type(*id).ok_or("unknown entity")?;
-            Ok((ty, Some(*id), w.facts().display(w.policy(), *id)))
+            Ok((ty, Some(*id)))
         }
-        V::Unnamed(ty, name) => Ok((
-            *ty,
-            None,
-            crate::facts::display_entity(w.policy().type_name(*ty), name),
-        )),
+        V::Unnamed(ty, _) => Ok((*ty, None)),
         _ => Err("not an entity".into()),
+    }
+}
+
+/// An entity value as `type:id`, for error messages only: formatting it on every attribute
+/// access cost an allocation per condition on the decision path.
+fn shown<E: Env>(w: &E, v: &V) -> String {
+    match v {
+        V::Known(Value::Entity(id)) => w.facts().display(w.policy(), *id),
+        V::Unnamed(ty, name) => crate::facts::display_entity(w.policy().type_name(*ty), name),
+        _ => String::from("?"),
     }
 }
 
@@ -86,7 +92,7 @@ fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
         },
         CExpr::Access { base, name, member } => {
             let b = eval(w, base)?;
-            let (ty, id, shown) = entity_of(w, &b)?;
+            let (ty, id) = entity_of(w, &b)?;
             let member = match member {
                 Some((_, m)) => Some(*m),
                 None => {
@@ -96,7 +102,7 @@ fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
                         .or_else(|| t.relation(name).map(Member::Rel))
                 }
             };
-            let absent = || format!("`{shown}` has no `{name}`");
+            let absent = || format!("`{}` has no `{name}`", shown(w, &b));
             match (member, id) {
                 (Some(Member::Attr(a)), Some(id)) => {
                     V::Known(w.facts().attribute(id, a).cloned().ok_or_else(absent)?)
@@ -164,7 +170,7 @@ fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
         }
         CExpr::Has { base, name, member } => {
             let b = eval(w, base)?;
-            let (ty, id, _) = entity_of(w, &b)?;
+            let (ty, id) = entity_of(w, &b)?;
             let Some(id) = id else {
                 return Ok(V::Known(Value::Bool(false)));
             };
@@ -190,9 +196,9 @@ fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
             target,
         } => {
             let s = eval(w, subject)?;
-            let (sty, sid, _) = entity_of(w, &s)?;
+            let (sty, sid) = entity_of(w, &s)?;
             let t = eval(w, target)?;
-            let (tty, tid, _) = entity_of(w, &t)?;
+            let (tty, tid) = entity_of(w, &t)?;
             if tty != *ty {
                 return Err("`is ... on` reached an entity of another type".into());
             }

@@ -262,7 +262,7 @@ impl<'a> Walk<'a> {
                     && plan.direct.contains(a.role)
                 {
                     return Some(self.finish(
-                        vec![Step::Assigned(i)],
+                        self.first_step(Step::Assigned(i)),
                         plan.ty,
                         a.role,
                         entity,
@@ -282,7 +282,7 @@ impl<'a> Walk<'a> {
             match a.subject {
                 Subject::Wildcard(t) if t == actor_ty => {
                     return Some(self.finish(
-                        vec![Step::Wildcard(i)],
+                        self.first_step(Step::Wildcard(i)),
                         plan.ty,
                         a.role,
                         entity,
@@ -299,7 +299,7 @@ impl<'a> Walk<'a> {
                     self.stack.pop();
                     if let Some(via) = via {
                         return Some(self.finish(
-                            vec![Step::Member { assignment: i, via }],
+                            self.first_step(Step::Member { assignment: i, via }),
                             plan.ty,
                             a.role,
                             entity,
@@ -364,6 +364,13 @@ impl<'a> Walk<'a> {
             }
         }
         None
+    }
+
+    /// The first step of a derivation. Without `explain` the derivation is thrown away by
+    /// [`Walk::finish`], so it is not allocated: this keeps a fast decision free of a heap
+    /// allocation per granted role.
+    fn first_step(&self, step: Step) -> Vec<Step> {
+        if self.explain { vec![step] } else { Vec::new() }
     }
 
     /// Completes a derivation with the include steps from the held role to a role of the plan.

@@ -121,13 +121,20 @@ impl<'p> Checker<'p> {
         })
     }
 
-    fn actor_type(&self, ty: Named<'_>, written: &str) -> Result<TypeId, Diagnostic> {
+    /// `written` (the subject as written) is only called for the diagnostic: formatting it for
+    /// every assignment was an allocation per fact when loading.
+    fn actor_type(
+        &self,
+        ty: Named<'_>,
+        written: impl FnOnce() -> String,
+    ) -> Result<TypeId, Diagnostic> {
         let id = self.ty(ty)?;
         if self.policy.ty(id).kind != Kind::Actor {
             return Err(Diagnostic::new(
                 Code::E0502,
                 format!(
-                    "`{written}` cannot hold roles: `{}` is not an actor type",
+                    "`{}` cannot hold roles: `{}` is not an actor type",
+                    written(),
                     ty.name
                 ),
             )
@@ -196,7 +203,7 @@ impl<'p> Checker<'p> {
     ) -> Result<CheckedFact, Diagnostic> {
         let subject = match subject {
             SubjectInput::Entity { ty, id } => SubjectName::Actor(
-                self.actor_type(ty, &crate::facts::display_entity(ty.name, id))?,
+                self.actor_type(ty, || crate::facts::display_entity(ty.name, id))?,
                 id.to_string(),
             ),
             SubjectInput::Userset { ty, id, role } => {
@@ -204,7 +211,7 @@ impl<'p> Checker<'p> {
                 SubjectName::Userset(t, id.to_string(), self.role(t, role)?)
             }
             SubjectInput::Wildcard { ty } => {
-                SubjectName::Wildcard(self.actor_type(ty, &format!("{}:*", ty.name))?)
+                SubjectName::Wildcard(self.actor_type(ty, || format!("{}:*", ty.name))?)
             }
         };
         let on_ty = self.ty(on.0)?;

@@ -222,7 +222,7 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
                     context: ctx.clone(),
                     errors: Vec::new(),
                 };
-                let d = decide(policy, facts, &req);
+                let d = decide_then_explain(policy, facts, &req);
                 errors.extend(d.errors.iter().cloned());
                 if d.allowed {
                     let reason = d
@@ -270,7 +270,7 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
                     context: ctx.clone(),
                     errors: Vec::new(),
                 };
-                let d = decide(policy, facts, &req);
+                let d = decide_then_explain(policy, facts, &req);
                 errors.extend(d.errors.iter().cloned());
                 if d.allowed {
                     items.push(Item {
@@ -311,7 +311,7 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
                     context: ctx.clone(),
                     errors: Vec::new(),
                 };
-                let d = decide(policy, facts, &req);
+                let d = decide_then_explain(policy, facts, &req);
                 errors.extend(d.errors.iter().cloned());
                 if d.allowed {
                     let reason = d
@@ -361,6 +361,13 @@ fn list(mut items: Vec<(Who, String, Option<super::Reason>)>, errors: Vec<String
             .collect(),
         errors: dedup(errors),
     }
+}
+
+/// Decides without building reasons, then again with them only when the answer is allow: list
+/// queries explain what they list, and most candidates are not listed.
+fn decide_then_explain(policy: &Policy, facts: &Facts, req: &Request) -> Decision {
+    let quick = super::decide_with(policy, facts, req, false);
+    if quick.allowed { decide(policy, facts, req) } else { quick }
 }
 
 /// Does the actor hold the role on the entity? The derivation when it does, and any errors.

@@ -293,7 +293,21 @@ fn next_words(v: &Vocabulary, pieces: &[Piece<'_>], prefix: &str) -> Vec<String>
     let resources = || v.types_where(|t| !t.permissions.is_empty());
     let with_perm = |p: &str| v.types_where(|t| t.permissions.iter().any(|x| x == p));
     let with_role = |r: &str| v.types_where(|t| t.roles.iter().any(|x| x == r));
-    let perms = || v.all(|t| &t.permissions);
+    // Before the resource is typed: the permissions of the types the facts name (all of them
+    // when the facts name none), not those of every type of a large policy.
+    let perms = || {
+        let named: Vec<String> = v
+            .types
+            .iter()
+            .filter(|t| !t.ids.is_empty())
+            .flat_map(|t| t.permissions.clone())
+            .collect();
+        if named.is_empty() {
+            v.all(|t| &t.permissions)
+        } else {
+            named
+        }
+    };
     let roles = || v.all(|t| &t.roles);
     match pieces {
         [] => {

@@ -54,6 +54,7 @@ pub mod diag;
 pub mod eval;
 pub mod facts;
 pub mod loader;
+pub mod repl;
 pub mod resolve;
 pub mod source;
 pub mod syntax;

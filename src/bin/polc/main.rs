@@ -10,6 +10,7 @@ mod eval;
 mod explain;
 mod output;
 mod query;
+mod repl;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -53,6 +54,9 @@ enum Command {
     /// Ask can / is / who can / who is / what can / which, with reasons
     #[command(after_help = query::AFTER_HELP)]
     Query(query::Args),
+    /// The what-if shell: queries, facts, :assume / :diff / :rollback
+    #[command(after_help = repl::AFTER_HELP)]
+    Repl(repl::Args),
     /// Write the compiled policy as a versioned JSON artifact
     #[command(after_help = compile::AFTER_HELP)]
     Compile(compile::Args),
@@ -85,6 +89,7 @@ fn main() -> std::process::ExitCode {
         Command::Test(args) => test::run(args, cli.color),
         Command::Eval(args) => eval::run(args, cli.color),
         Command::Query(args) => query::run(args, cli.color),
+        Command::Repl(args) => repl::run(args, cli.color),
         Command::Compile(args) => compile::run(args, cli.color),
         Command::Debug(DebugCommand::Graph(args)) => debug_graph::run(args, cli.color),
         Command::Debug(DebugCommand::Tokens(args)) => debug_tokens::run(args, cli.color),

@@ -150,7 +150,7 @@ fn assume_diff_rollback_restores_the_facts_exactly() {
     assert!(out.contains("1 new constraint violation:"), "{out}");
     assert!(out.contains("polc::W0203"), "{out}");
     assert!(
-        out.contains("user:bob holds `requester` and `approver` on run:r1"),
+        out.contains("`user:bob` holds `requester` and `approver` on `run:r1`"),
         "{out}"
     );
     assert_eq!(
@@ -193,7 +193,7 @@ fn a_what_if_includes_facts_typed_and_retracted_and_lists_losses() {
     // `min 1` on organization admins.
     assert!(out.contains("polc::W0201"), "{out}");
     assert!(
-        out.contains("organization:acme has 0 holders of `admin`"),
+        out.contains("`organization:acme` has 0 holders of `admin`"),
         "{out}"
     );
     // The elevated-without-until warning of alice's assignment is resolved.

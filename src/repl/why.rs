@@ -144,6 +144,9 @@ impl Why<'_> {
                     ));
                 }
             }
+            Reason::InvalidRequest => {
+                out.push_str("  the request is invalid, so it is denied (see the errors)\n");
+            }
             Reason::NoGrant => {
                 let action = action.unwrap_or("?");
                 out.push_str(&format!("  no role grants {action} on {resource}\n"));

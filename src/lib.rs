@@ -13,6 +13,7 @@ pub mod resolve;
 pub mod source;
 pub mod syntax;
 pub mod testing;
+pub mod tools;
 pub mod time;
 
 use diag::Diagnostic;

@@ -8,6 +8,7 @@ mod debug_graph;
 mod debug_tokens;
 mod eval;
 mod explain;
+mod fmt;
 mod output;
 mod query;
 mod test;
@@ -59,6 +60,9 @@ enum Command {
     /// Explain a diagnostic code
     #[command(after_help = explain::AFTER_HELP)]
     Explain(explain::Args),
+    /// Rewrite policies in the canonical layout (or list the files that are not, with --check)
+    #[command(after_help = fmt::AFTER_HELP)]
+    Fmt(fmt::Args),
     /// Show what one stage of the compiler makes of a file
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -86,6 +90,7 @@ fn main() -> std::process::ExitCode {
         Command::Eval(args) => eval::run(args, cli.color),
         Command::Query(args) => query::run(args, cli.color),
         Command::Compile(args) => compile::run(args, cli.color),
+        Command::Fmt(args) => fmt::run(args, cli.color),
         Command::Debug(DebugCommand::Graph(args)) => debug_graph::run(args, cli.color),
         Command::Debug(DebugCommand::Tokens(args)) => debug_tokens::run(args, cli.color),
         Command::Debug(DebugCommand::Ast(args)) => debug_ast::run(args, cli.color),

@@ -1,0 +1,4 @@
+//! Review tools over policies: `fmt` (canonical layout), `graph` (the resolved role graph as
+//! Graphviz or Mermaid), `diff` (the semantic difference between two versions).
+
+pub mod fmt;

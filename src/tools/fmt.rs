@@ -441,7 +441,7 @@ impl<'a> Printer<'a> {
         }
         if let [item] = r.items.as_slice()
             && self.inner_comments(r.span).is_empty()
-            && let Leaf::Line(text) = self.leaf(Node::RoleItem(item))
+            && let Some(text) = one_line(self.leaf(Node::RoleItem(item)))
         {
             let one = format!("role {} {{ {text} }}", r.name.name);
             if self.fits(&one) {
@@ -887,6 +887,18 @@ impl<'a> Printer<'a> {
                 ..
             } => format!("which {} can {} {}", ty.name, s(principal), action.name),
         }
+    }
+}
+
+/// A role item on one line (for `role R { item; }`).
+fn one_line(leaf: Leaf) -> Option<String> {
+    match leaf {
+        Leaf::Line(l) => Some(l),
+        Leaf::List { head, names } => Some(format!(
+            "{head} {};",
+            names.iter().map(|n| n.0.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+        Leaf::Wrapped { .. } | Leaf::Rule { .. } => None,
     }
 }
 

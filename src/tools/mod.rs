@@ -2,3 +2,4 @@
 //! Graphviz or Mermaid), `diff` (the semantic difference between two versions).
 
 pub mod fmt;
+pub mod graph;

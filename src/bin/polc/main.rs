@@ -9,6 +9,7 @@ mod debug_tokens;
 mod eval;
 mod explain;
 mod fmt;
+mod graph;
 mod output;
 mod query;
 mod test;
@@ -63,6 +64,9 @@ enum Command {
     /// Rewrite policies in the canonical layout (or list the files that are not, with --check)
     #[command(after_help = fmt::AFTER_HELP)]
     Fmt(fmt::Args),
+    /// Draw the resolved role graph (Graphviz dot or Mermaid)
+    #[command(after_help = graph::AFTER_HELP)]
+    Graph(graph::Args),
     /// Show what one stage of the compiler makes of a file
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -91,6 +95,7 @@ fn main() -> std::process::ExitCode {
         Command::Query(args) => query::run(args, cli.color),
         Command::Compile(args) => compile::run(args, cli.color),
         Command::Fmt(args) => fmt::run(args, cli.color),
+        Command::Graph(args) => graph::run(args, cli.color),
         Command::Debug(DebugCommand::Graph(args)) => debug_graph::run(args, cli.color),
         Command::Debug(DebugCommand::Tokens(args)) => debug_tokens::run(args, cli.color),
         Command::Debug(DebugCommand::Ast(args)) => debug_ast::run(args, cli.color),

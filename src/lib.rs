@@ -13,8 +13,8 @@ pub mod resolve;
 pub mod source;
 pub mod syntax;
 pub mod testing;
-pub mod tools;
 pub mod time;
+pub mod tools;
 
 use diag::Diagnostic;
 use source::SourceMap;
@@ -97,28 +97,28 @@ pub struct Loaded {
 pub fn load_policy(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
     if let [path] = paths
         && path.is_file()
-            && path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-        {
-            let mut sources = SourceMap::new();
-            let file =
-                loader::read_file(&mut sources, path).map_err(|d| (SourceMap::new(), vec![d]))?;
-            let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
-            return match compiled::Policy::from_json(text) {
-                Ok(policy) => Ok(Loaded {
-                    policy,
-                    sources,
-                    files: Vec::new(),
-                    warnings: Vec::new(),
-                }),
-                Err(e) => {
-                    let d = Diagnostic::new(diag::Code::E0501, format!("`{}` is not a usable compiled policy: {e}", path.display()))
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        let mut sources = SourceMap::new();
+        let file =
+            loader::read_file(&mut sources, path).map_err(|d| (SourceMap::new(), vec![d]))?;
+        let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
+        return match compiled::Policy::from_json(text) {
+            Ok(policy) => Ok(Loaded {
+                policy,
+                sources,
+                files: Vec::new(),
+                warnings: Vec::new(),
+            }),
+            Err(e) => {
+                let d = Diagnostic::new(diag::Code::E0501, format!("`{}` is not a usable compiled policy: {e}", path.display()))
                         .help("write artifacts with `polc compile POLICY -o FILE.json`, or pass the `.pol` sources");
-                    Err((sources, vec![d]))
-                }
-            };
-        }
+                Err((sources, vec![d]))
+            }
+        };
+    }
     let c = compile_paths(paths).map_err(|d| (SourceMap::new(), d))?;
     match c.policy {
         Some(policy) => Ok(Loaded {

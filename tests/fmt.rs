@@ -108,8 +108,7 @@ fn strip(v: &mut Value) {
 
 /// Formats every file; checks idempotence and that the set compiles to the same policy.
 fn check_files(files: &[(String, String)]) -> Result<(), String> {
-    let formatted: Vec<(String, String)> =
-        files.iter().map(|(n, t)| (n.clone(), fmt(t))).collect();
+    let formatted: Vec<(String, String)> = files.iter().map(|(n, t)| (n.clone(), fmt(t))).collect();
     for (n, f) in &formatted {
         let again = fmt(f);
         if &again != f {
@@ -137,12 +136,7 @@ fn pol_files(dir: &str) -> Vec<PathBuf> {
 fn read(paths: &[PathBuf]) -> Vec<(String, String)> {
     paths
         .iter()
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read_to_string(p).unwrap(),
-            )
-        })
+        .map(|p| (p.display().to_string(), std::fs::read_to_string(p).unwrap()))
         .collect()
 }
 
@@ -229,7 +223,13 @@ fn scramble(text: &str, c: &mut Chooser) -> String {
                 4 => " // c\n",
                 5 => "\n\n\n    ",
                 6 => "\n// c\n",
-                _ => if ch == '\n' { "\n" } else { " " },
+                _ => {
+                    if ch == '\n' {
+                        "\n"
+                    } else {
+                        " "
+                    }
+                }
             });
         } else {
             out.push(ch);

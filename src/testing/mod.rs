@@ -354,9 +354,10 @@ fn check_assertion_names(
             }
             Expected::Permission(p) => {
                 if let Some(t) = perm_type
-                    && let Err(d) = crate::eval::request::action(policy, t, &p.name, p.span) {
-                        out.push(d);
-                    }
+                    && let Err(d) = crate::eval::request::action(policy, t, &p.name, p.span)
+                {
+                    out.push(d);
+                }
             }
         }
     }

@@ -589,7 +589,11 @@ impl<'a> Printer<'a> {
         if inner.is_empty() {
             let one = format!(
                 "{head} {};",
-                names.iter().map(|n| n.0.as_str()).collect::<Vec<_>>().join(", ")
+                names
+                    .iter()
+                    .map(|n| n.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             if self.fits(&one) {
                 self.line(&one);
@@ -729,7 +733,10 @@ impl<'a> Printer<'a> {
             ExprKind::Literal(_) => self.slice(e.span).to_string(),
             ExprKind::List(xs) => format!(
                 "[{}]",
-                xs.iter().map(|x| self.expr(x)).collect::<Vec<_>>().join(", ")
+                xs.iter()
+                    .map(|x| self.expr(x))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             ExprKind::Not(x) => format!("!{}", self.expr(x)),
             ExprKind::Neg(x) => format!("-{}", self.expr(x)),
@@ -787,7 +794,10 @@ impl<'a> Printer<'a> {
         match v {
             Value::List(xs, _) => format!(
                 "[{}]",
-                xs.iter().map(|x| self.value(x)).collect::<Vec<_>>().join(", ")
+                xs.iter()
+                    .map(|x| self.value(x))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             _ => self.slice(v.span()).to_string(),
         }
@@ -796,12 +806,13 @@ impl<'a> Printer<'a> {
     fn assertion(&self, a: &Assertion) -> String {
         match a {
             Assertion::Holds {
-                query: Query::Can {
-                    principal,
-                    action,
-                    resource,
-                    ..
-                },
+                query:
+                    Query::Can {
+                        principal,
+                        action,
+                        resource,
+                        ..
+                    },
                 expect,
                 ..
             } => format!(
@@ -896,7 +907,11 @@ fn one_line(leaf: Leaf) -> Option<String> {
         Leaf::Line(l) => Some(l),
         Leaf::List { head, names } => Some(format!(
             "{head} {};",
-            names.iter().map(|n| n.0.as_str()).collect::<Vec<_>>().join(", ")
+            names
+                .iter()
+                .map(|n| n.0.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         Leaf::Wrapped { .. } | Leaf::Rule { .. } => None,
     }

@@ -134,7 +134,12 @@ fn permission_lines(perms: &[&str]) -> Vec<String> {
         return vec!["(no permissions)".into()];
     }
     let mut lines = Vec::new();
-    for chunk in perms.iter().take(SHOWN_PERMISSIONS).collect::<Vec<_>>().chunks(2) {
+    for chunk in perms
+        .iter()
+        .take(SHOWN_PERMISSIONS)
+        .collect::<Vec<_>>()
+        .chunks(2)
+    {
         let names: Vec<&str> = chunk.iter().map(|s| **s).collect();
         lines.push(names.join(", "));
     }

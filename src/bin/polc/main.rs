@@ -6,6 +6,7 @@ mod compile;
 mod debug_ast;
 mod debug_graph;
 mod debug_tokens;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
@@ -67,6 +68,9 @@ enum Command {
     /// Draw the resolved role graph (Graphviz dot or Mermaid)
     #[command(after_help = graph::AFTER_HELP)]
     Graph(graph::Args),
+    /// Compare two versions of a policy: permissions, roles, edges, rules, decisions over data
+    #[command(after_help = diff::AFTER_HELP)]
+    Diff(diff::Args),
     /// Show what one stage of the compiler makes of a file
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -96,6 +100,7 @@ fn main() -> std::process::ExitCode {
         Command::Compile(args) => compile::run(args, cli.color),
         Command::Fmt(args) => fmt::run(args, cli.color),
         Command::Graph(args) => graph::run(args, cli.color),
+        Command::Diff(args) => diff::run(args, cli.color),
         Command::Debug(DebugCommand::Graph(args)) => debug_graph::run(args, cli.color),
         Command::Debug(DebugCommand::Tokens(args)) => debug_tokens::run(args, cli.color),
         Command::Debug(DebugCommand::Ast(args)) => debug_ast::run(args, cli.color),

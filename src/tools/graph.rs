@@ -160,6 +160,8 @@ fn dot_escape(s: &str) -> String {
 
 fn dot(policy: &Policy, clusters: &[(&str, Vec<RoleNode<'_>>)], edges: &[Edge]) -> String {
     let mut out = String::from("digraph roles {\n");
+    // Bottom-to-top ranks: roles that give others sit below them. Under `BT`, Graphviz puts a
+    // cluster label with `labelloc=b` at the top.
     out.push_str("  rankdir=BT;\n  newrank=true;\n  nodesep=0.4;\n  ranksep=0.7;\n");
     out.push_str(
         "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f7f7f7\", fontname=\"Helvetica\", fontsize=10];\n",
@@ -168,7 +170,7 @@ fn dot(policy: &Policy, clusters: &[(&str, Vec<RoleNode<'_>>)], edges: &[Edge]) 
     for (name, roles) in clusters {
         out.push_str(&format!("  subgraph \"cluster_{}\" {{\n", dot_escape(name)));
         out.push_str(&format!(
-            "    label=\"{}\";\n    labelloc=t;\n    fontname=\"Helvetica-Bold\";\n    style=rounded;\n    color=\"#888888\";\n",
+            "    label=\"{}\";\n    labelloc=b;\n    fontname=\"Helvetica-Bold\";\n    style=rounded;\n    color=\"#888888\";\n",
             dot_escape(name)
         ));
         for r in roles {

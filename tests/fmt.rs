@@ -149,14 +149,16 @@ fn the_repository_policies_format_idempotently_and_keep_their_meaning() {
 #[test]
 fn every_ok_fixture_formats_idempotently_and_keeps_its_meaning() {
     for p in pol_files("tests/fixtures/ok") {
-        check_files(&read(std::slice::from_ref(&p))).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        check_files(&read(std::slice::from_ref(&p)))
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     }
 }
 
 #[test]
 fn the_diff_fixtures_format_idempotently_and_keep_their_meaning() {
     for p in pol_files("tests/fixtures/diff") {
-        check_files(&read(std::slice::from_ref(&p))).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        check_files(&read(std::slice::from_ref(&p)))
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     }
 }
 

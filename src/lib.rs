@@ -60,6 +60,7 @@ pub mod source;
 pub mod syntax;
 pub mod testing;
 pub mod time;
+pub mod tools;
 
 use diag::{Code, Diagnostic};
 use source::SourceMap;

@@ -6,8 +6,11 @@ mod compile;
 mod debug_ast;
 mod debug_graph;
 mod debug_tokens;
+mod diff;
 mod eval;
 mod explain;
+mod fmt;
+mod graph;
 mod output;
 mod query;
 mod repl;
@@ -63,6 +66,15 @@ enum Command {
     /// Explain a diagnostic code
     #[command(after_help = explain::AFTER_HELP)]
     Explain(explain::Args),
+    /// Rewrite policies in the canonical layout (or list the files that are not, with --check)
+    #[command(after_help = fmt::AFTER_HELP)]
+    Fmt(fmt::Args),
+    /// Draw the resolved role graph (Graphviz dot or Mermaid)
+    #[command(after_help = graph::AFTER_HELP)]
+    Graph(graph::Args),
+    /// Compare two versions of a policy: permissions, roles, edges, rules, decisions over data
+    #[command(after_help = diff::AFTER_HELP)]
+    Diff(diff::Args),
     /// Show what one stage of the compiler makes of a file
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -91,6 +103,9 @@ fn main() -> std::process::ExitCode {
         Command::Query(args) => query::run(args, cli.color),
         Command::Repl(args) => repl::run(args, cli.color),
         Command::Compile(args) => compile::run(args, cli.color),
+        Command::Fmt(args) => fmt::run(args, cli.color),
+        Command::Graph(args) => graph::run(args, cli.color),
+        Command::Diff(args) => diff::run(args, cli.color),
         Command::Debug(DebugCommand::Graph(args)) => debug_graph::run(args, cli.color),
         Command::Debug(DebugCommand::Tokens(args)) => debug_tokens::run(args, cli.color),
         Command::Debug(DebugCommand::Ast(args)) => debug_ast::run(args, cli.color),

@@ -367,7 +367,11 @@ fn list(mut items: Vec<(Who, String, Option<super::Reason>)>, errors: Vec<String
 /// queries explain what they list, and most candidates are not listed.
 fn decide_then_explain(policy: &Policy, facts: &Facts, req: &Request) -> Decision {
     let quick = super::decide_with(policy, facts, req, false);
-    if quick.allowed { decide(policy, facts, req) } else { quick }
+    if quick.allowed {
+        decide(policy, facts, req)
+    } else {
+        quick
+    }
 }
 
 /// Does the actor hold the role on the entity? The derivation when it does, and any errors.

@@ -25,6 +25,9 @@ Examples:
   polc check policies/ --format sarif > polc.sarif
   polc explain E0202               what an error code means and how to fix it
   polc explain --list              every diagnostic code
+  polc test policies/              run the test blocks of the policies
+  polc query policies/ --data data.json 'who can delete workspace:ml'
+  polc repl policies/ --data data.json   ask what-if questions
   polc debug ast policies/deeploy.pol  the parsed syntax tree as JSON
 
 Exit status: 0 when clean, 1 when the policy has errors (or warnings with --deny-warnings),

@@ -410,6 +410,34 @@ fn who_can_lists_the_wildcard() {
     );
 }
 
+#[test]
+fn who_can_lists_only_actors_the_facts_name() {
+    let policy = r#"
+actor user;
+resource vault {
+  permissions open;
+  role keeper { grants open; }
+  /// The break-glass account may always open vaults.
+  permit open when principal == user:root;
+}
+"#;
+    let l = load(policy, "user:ann is keeper on vault:v;\n");
+    let q = polc::syntax::parse_query(FileId(9), "who can open vault:v").unwrap();
+    let ctx = polc::eval::Context::from_facts(&l.policy, &l.facts);
+    let a = polc::eval::query::run(&l.policy, &l.facts, &ctx, &q).unwrap();
+    // `user:root` is named by the policy, not by the facts.
+    assert_eq!(a.names(), ["user:ann"]);
+    assert!(can(&l, "user:root", "open", "vault:v"));
+    // Once the facts name root, it is listed.
+    let l = load(
+        policy,
+        "user:ann is keeper on vault:v;\nuser:root is keeper on vault:w;\n",
+    );
+    let ctx = polc::eval::Context::from_facts(&l.policy, &l.facts);
+    let a = polc::eval::query::run(&l.policy, &l.facts, &ctx, &q).unwrap();
+    assert_eq!(a.names(), ["user:ann", "user:root"]);
+}
+
 fn explain(l: &Loaded, p: &str, action: &str, r: &str) -> Vec<String> {
     let req = Request::new(&l.policy, &l.facts, p, action, r).unwrap();
     let d = decide(l, p, action, r);

@@ -86,6 +86,10 @@ pub struct Facts {
     attributes: FxHashMap<(EntityId, AttrId), Value>,
     /// Context set in the facts (`context.now = ...;` in a test or the REPL).
     pub context: Vec<Option<Value>>,
+    /// How many entities come from the policy's conditions (they are numbered first).
+    policy_entities: usize,
+    /// Those of them a fact names too.
+    mentioned: rustc_hash::FxHashSet<EntityId>,
 }
 
 impl Facts {
@@ -104,13 +108,25 @@ impl Facts {
                 });
             }
         }
+        // INVARIANT: these first entities are the policy's literals; they count as named by the
+        // facts only once a fact names them (`mentioned`).
+        f.policy_entities = f.entities.len();
+        f.mentioned.clear();
         f
     }
 
     /// The id of an entity, creating it if it is new.
     pub fn entity(&mut self, ty: TypeId, name: &str) -> EntityId {
-        if let Some(id) = self.by_name.get(ty.index()).and_then(|m| m.get(name)) {
-            return *id;
+        if let Some(id) = self
+            .by_name
+            .get(ty.index())
+            .and_then(|m| m.get(name))
+            .copied()
+        {
+            if id.index() < self.policy_entities {
+                self.mentioned.insert(id);
+            }
+            return id;
         }
         let id = EntityId(self.entities.len() as u32);
         self.entities.push((ty, name.into()));
@@ -149,11 +165,17 @@ impl Facts {
     }
 
     /// Every entity of a type, in the order first named.
+    /// Every entity of a type the facts name (not those only named by the policy's conditions).
     pub fn entities_of(&self, ty: TypeId) -> Vec<EntityId> {
         let mut v: Vec<EntityId> = self
             .by_name
             .get(ty.index())
-            .map(|m| m.values().copied().collect())
+            .map(|m| {
+                m.values()
+                    .copied()
+                    .filter(|id| id.index() >= self.policy_entities || self.mentioned.contains(id))
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort();
         v

@@ -75,6 +75,25 @@ fn request_entity(e: &Entity) -> V {
     }
 }
 
+/// What `.name` means on an entity of type `ty`: the member resolved at compile time, or looked
+/// up by name (on `principal`, whose type is only known at run time).
+fn member_of(
+    policy: &Policy,
+    ty: TypeId,
+    name: &str,
+    resolved: Option<(TypeId, Member)>,
+) -> Option<Member> {
+    match resolved {
+        Some((_, m)) => Some(m),
+        None => {
+            let t = policy.ty(ty);
+            t.attribute(name)
+                .map(Member::Attr)
+                .or_else(|| t.relation(name).map(Member::Rel))
+        }
+    }
+}
+
 fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
     Ok(match e {
         CExpr::Principal => request_entity(w.principal()),
@@ -93,15 +112,7 @@ fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
         CExpr::Access { base, name, member } => {
             let b = eval(w, base)?;
             let (ty, id) = entity_of(w, &b)?;
-            let member = match member {
-                Some((_, m)) => Some(*m),
-                None => {
-                    let t = w.policy().ty(ty);
-                    t.attribute(name)
-                        .map(Member::Attr)
-                        .or_else(|| t.relation(name).map(Member::Rel))
-                }
-            };
+            let member = member_of(w.policy(), ty, name, *member);
             let absent = || format!("`{}` has no `{name}`", shown(w, &b));
             match (member, id) {
                 (Some(Member::Attr(a)), Some(id)) => {
@@ -174,15 +185,7 @@ fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
             let Some(id) = id else {
                 return Ok(V::Known(Value::Bool(false)));
             };
-            let member = match member {
-                Some((_, m)) => Some(*m),
-                None => {
-                    let t = w.policy().ty(ty);
-                    t.attribute(name)
-                        .map(Member::Attr)
-                        .or_else(|| t.relation(name).map(Member::Rel))
-                }
-            };
+            let member = member_of(w.policy(), ty, name, *member);
             V::Known(Value::Bool(match member {
                 Some(Member::Attr(a)) => w.facts().attribute(id, a).is_some(),
                 Some(Member::Rel(r)) => w.facts().has_relation(id, r),

@@ -212,28 +212,10 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
         } => {
             let r = entity(policy, facts, resource)?;
             let act = request::action(policy, r.ty, &action.name, action.span)?;
-            let mut items = Vec::new();
-            let mut errors = Vec::new();
-            for (who, p) in candidates(policy, facts) {
-                let req = Request {
-                    principal: p,
-                    action: act,
-                    resource: r.clone(),
-                    context: ctx.clone(),
-                    errors: Vec::new(),
-                };
-                let d = decide_then_explain(policy, facts, &req);
-                errors.extend(d.errors.iter().cloned());
-                if d.allowed {
-                    let reason = d
-                        .reasons
-                        .first()
-                        .map(|r| x.reason(&req, r))
-                        .unwrap_or_default();
-                    items.push((who, reason, d.reasons.into_iter().next()));
-                }
-            }
-            Ok(list(items, errors))
+            let asks = candidates(policy, facts)
+                .into_iter()
+                .map(|(who, p)| (who, p, act, r.clone()));
+            Ok(decide_all(policy, facts, ctx, asks, true))
         }
         Query::WhoIs { role, resource, .. } => {
             let r = entity(policy, facts, resource)?;
@@ -260,34 +242,21 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
         } => {
             let p = actor(policy, facts, principal)?;
             let r = entity(policy, facts, resource)?;
-            let mut items = Vec::new();
-            let mut errors = Vec::new();
-            for (i, perm) in policy.ty(r.ty).permissions.iter().enumerate() {
-                let req = Request {
-                    principal: p.clone(),
-                    action: crate::compiled::PermId(i as u32),
-                    resource: r.clone(),
-                    context: ctx.clone(),
-                    errors: Vec::new(),
-                };
-                let d = decide_then_explain(policy, facts, &req);
-                errors.extend(d.errors.iter().cloned());
-                if d.allowed {
-                    items.push(Item {
-                        name: perm.name.clone(),
-                        reason: d
-                            .reasons
-                            .first()
-                            .map(|r| x.reason(&req, r))
-                            .unwrap_or_default(),
-                        detail: d.reasons.into_iter().next(),
-                    });
-                }
-            }
-            Ok(Answer::List {
-                items,
-                errors: dedup(errors),
-            })
+            // In the order the permissions are declared.
+            let asks = policy
+                .ty(r.ty)
+                .permissions
+                .iter()
+                .enumerate()
+                .map(|(i, perm)| {
+                    (
+                        perm.name.clone(),
+                        p.clone(),
+                        crate::compiled::PermId(i as u32),
+                        r.clone(),
+                    )
+                });
+            Ok(decide_all(policy, facts, ctx, asks, false))
         }
         Query::Which {
             ty,
@@ -298,39 +267,10 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
             let t = crate::facts::check::Checker::new(policy).ty(named(ty))?;
             let p = actor(policy, facts, principal)?;
             let act = request::action(policy, t, &action.name, action.span)?;
-            let mut items = Vec::new();
-            let mut errors = Vec::new();
-            for e in facts.entities_of(t) {
-                let Some(r) = Entity::known(facts, e) else {
-                    continue;
-                };
-                let req = Request {
-                    principal: p.clone(),
-                    action: act,
-                    resource: r,
-                    context: ctx.clone(),
-                    errors: Vec::new(),
-                };
-                let d = decide_then_explain(policy, facts, &req);
-                errors.extend(d.errors.iter().cloned());
-                if d.allowed {
-                    let reason = d
-                        .reasons
-                        .first()
-                        .map(|r| x.reason(&req, r))
-                        .unwrap_or_default();
-                    items.push(Item {
-                        name: facts.display(policy, e),
-                        reason,
-                        detail: d.reasons.into_iter().next(),
-                    });
-                }
-            }
-            items.sort_by(|a, b| a.name.cmp(&b.name));
-            Ok(Answer::List {
-                items,
-                errors: dedup(errors),
-            })
+            let asks = facts.entities_of(t).into_iter().filter_map(|e| {
+                Entity::known(facts, e).map(|r| (facts.display(policy, e), p.clone(), act, r))
+            });
+            Ok(decide_all(policy, facts, ctx, asks, true))
         }
     }
 }
@@ -359,6 +299,54 @@ fn list(mut items: Vec<(Who, String, Option<super::Reason>)>, errors: Vec<String
                 detail,
             })
             .collect(),
+        errors: dedup(errors),
+    }
+}
+
+/// Decides every request of a list query and lists the allowed ones (named by their key), with
+/// the reason of each; sorted by key when `sort`.
+fn decide_all<K: Ord + std::fmt::Display>(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &Context,
+    asks: impl Iterator<Item = (K, Entity, crate::compiled::PermId, Entity)>,
+    sort: bool,
+) -> Answer {
+    let x = Explainer { policy, facts };
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for (key, principal, action, resource) in asks {
+        let req = Request {
+            principal,
+            action,
+            resource,
+            context: ctx.clone(),
+            errors: Vec::new(),
+        };
+        let d = decide_then_explain(policy, facts, &req);
+        errors.extend(d.errors.iter().cloned());
+        if d.allowed {
+            let reason = d
+                .reasons
+                .first()
+                .map(|r| x.reason(&req, r))
+                .unwrap_or_default();
+            items.push((key, reason, d.reasons.into_iter().next()));
+        }
+    }
+    if sort {
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    let items = items
+        .into_iter()
+        .map(|(k, reason, detail)| Item {
+            name: k.to_string(),
+            reason,
+            detail,
+        })
+        .collect();
+    Answer::List {
+        items,
         errors: dedup(errors),
     }
 }

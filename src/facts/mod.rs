@@ -383,13 +383,7 @@ impl Facts {
         text: &str,
     ) -> Result<Facts, Vec<Diagnostic>> {
         let file = sources.add(name, text);
-        let (ast, diags) = crate::syntax::parse_file(file, text);
-        if diags.iter().any(Diagnostic::is_error) {
-            return Err(diags);
-        }
-        let mut facts = Facts::new(policy);
-        pol::load(policy, &mut facts, pol::file_facts(&ast))?;
-        Ok(facts)
+        load_text(policy, file, text, false)
     }
 
     /// Facts as JSON (LANGUAGE.md section 4), checked against the policy.
@@ -400,10 +394,28 @@ impl Facts {
         text: &str,
     ) -> Result<Facts, Vec<Diagnostic>> {
         let file = sources.add(name, text);
-        let mut facts = Facts::new(policy);
-        json::load(policy, &mut facts, file, text)?;
-        Ok(facts)
+        load_text(policy, file, text, true)
     }
+}
+
+/// Facts from a file's text, JSON or Pol: all of them, or the diagnostics.
+fn load_text(
+    policy: &Policy,
+    file: crate::source::FileId,
+    text: &str,
+    is_json: bool,
+) -> Result<Facts, Vec<Diagnostic>> {
+    let mut facts = Facts::new(policy);
+    if is_json {
+        json::load(policy, &mut facts, file, text)?;
+    } else {
+        let (ast, diags) = crate::syntax::parse_file(file, text);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(diags);
+        }
+        pol::load(policy, &mut facts, pol::file_facts(&ast))?;
+    }
+    Ok(facts)
 }
 
 /// Loads a data file (`.json`, or Pol facts in any other file) into new facts. The file is added
@@ -418,18 +430,8 @@ pub fn load_data(
         .get(file)
         .map(|f| f.text.clone())
         .unwrap_or_default();
-    let mut facts = Facts::new(policy);
-    if path
+    let is_json = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-    {
-        json::load(policy, &mut facts, file, &text)?;
-    } else {
-        let (ast, diags) = crate::syntax::parse_file(file, &text);
-        if diags.iter().any(Diagnostic::is_error) {
-            return Err(diags);
-        }
-        pol::load(policy, &mut facts, pol::file_facts(&ast))?;
-    }
-    Ok(facts)
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    load_text(policy, file, &text, is_json)
 }

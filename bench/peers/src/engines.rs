@@ -635,7 +635,7 @@ pub fn rego_data(d: &Data) -> String {
 const REGO_RULE: &str = "data.authz.allow";
 
 enum RegoMode {
-    Interp(regorus::Engine),
+    Interp(Box<regorus::Engine>),
     Compiled(regorus::CompiledPolicy),
     Vm(Box<regorus::rvm::RegoVM>),
 }
@@ -688,7 +688,7 @@ fn rego(
     let mode = match mode {
         "regorus-interp" => {
             engine.add_data_json(&text).s()?;
-            RegoMode::Interp(engine)
+            RegoMode::Interp(Box::new(engine))
         }
         "regorus-compiled" => {
             engine.add_data_json(&text).s()?;

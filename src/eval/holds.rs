@@ -126,6 +126,61 @@ pub fn assignment_text(policy: &Policy, facts: &Facts, idx: u32) -> String {
 /// Steps after which failed questions are remembered.
 const MEMO_AFTER: usize = 32;
 
+/// The questions being answered, for cycle detection: inline up to [`INLINE`] entries (deeper
+/// than usual data goes), so that a decision does not allocate.
+struct Stack {
+    inline: [(EntityId, PlanId); INLINE],
+    len: usize,
+    spill: Vec<(EntityId, PlanId)>,
+}
+
+const INLINE: usize = 8;
+
+impl Default for Stack {
+    fn default() -> Stack {
+        Stack {
+            inline: [(EntityId(0), PlanId(0)); INLINE],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+}
+
+impl Stack {
+    #[inline]
+    fn len(&self) -> usize {
+        self.len + self.spill.len()
+    }
+
+    #[inline]
+    fn push(&mut self, x: (EntityId, PlanId)) {
+        if self.len < INLINE {
+            self.inline[self.len] = x;
+            self.len += 1;
+        } else {
+            self.spill.push(x);
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) {
+        if self.spill.pop().is_none() {
+            self.len = self.len.saturating_sub(1);
+        }
+    }
+
+    #[inline]
+    fn contains(&self, x: &(EntityId, PlanId)) -> bool {
+        self.inline[..self.len].contains(x) || self.spill.contains(x)
+    }
+
+    fn to_vec(&self) -> Vec<(EntityId, PlanId)> {
+        let mut v = self.inline[..self.len].to_vec();
+        v.extend_from_slice(&self.spill);
+        v
+    }
+}
+
 /// The state of one decision: the cycle stack, the step budget and the errors met.
 pub(crate) struct Walk<'a> {
     pub policy: &'a Policy,
@@ -134,7 +189,7 @@ pub(crate) struct Walk<'a> {
     pub resource: &'a Entity,
     pub context: &'a Context,
     pub explain: bool,
-    stack: Vec<(EntityId, PlanId)>,
+    stack: Stack,
     steps: usize,
     /// Set when the walk was cut short by a limit: the answer is then unknown.
     cut: Option<String>,
@@ -172,7 +227,7 @@ impl<'a> Walk<'a> {
             resource,
             context,
             explain,
-            stack: Vec::new(),
+            stack: Stack::default(),
             steps: 0,
             cut: None,
             cycles: 0,
@@ -262,7 +317,7 @@ impl<'a> Walk<'a> {
                     && plan.direct.contains(a.role)
                 {
                     return Some(self.finish(
-                        self.first_step(Step::Assigned(i)),
+                        self.step(|| Step::Assigned(i)),
                         plan.ty,
                         a.role,
                         entity,
@@ -282,7 +337,7 @@ impl<'a> Walk<'a> {
             match a.subject {
                 Subject::Wildcard(t) if t == actor_ty => {
                     return Some(self.finish(
-                        self.first_step(Step::Wildcard(i)),
+                        self.step(|| Step::Wildcard(i)),
                         plan.ty,
                         a.role,
                         entity,
@@ -299,7 +354,7 @@ impl<'a> Walk<'a> {
                     self.stack.pop();
                     if let Some(via) = via {
                         return Some(self.finish(
-                            self.first_step(Step::Member { assignment: i, via }),
+                            self.step(|| Step::Member { assignment: i, via }),
                             plan.ty,
                             a.role,
                             entity,
@@ -366,11 +421,11 @@ impl<'a> Walk<'a> {
         None
     }
 
-    /// The first step of a derivation. Without `explain` the derivation is thrown away by
-    /// [`Walk::finish`], so it is not allocated: this keeps a fast decision free of a heap
-    /// allocation per granted role.
-    fn first_step(&self, step: Step) -> Vec<Step> {
-        if self.explain { vec![step] } else { Vec::new() }
+    /// The first step of a derivation, only built when explaining (a decision without
+    /// explanation allocates nothing).
+    #[inline]
+    fn step(&self, s: impl FnOnce() -> Step) -> Vec<Step> {
+        if self.explain { vec![s()] } else { Vec::new() }
     }
 
     /// Completes a derivation with the include steps from the held role to a role of the plan.
@@ -427,12 +482,9 @@ impl<'a> Walk<'a> {
 
     fn report_cycle(&mut self, entity: EntityId, plan: PlanId) {
         self.cycles += 1;
-        let start = self
-            .stack
-            .iter()
-            .position(|x| *x == (entity, plan))
-            .unwrap_or(0);
-        let mut names: Vec<String> = self.stack[start..]
+        let stack = self.stack.to_vec();
+        let start = stack.iter().position(|x| *x == (entity, plan)).unwrap_or(0);
+        let mut names: Vec<String> = stack[start..]
             .iter()
             .map(|(e, _)| self.facts.display(self.policy, *e))
             .collect();

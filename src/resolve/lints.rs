@@ -60,7 +60,9 @@ fn unreachable_permissions(r: &mut Resolver<'_>) {
 }
 
 fn unused_roles(r: &mut Resolver<'_>) {
-    let mut used: Vec<(TypeId, RoleId)> = r.roles_used_in_rules.clone();
+    // A hash set: a policy of thousands of roles must not make this quadratic.
+    let mut used: rustc_hash::FxHashSet<(TypeId, RoleId)> =
+        r.roles_used_in_rules.iter().copied().collect();
     for (i, t) in r.types.iter().enumerate() {
         for role in &t.roles {
             used.extend(role.includes.iter().map(|x| (TypeId(i as u32), *x)));
@@ -285,12 +287,12 @@ fn naming(r: &mut Resolver<'_>) {
     }
     names.extend(r.context_decls.iter().map(|x| ("context field", &x.name)));
     let mut out = Vec::new();
-    let mut seen: Vec<Span> = Vec::new();
+    // A hash set: a policy of thousands of names must not make this quadratic.
+    let mut seen: rustc_hash::FxHashSet<Span> = rustc_hash::FxHashSet::default();
     for (what, ident) in names {
-        if seen.contains(&ident.span) {
+        if !seen.insert(ident.span) {
             continue;
         }
-        seen.push(ident.span);
         if ident.name.split('.').all(is_snake_case) {
             continue;
         }

@@ -16,6 +16,11 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
+/// Counts live heap bytes, so that what the facts hold is measured apart from what the
+/// allocator keeps after a load (RSS growth includes freed-but-kept pages).
+#[global_allocator]
+static ALLOCATOR: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
+
 fn status_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
     status
@@ -43,20 +48,24 @@ fn main() {
     };
     let policy = common::policy();
     println!(
-        "{:>10} {:>10} {:>12} {:>12} {:>10} {:>12} {:>10}",
+        "{:>10} {:>10} {:>12} {:>12} {:>10} {:>12} {:>10} {:>12} {:>12}",
         "assignments",
         "json MiB",
         "1st load MiB",
         "B/assignment",
         "2nd MiB",
         "B/assignment",
-        "entities"
+        "entities",
+        "heap MiB",
+        "heap B/asg"
     );
     for n in sizes {
         let shape = common::Shape::for_assignments(n);
         let json = common::facts_json(&shape, 42);
         let before = rss_bytes();
+        let heap_before = ALLOCATOR.allocated();
         let first = common::load(&policy, &json);
+        let heap = ALLOCATOR.allocated().saturating_sub(heap_before);
         let after_first = rss_bytes();
         let second = common::load(&policy, &json);
         let after_second = rss_bytes();
@@ -66,7 +75,7 @@ fn main() {
         let grow1 = after_first.saturating_sub(before);
         let grow2 = after_second.saturating_sub(after_first);
         println!(
-            "{:>10} {:>10.1} {:>12.1} {:>12.0} {:>10.1} {:>12.0} {:>10}",
+            "{:>10} {:>10.1} {:>12.1} {:>12.0} {:>10.1} {:>12.0} {:>10} {:>12.1} {:>12.0}",
             n,
             mib(json.len() as u64),
             mib(grow1),
@@ -74,6 +83,8 @@ fn main() {
             mib(grow2),
             grow2 as f64 / n as f64,
             second.entity_count(),
+            mib(heap as u64),
+            heap as f64 / n as f64,
         );
         drop((first, second, json));
     }

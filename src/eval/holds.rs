@@ -311,7 +311,7 @@ impl<'a> Walk<'a> {
         let now = self.now();
         // The actor's own assignments on the entity: one hash lookup.
         if let Some(actor) = actor {
-            for &i in facts.direct(actor, entity) {
+            for i in facts.direct(actor, entity) {
                 if let Some(a) = facts.assignment(i)
                     && a.live(now)
                     && plan.direct.contains(a.role)
@@ -327,7 +327,7 @@ impl<'a> Walk<'a> {
             }
         }
         // Usersets and wildcards assigned on the entity.
-        for &i in facts.sets(entity) {
+        for i in facts.sets(entity) {
             let Some(a) = facts.assignment(i) else {
                 continue;
             };
@@ -373,8 +373,7 @@ impl<'a> Walk<'a> {
                     actor.is_some_and(|a| {
                         facts
                             .direct(a, entity)
-                            .iter()
-                            .any(|i| facts.assignment(*i).is_some_and(|x| x.live(now)))
+                            .any(|i| facts.assignment(i).is_some_and(|x| x.live(now)))
                     })
                 });
                 if has_own {

@@ -202,8 +202,7 @@ impl Explainer<'_> {
                     let expired: Vec<String> = self
                         .facts
                         .direct(p, r)
-                        .iter()
-                        .filter_map(|i| self.facts.assignment(*i))
+                        .filter_map(|i| self.facts.assignment(i))
                         .filter(|a| !a.live(req.context.now))
                         .map(|a| {
                             format!(

@@ -343,8 +343,6 @@ pub fn load(
         }
         merged.push(f);
     }
-    for f in &merged {
-        facts.apply(f);
-    }
+    facts.apply_all(&merged);
     Ok(())
 }

@@ -37,19 +37,17 @@ fn min_max(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>) 
             for (k, role) in t.roles.iter().enumerate() {
                 let live: Vec<u32> = facts
                     .on(e)
-                    .iter()
-                    .copied()
                     .filter(|x| {
                         facts
                             .assignment(*x)
                             .is_some_and(|a| a.role == RoleId(k as u32) && a.live(now))
                     })
                     .collect();
-                let mut subjects: Vec<Subject> = live
+                // Distinct holders: the same subject assigned twice counts once.
+                let subjects: std::collections::HashSet<Subject> = live
                     .iter()
                     .filter_map(|x| facts.assignment(*x).map(|a| a.subject))
                     .collect();
-                subjects.dedup();
                 let n = subjects.len() as u32;
                 let name = format!("`{}`", facts.display(policy, e));
                 if let Some(min) = role.min.filter(|m| n < *m) {
@@ -57,8 +55,7 @@ fn min_max(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>) 
                     // this role, or any other).
                     let span = facts
                         .on(e)
-                        .iter()
-                        .filter_map(|x| facts.assignment(*x))
+                        .filter_map(|x| facts.assignment(x))
                         .max_by_key(|a| a.role == RoleId(k as u32))
                         .and_then(|a| a.span);
                     let d = Diagnostic::new(
@@ -128,9 +125,9 @@ fn separation(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagn
                         .map(|r| format!("`{}`", t.roles[r.index()].name))
                         .collect();
                     let span = actor.id.and_then(|a| {
-                        facts.direct(a, e).iter().find_map(|x| {
+                        facts.direct(a, e).find_map(|x| {
                             facts
-                                .assignment(*x)
+                                .assignment(x)
                                 .filter(|x| held.contains(&x.role))
                                 .and_then(|x| x.span)
                         })

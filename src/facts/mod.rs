@@ -69,19 +69,57 @@ impl Assignment {
     }
 }
 
+/// The end of a chain.
+const NONE: u32 = u32::MAX;
+
+/// Where an assignment's chains continue (indices into the assignments, [`NONE`] at the end).
+#[derive(Clone, Copy, Debug)]
+struct Links {
+    next: u32,
+    next_on: u32,
+}
+
+/// The first and last assignment of a chain: most chains hold one assignment, so an index pair
+/// in the map costs less than a list per key.
+#[derive(Clone, Copy, Debug)]
+struct Chain {
+    head: u32,
+    tail: u32,
+}
+
+impl Chain {
+    const EMPTY: Chain = Chain {
+        head: NONE,
+        tail: NONE,
+    };
+
+    /// Appends `idx`; returns the previous tail, whose link must point to `idx`.
+    fn push(&mut self, idx: u32) -> Option<u32> {
+        let prev = (self.tail != NONE).then_some(self.tail);
+        if self.head == NONE {
+            self.head = idx;
+        }
+        self.tail = idx;
+        prev
+    }
+}
+
 /// The facts, indexed for decisions: one hash lookup finds an actor's assignments on an entity.
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
-    entities: Vec<(TypeId, Box<str>)>,
-    by_name: Vec<FxHashMap<Box<str>, EntityId>>,
-    /// Assignment slots; `None` once retracted.
+    /// Each name is stored once, shared by the list and the index.
+    entities: Vec<(TypeId, Arc<str>)>,
+    by_name: Vec<FxHashMap<Arc<str>, EntityId>>,
+    /// Assignment slots; `None` once retracted (the chains below skip them).
     assignments: Vec<Option<Assignment>>,
-    /// (actor, resource) -> assignments naming the actor itself.
-    direct: FxHashMap<(EntityId, EntityId), Vec<u32>>,
-    /// resource -> userset and wildcard assignments on it.
-    sets: FxHashMap<EntityId, Vec<u32>>,
-    /// resource -> every assignment on it.
-    on: FxHashMap<EntityId, Vec<u32>>,
+    /// Per assignment: the next one in its `direct` or `sets` chain, and in its `on` chain.
+    links: Vec<Links>,
+    /// (actor, resource) -> the chain of assignments naming the actor itself.
+    direct: FxHashMap<(EntityId, EntityId), Chain>,
+    /// resource -> the chain of userset and wildcard assignments on it.
+    sets: FxHashMap<EntityId, Chain>,
+    /// resource -> the chain of every assignment on it.
+    on: FxHashMap<EntityId, Chain>,
     relations: FxHashMap<(EntityId, RelId), Vec<EntityId>>,
     attributes: FxHashMap<(EntityId, AttrId), Value>,
     /// Context set in the facts (`context.now = ...;` in a test or the REPL).
@@ -129,11 +167,12 @@ impl Facts {
             return id;
         }
         let id = EntityId(self.entities.len() as u32);
-        self.entities.push((ty, name.into()));
+        let name: Arc<str> = name.into();
+        self.entities.push((ty, name.clone()));
         if self.by_name.len() <= ty.index() {
             self.by_name.resize(ty.index() + 1, FxHashMap::default());
         }
-        self.by_name[ty.index()].insert(name.into(), id);
+        self.by_name[ty.index()].insert(name, id);
         id
     }
 
@@ -164,7 +203,6 @@ impl Facts {
         self.entities.len()
     }
 
-    /// Every entity of a type, in the order first named.
     /// Every entity of a type the facts name (not those only named by the policy's conditions).
     pub fn entities_of(&self, ty: TypeId) -> Vec<EntityId> {
         let mut v: Vec<EntityId> = self
@@ -183,44 +221,39 @@ impl Facts {
 
     pub fn assign(&mut self, a: Assignment) -> u32 {
         let idx = self.assignments.len() as u32;
-        match a.subject {
-            Subject::Actor(actor) => self.direct.entry((actor, a.on)).or_default().push(idx),
+        self.links.push(Links {
+            next: NONE,
+            next_on: NONE,
+        });
+        let same = match a.subject {
+            Subject::Actor(actor) => self.direct.entry((actor, a.on)).or_insert(Chain::EMPTY),
             Subject::Userset(..) | Subject::Wildcard(_) => {
-                self.sets.entry(a.on).or_default().push(idx)
+                self.sets.entry(a.on).or_insert(Chain::EMPTY)
             }
+        };
+        if let Some(tail) = same.push(idx) {
+            self.links[tail as usize].next = idx;
         }
-        self.on.entry(a.on).or_default().push(idx);
+        let on = self.on.entry(a.on).or_insert(Chain::EMPTY);
+        if let Some(tail) = on.push(idx) {
+            self.links[tail as usize].next_on = idx;
+        }
         self.assignments.push(Some(a));
         idx
     }
 
-    /// Removes every assignment equal to `(subject, role, on)`; returns how many.
+    /// Removes every assignment equal to `(subject, role, on)`; returns how many. (The slots
+    /// stay in their chains, empty.)
     pub fn retract(&mut self, subject: Subject, role: RoleId, on: EntityId) -> usize {
         let ids: Vec<u32> = self
-            .on
-            .get(&on)
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|i| {
-                        self.assignment(*i)
-                            .is_some_and(|a| a.subject == subject && a.role == role)
-                    })
-                    .collect()
+            .on(on)
+            .filter(|i| {
+                self.assignment(*i)
+                    .is_some_and(|a| a.subject == subject && a.role == role)
             })
-            .unwrap_or_default();
+            .collect();
         for i in &ids {
             self.assignments[*i as usize] = None;
-            let lists = [match subject {
-                Subject::Actor(actor) => self.direct.get_mut(&(actor, on)),
-                _ => self.sets.get_mut(&on),
-            }];
-            for list in lists.into_iter().flatten() {
-                list.retain(|x| x != i);
-            }
-            if let Some(list) = self.on.get_mut(&on) {
-                list.retain(|x| x != i);
-            }
         }
         ids.len()
     }
@@ -241,21 +274,38 @@ impl Facts {
         self.assignments.iter().filter(|a| a.is_some()).count()
     }
 
-    /// Assignments naming `actor` itself on `on`.
+    /// Assignments naming `actor` itself on `on`, in the order they were added.
     #[inline]
-    pub fn direct(&self, actor: EntityId, on: EntityId) -> &[u32] {
-        self.direct.get(&(actor, on)).map_or(&[], Vec::as_slice)
+    pub fn direct(&self, actor: EntityId, on: EntityId) -> impl Iterator<Item = u32> + '_ {
+        let head = self.direct.get(&(actor, on)).map_or(NONE, |c| c.head);
+        self.walk(head, |l| l.next)
     }
 
     /// Userset and wildcard assignments on `on`.
     #[inline]
-    pub fn sets(&self, on: EntityId) -> &[u32] {
-        self.sets.get(&on).map_or(&[], Vec::as_slice)
+    pub fn sets(&self, on: EntityId) -> impl Iterator<Item = u32> + '_ {
+        let head = self.sets.get(&on).map_or(NONE, |c| c.head);
+        self.walk(head, |l| l.next)
     }
 
     /// Every assignment on `on`.
-    pub fn on(&self, on: EntityId) -> &[u32] {
-        self.on.get(&on).map_or(&[], Vec::as_slice)
+    pub fn on(&self, on: EntityId) -> impl Iterator<Item = u32> + '_ {
+        let head = self.on.get(&on).map_or(NONE, |c| c.head);
+        self.walk(head, |l| l.next_on)
+    }
+
+    /// Follows a chain of assignment indices, skipping retracted slots.
+    #[inline]
+    fn walk(&self, head: u32, next: fn(&Links) -> u32) -> impl Iterator<Item = u32> + '_ {
+        std::iter::successors((head != NONE).then_some(head), move |i| {
+            let n = self.links.get(*i as usize).map_or(NONE, next);
+            (n != NONE).then_some(n)
+        })
+        .filter(|i| {
+            self.assignments
+                .get(*i as usize)
+                .is_some_and(Option::is_some)
+        })
     }
 
     /// Sets (replaces) a relation's targets.
@@ -290,6 +340,20 @@ impl Facts {
     /// Every attribute fact.
     pub fn attributes(&self) -> impl Iterator<Item = (EntityId, AttrId, &Value)> {
         self.attributes.iter().map(|((e, a), v)| (*e, *a, v))
+    }
+
+    /// Applies checked facts, reserving room for their assignments first (a large load then
+    /// allocates once instead of doubling).
+    pub fn apply_all(&mut self, facts: &[CheckedFact]) {
+        let n = facts
+            .iter()
+            .filter(|f| matches!(f, CheckedFact::Assign { .. }))
+            .count();
+        self.assignments.reserve_exact(n);
+        self.links.reserve_exact(n);
+        for f in facts {
+            self.apply(f);
+        }
     }
 
     /// Applies a checked fact.

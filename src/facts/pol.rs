@@ -119,8 +119,6 @@ pub fn load<'f>(
     list: impl IntoIterator<Item = &'f Fact>,
 ) -> Result<(), Vec<Diagnostic>> {
     let checked = check_all(policy, list)?;
-    for c in &checked {
-        facts.apply(c);
-    }
+    facts.apply_all(&checked);
     Ok(())
 }

@@ -317,9 +317,9 @@ impl Session {
         else {
             return false;
         };
-        self.facts.on(on).iter().any(|i| {
+        self.facts.on(on).any(|i| {
             self.facts
-                .assignment(*i)
+                .assignment(i)
                 .is_some_and(|a| a.subject == subject && a.role == *role && a.until == *until)
         })
     }

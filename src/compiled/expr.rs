@@ -60,6 +60,16 @@ impl Type {
         }
     }
 
+    /// Whether every entity type named in the type is one of the policy's `n` types (artifact
+    /// validation).
+    pub fn types_below(&self, n: usize) -> bool {
+        match self {
+            Type::Entity(t) => t.index() < n,
+            Type::List(t) => t.types_below(n),
+            _ => true,
+        }
+    }
+
     pub fn ordered(&self) -> bool {
         matches!(self, Type::Int | Type::Time | Type::Duration)
     }

@@ -331,8 +331,15 @@ impl Policy {
                 return bad("plan type");
             }
             let t = self.ty(plan.ty);
+            if !plan.roles.below(t.roles.len()) || !plan.direct.below(t.roles.len()) {
+                return bad("plan roles");
+            }
             for e in &plan.edges {
-                if e.plan.index() >= self.plans.len() || e.role.index() >= t.roles.len() {
+                if e.plan.index() >= self.plans.len()
+                    || t.roles
+                        .get(e.role.index())
+                        .is_none_or(|r| e.edge as usize >= r.from.len())
+                {
                     return bad("plan edge");
                 }
                 let mut cur = plan.ty;
@@ -370,9 +377,12 @@ impl Policy {
             {
                 return bad("rule");
             }
+            let nr = t.roles.len();
             for r in &t.roles {
-                if r.includes.iter().any(|i| i.index() >= t.roles.len())
-                    || r.grants.iter().any(|g| g.index() >= np)
+                if r.includes.iter().any(|i| i.index() >= nr)
+                    || r.grants.iter().chain(&r.effective).any(|g| g.index() >= np)
+                    || !r.implies.below(nr)
+                    || !r.implied_by.below(nr)
                 {
                     return bad("role");
                 }
@@ -380,11 +390,31 @@ impl Policy {
                     if e.target.index() >= nt || e.role.index() >= self.ty(e.target).roles.len() {
                         return bad("from edge");
                     }
+                    let mut cur = t;
+                    for rel in &e.path {
+                        match cur.relations.get(rel.index()) {
+                            Some(rel) if rel.target.index() < nt => cur = self.ty(rel.target),
+                            _ => return bad("from path"),
+                        }
+                    }
                 }
+            }
+            if t.separations
+                .iter()
+                .flat_map(|s| &s.roles)
+                .any(|r| r.index() >= nr)
+            {
+                return bad("separation");
             }
             if t.relations.iter().any(|r| r.target.index() >= nt) {
                 return bad("relation target");
             }
+            if t.attributes.iter().any(|a| !a.ty.types_below(nt)) {
+                return bad("attribute type");
+            }
+        }
+        if self.context.iter().any(|f| !f.ty.types_below(nt)) {
+            return bad("context type");
         }
         for rule in &self.rules {
             if rule.resource.index() >= nt

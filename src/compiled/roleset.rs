@@ -47,6 +47,11 @@ impl RoleSet {
         self.0.iter().zip(&other.0).any(|(a, b)| a & b != 0)
     }
 
+    /// Whether every role of the set is numbered below `n` (artifact validation).
+    pub fn below(&self, n: usize) -> bool {
+        self.iter().all(|r| r.index() < n)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(|w| *w == 0)
     }

@@ -35,6 +35,11 @@ impl HumanStyle {
     }
 }
 
+/// Labels whose start or end lies past this column (in characters) are not drawn under the
+/// source line; the diagnostic names their position instead. A tab or a wide character takes
+/// at most 4 columns of the terminal, so the padding stays far below `u16::MAX`.
+const MAX_SNIPPET_COLUMN: usize = 10_000;
+
 /// A [`Diagnostic`] bound to its sources, as miette wants it. Labels in other files than the
 /// primary one become related reports, so a diagnostic can point into several files.
 struct MietteReport {
@@ -53,6 +58,27 @@ impl MietteReport {
         let source = file
             .and_then(|f| sources.get(f))
             .map(|f| NamedSource::new(f.name.clone(), f.text.clone()));
+        // miette pads the underline of a label with `{:width$}`, and `format!` panics on a width
+        // past `u16::MAX`: a label far out on a long line (a minified JSON file, 100,000 `[`) is
+        // shown as `file:line:column` instead of a snippet.
+        let too_far = |span: Span| {
+            sources.get(span.file).is_some_and(|f| {
+                [span.start as usize, span.end as usize]
+                    .into_iter()
+                    .any(|at| f.line_col(at).column > MAX_SNIPPET_COLUMN)
+            })
+        };
+        if diag.labels.iter().any(|l| too_far(l.span)) {
+            let mut plain = diag.clone();
+            let places: Vec<String> = diag
+                .labels
+                .iter()
+                .map(|l| format!("{} ({})", sources.location(l.span), l.message))
+                .collect();
+            plain.message = format!("{}\n  at {}", diag.message, places.join("\n  at "));
+            plain.labels.clear();
+            return MietteReport::new(&plain, sources);
+        }
         let mut labels = Vec::new();
         let mut related = Vec::new();
         for l in &diag.labels {

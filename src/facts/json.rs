@@ -47,6 +47,10 @@ struct JsonRelation<'a> {
     to: &'a RawValue,
 }
 
+/// How deeply lists may nest in a JSON value of facts, a request or a context (a documented
+/// limit, `docs/security.md`). No type of the language nests nearly as deep.
+pub const MAX_JSON_NESTING: usize = crate::syntax::MAX_NESTING;
+
 /// Reads JSON text; keeps the file and the text for spans.
 pub struct JsonText<'t> {
     pub file: FileId,
@@ -83,11 +87,24 @@ impl<'t> JsonText<'t> {
 
     /// Any JSON value as checker input.
     pub fn input(&self, raw: &'t RawValue) -> Input {
+        self.input_within(raw, MAX_JSON_NESTING)
+    }
+
+    /// A value whose lists may nest `levels` deep. serde_json's raw values skip nesting of any
+    /// depth, and each level here parses the rest again: without the limit, 100,000 `[` are a
+    /// quadratic walk and a recursion deep enough to overflow the stack.
+    fn input_within(&self, raw: &'t RawValue, levels: usize) -> Input {
         let span = self.span(raw);
         let text = raw.get().trim_start();
         let kind = match text.as_bytes().first() {
+            Some(b'[') if levels == 0 => InputKind::Other("a list nested too deeply"),
             Some(b'[') => match serde_json::from_str::<Vec<&RawValue>>(raw.get()) {
-                Ok(items) => InputKind::List(items.into_iter().map(|i| self.input(i)).collect()),
+                Ok(items) => InputKind::List(
+                    items
+                        .into_iter()
+                        .map(|i| self.input_within(i, levels - 1))
+                        .collect(),
+                ),
                 Err(_) => InputKind::Other("a malformed list"),
             },
             Some(b'"') => serde_json::from_str::<String>(raw.get())

@@ -5,6 +5,9 @@ use crate::compiled::{FromEdge, PermId, RelId, Role, RoleId, RoleSet, Separation
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::syntax::ast::{self, Ident, RoleItem};
 
+/// How many `includes` of a cycle are labelled in its diagnostic.
+const MAX_CYCLE_LABELS: usize = 16;
+
 impl<'a> Resolver<'a> {
     pub(super) fn resolve_roles(&mut self) {
         // Shells first: includes and `from` may name any role of any type.
@@ -221,8 +224,9 @@ impl<'a> Resolver<'a> {
                 chain.join(" -> ")
             ),
         );
-        // Label the `includes` entries that close the cycle.
-        for (k, n) in cycle.0.iter().enumerate() {
+        // Label the `includes` entries that close the cycle; the message names every role, and
+        // the labels stop at a few (drawing thousands of labels under one snippet is quadratic).
+        for (k, n) in cycle.0.iter().enumerate().take(MAX_CYCLE_LABELS) {
             let next = &names[(k + 1) % names.len()];
             let build = &self.builds[ty.index()].roles[n.role.index()];
             let span = build.items.iter().find_map(|(item, _)| match item {

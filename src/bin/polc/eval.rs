@@ -49,13 +49,19 @@ pub fn run(args: &Args, color: Color) -> Status {
     let lines: Vec<(String, String)> = match (&args.request, &args.requests) {
         (Some(r), _) => vec![("--request".into(), r.clone())],
         (None, Some(path)) => {
-            let text = if path.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin()).map_err(|e| e.to_string())
+            // Through the loader: the size limit and the UTF-8 check of every other input.
+            let mut read = polc::source::SourceMap::new();
+            let file = if path.as_os_str() == "-" {
+                read_stdin()
+                    .and_then(|bytes| polc::loader::add_bytes(&mut read, "<stdin>".into(), bytes))
             } else {
-                std::fs::read_to_string(path).map_err(|e| e.to_string())
+                polc::loader::read_file(&mut read, path)
             };
-            match text {
-                Ok(t) => t
+            match file {
+                Ok(id) => read
+                    .get(id)
+                    .map(|f| f.text.as_str())
+                    .unwrap_or("")
                     .lines()
                     .enumerate()
                     .filter(|(_, l)| !l.trim().is_empty())
@@ -68,8 +74,8 @@ pub fn run(args: &Args, color: Color) -> Status {
                         (format!("{name} line {}", i + 1), l.to_string())
                     })
                     .collect(),
-                Err(e) => {
-                    output::eprint(&format!("error: cannot read `{}`: {e}\n", path.display()));
+                Err(d) => {
+                    output::eprint(&output::human(&[d], &read, output::stderr_style(color)));
                     return Status::Usage;
                 }
             }
@@ -105,4 +111,28 @@ pub fn run(args: &Args, color: Color) -> Status {
     }
     output::print(&out);
     status
+}
+
+/// Standard input, refused past the file size limit.
+fn read_stdin() -> Result<Vec<u8>, polc::diag::Diagnostic> {
+    use std::io::Read;
+    let limit = polc::loader::MAX_FILE_BYTES;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            polc::diag::Diagnostic::new(
+                polc::diag::Code::E0001,
+                format!("cannot read standard input: {e}"),
+            )
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(polc::diag::Diagnostic::new(
+            polc::diag::Code::E0003,
+            format!("standard input is more than the limit of {limit} bytes"),
+        )
+        .help("split the requests into several runs"));
+    }
+    Ok(bytes)
 }

@@ -117,7 +117,7 @@ pub fn assignment_text(policy: &Policy, facts: &Facts, idx: u32) -> String {
         policy.ty(on_ty).roles[a.role.index()].name,
         facts.display(policy, a.on)
     );
-    if let Some(u) = a.until {
+    if let Some(u) = a.until() {
         s.push_str(&format!(" until \"{}\"", crate::time::format(u)));
     }
     s

@@ -208,7 +208,7 @@ impl Explainer<'_> {
                             format!(
                                 "{} expired at {}",
                                 t.roles[a.role.index()].name,
-                                a.until.map(crate::time::format).unwrap_or_default()
+                                a.until().map(crate::time::format).unwrap_or_default()
                             )
                         })
                         .collect();

@@ -57,7 +57,7 @@ fn min_max(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>) 
                         .on(e)
                         .filter_map(|x| facts.assignment(x))
                         .max_by_key(|a| a.role == RoleId(k as u32))
-                        .and_then(|a| a.span);
+                        .and_then(|a| a.span());
                     let d = Diagnostic::new(
                         Code::W0201,
                         format!(
@@ -73,7 +73,7 @@ fn min_max(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>) 
                     let span = live
                         .get(max as usize)
                         .and_then(|x| facts.assignment(*x))
-                        .and_then(|a| a.span);
+                        .and_then(|a| a.span());
                     let d = Diagnostic::new(
                         Code::W0202,
                         format!(
@@ -129,7 +129,7 @@ fn separation(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagn
                             facts
                                 .assignment(x)
                                 .filter(|x| held.contains(&x.role))
-                                .and_then(|x| x.span)
+                                .and_then(|x| x.span())
                         })
                     });
                     let d = Diagnostic::new(
@@ -157,7 +157,7 @@ fn elevated(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>)
         if !role.elevated || !a.live(now) {
             continue;
         }
-        match (a.until, role.review) {
+        match (a.until(), role.review) {
             (None, review) => {
                 let help = match review {
                     Some(secs) => {
@@ -170,7 +170,7 @@ fn elevated(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>)
                     format!("elevated role `{}` is assigned without `until`", role.name),
                 )
                 .help(help);
-                out.push(with_span(d, a.span, "never expires"));
+                out.push(with_span(d, a.span(), "never expires"));
             }
             (Some(until), Some(secs))
                 if until.saturating_sub(now) > (secs as i64).saturating_mul(1_000_000) =>
@@ -188,7 +188,7 @@ fn elevated(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>)
                     "shorten it to at most {}",
                     crate::time::format(now + secs as i64 * 1_000_000)
                 ));
-                out.push(with_span(d, a.span, "too long"));
+                out.push(with_span(d, a.span(), "too long"));
             }
             _ => {}
         }
@@ -233,7 +233,7 @@ fn implied(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnost
                             "the assignment adds nothing: {}; remove it",
                             d.render(policy, facts)
                         ));
-                        out.push(with_span(diag, a.span, "redundant assignment"));
+                        out.push(with_span(diag, a.span(), "redundant assignment"));
                         break 'roles;
                     }
                 }

@@ -50,22 +50,53 @@ pub enum Subject {
     Wildcard(TypeId),
 }
 
-/// A role assignment.
+/// A role assignment. Kept small (40 bytes): there are millions of them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
     pub subject: Subject,
     pub role: RoleId,
     pub on: EntityId,
-    /// Live while `now < until` (microseconds).
-    pub until: Option<i64>,
-    /// Where the fact was written, in [`Facts::sources`].
-    pub span: Option<Span>,
+    /// Live while `now < until` (microseconds); `i64::MAX` for no `until`.
+    until: i64,
+    /// Where the fact was written; `file` is `u32::MAX` when it was not written anywhere.
+    span: Span,
 }
 
 impl Assignment {
+    pub fn new(
+        subject: Subject,
+        role: RoleId,
+        on: EntityId,
+        until: Option<i64>,
+        span: Option<Span>,
+    ) -> Assignment {
+        let none = Span {
+            file: crate::source::FileId(u32::MAX),
+            start: 0,
+            end: 0,
+        };
+        Assignment {
+            subject,
+            role,
+            on,
+            until: until.unwrap_or(i64::MAX),
+            span: span.unwrap_or(none),
+        }
+    }
+
     #[inline]
     pub fn live(&self, now: i64) -> bool {
-        self.until.is_none_or(|u| now < u)
+        now < self.until
+    }
+
+    /// The `until` time (microseconds), if the assignment has one.
+    pub fn until(&self) -> Option<i64> {
+        (self.until != i64::MAX).then_some(self.until)
+    }
+
+    /// Where the fact was written, in the sources it was loaded with.
+    pub fn span(&self) -> Option<Span> {
+        (self.span.file.0 != u32::MAX).then_some(self.span)
     }
 }
 
@@ -114,8 +145,10 @@ pub struct Facts {
     assignments: Vec<Option<Assignment>>,
     /// Per assignment: the next one in its `direct` or `sets` chain, and in its `on` chain.
     links: Vec<Links>,
-    /// (actor, resource) -> the chain of assignments naming the actor itself.
-    direct: FxHashMap<(EntityId, EntityId), Chain>,
+    /// (actor, resource) -> the newest assignment naming the actor itself; older ones follow
+    /// through `links`. One index per key: this map has an entry per assignment, so its entry
+    /// size is most of the index's memory.
+    direct: FxHashMap<(EntityId, EntityId), u32>,
     /// resource -> the chain of userset and wildcard assignments on it.
     sets: FxHashMap<EntityId, Chain>,
     /// resource -> the chain of every assignment on it.
@@ -225,14 +258,19 @@ impl Facts {
             next: NONE,
             next_on: NONE,
         });
-        let same = match a.subject {
-            Subject::Actor(actor) => self.direct.entry((actor, a.on)).or_insert(Chain::EMPTY),
-            Subject::Userset(..) | Subject::Wildcard(_) => {
-                self.sets.entry(a.on).or_insert(Chain::EMPTY)
+        match a.subject {
+            Subject::Actor(actor) => {
+                // Newest first: the new assignment becomes the head.
+                let head = self.direct.entry((actor, a.on)).or_insert(NONE);
+                self.links[idx as usize].next = *head;
+                *head = idx;
             }
-        };
-        if let Some(tail) = same.push(idx) {
-            self.links[tail as usize].next = idx;
+            Subject::Userset(..) | Subject::Wildcard(_) => {
+                let chain = self.sets.entry(a.on).or_insert(Chain::EMPTY);
+                if let Some(tail) = chain.push(idx) {
+                    self.links[tail as usize].next = idx;
+                }
+            }
         }
         let on = self.on.entry(a.on).or_insert(Chain::EMPTY);
         if let Some(tail) = on.push(idx) {
@@ -274,10 +312,10 @@ impl Facts {
         self.assignments.iter().filter(|a| a.is_some()).count()
     }
 
-    /// Assignments naming `actor` itself on `on`, in the order they were added.
+    /// Assignments naming `actor` itself on `on`, newest first.
     #[inline]
     pub fn direct(&self, actor: EntityId, on: EntityId) -> impl Iterator<Item = u32> + '_ {
-        let head = self.direct.get(&(actor, on)).map_or(NONE, |c| c.head);
+        let head = self.direct.get(&(actor, on)).copied().unwrap_or(NONE);
         self.walk(head, |l| l.next)
     }
 
@@ -374,13 +412,7 @@ impl Facts {
                     SubjectName::Wildcard(ty) => Subject::Wildcard(*ty),
                 };
                 let on = self.entity(on.0, &on.1);
-                self.assign(Assignment {
-                    subject,
-                    role: *role,
-                    on,
-                    until: *until,
-                    span: *span,
-                });
+                self.assign(Assignment::new(subject, *role, on, *until, *span));
             }
             CheckedFact::Relation {
                 entity,

@@ -320,7 +320,7 @@ impl Session {
         self.facts.on(on).any(|i| {
             self.facts
                 .assignment(i)
-                .is_some_and(|a| a.subject == subject && a.role == *role && a.until == *until)
+                .is_some_and(|a| a.subject == subject && a.role == *role && a.until() == *until)
         })
     }
 

@@ -78,7 +78,7 @@ pub fn assignment(policy: &Policy, facts: &Facts, a: &Assignment) -> String {
         .get(a.role.index())
         .map_or("?", |r| r.name.as_str());
     let mut s = format!("{subject} is {role} on {}", facts.display(policy, a.on));
-    if let Some(u) = a.until {
+    if let Some(u) = a.until() {
         s.push_str(&format!(" until \"{}\"", crate::time::format(u)));
     }
     s

@@ -222,7 +222,7 @@ impl Why<'_> {
             return format!("assignment #{idx} (retracted)");
         };
         let text = super::text::assignment(self.policy, self.facts, a);
-        match a.span {
+        match a.span() {
             Some(s) => format!("{text}   [{}]", self.sources.location(s)),
             None => text,
         }

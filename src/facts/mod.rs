@@ -135,6 +135,24 @@ impl Chain {
     }
 }
 
+/// The targets of a relation: most relations have one, kept inline (no pointer to follow on
+/// the decision path).
+#[derive(Clone, Debug)]
+enum Targets {
+    One(EntityId),
+    Many(Vec<EntityId>),
+}
+
+impl Targets {
+    #[inline]
+    fn as_slice(&self) -> &[EntityId] {
+        match self {
+            Targets::One(e) => std::slice::from_ref(e),
+            Targets::Many(v) => v,
+        }
+    }
+}
+
 /// The facts, indexed for decisions: one hash lookup finds an actor's assignments on an entity.
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
@@ -150,10 +168,10 @@ pub struct Facts {
     /// size is most of the index's memory.
     direct: FxHashMap<(EntityId, EntityId), u32>,
     /// resource -> the chain of userset and wildcard assignments on it.
-    sets: FxHashMap<EntityId, Chain>,
+    sets: Vec<Chain>,
     /// resource -> the chain of every assignment on it.
-    on: FxHashMap<EntityId, Chain>,
-    relations: FxHashMap<(EntityId, RelId), Vec<EntityId>>,
+    on: Vec<Chain>,
+    relations: FxHashMap<(EntityId, RelId), Targets>,
     attributes: FxHashMap<(EntityId, AttrId), Value>,
     /// Context set in the facts (`context.now = ...;` in a test or the REPL).
     pub context: Vec<Option<Value>>,
@@ -202,6 +220,9 @@ impl Facts {
         let id = EntityId(self.entities.len() as u32);
         let name: Arc<str> = name.into();
         self.entities.push((ty, name.clone()));
+        // Indexed by entity: an array read, not a hash probe, on the decision path.
+        self.sets.push(Chain::EMPTY);
+        self.on.push(Chain::EMPTY);
         if self.by_name.len() <= ty.index() {
             self.by_name.resize(ty.index() + 1, FxHashMap::default());
         }
@@ -266,13 +287,13 @@ impl Facts {
                 *head = idx;
             }
             Subject::Userset(..) | Subject::Wildcard(_) => {
-                let chain = self.sets.entry(a.on).or_insert(Chain::EMPTY);
+                let chain = &mut self.sets[a.on.index()];
                 if let Some(tail) = chain.push(idx) {
                     self.links[tail as usize].next = idx;
                 }
             }
         }
-        let on = self.on.entry(a.on).or_insert(Chain::EMPTY);
+        let on = &mut self.on[a.on.index()];
         if let Some(tail) = on.push(idx) {
             self.links[tail as usize].next_on = idx;
         }
@@ -322,13 +343,13 @@ impl Facts {
     /// Userset and wildcard assignments on `on`.
     #[inline]
     pub fn sets(&self, on: EntityId) -> impl Iterator<Item = u32> + '_ {
-        let head = self.sets.get(&on).map_or(NONE, |c| c.head);
+        let head = self.sets.get(on.index()).map_or(NONE, |c| c.head);
         self.walk(head, |l| l.next)
     }
 
     /// Every assignment on `on`.
     pub fn on(&self, on: EntityId) -> impl Iterator<Item = u32> + '_ {
-        let head = self.on.get(&on).map_or(NONE, |c| c.head);
+        let head = self.on.get(on.index()).map_or(NONE, |c| c.head);
         self.walk(head, |l| l.next_on)
     }
 
@@ -348,12 +369,16 @@ impl Facts {
 
     /// Sets (replaces) a relation's targets.
     pub fn set_relation(&mut self, e: EntityId, rel: RelId, targets: Vec<EntityId>) {
+        let targets = match targets.as_slice() {
+            [one] => Targets::One(*one),
+            _ => Targets::Many(targets),
+        };
         self.relations.insert((e, rel), targets);
     }
 
     #[inline]
     pub fn relation(&self, e: EntityId, rel: RelId) -> &[EntityId] {
-        self.relations.get(&(e, rel)).map_or(&[], Vec::as_slice)
+        self.relations.get(&(e, rel)).map_or(&[], Targets::as_slice)
     }
 
     pub fn has_relation(&self, e: EntityId, rel: RelId) -> bool {

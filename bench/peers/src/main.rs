@@ -22,6 +22,9 @@ use std::time::Instant;
 
 const SEED: u64 = 42;
 
+#[global_allocator]
+static ALLOCATOR: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
+
 /// Resident set size of this process, in KiB (`VmRSS` of `/proc/self/status`).
 pub fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -41,6 +44,7 @@ struct Row {
     engine: String,
     load_ms: f64,
     rss_kib: u64,
+    heap_bytes: u64,
     median_ns: f64,
     p99_ns: f64,
     per_sec: f64,
@@ -83,8 +87,14 @@ fn child(args: &[String]) -> Result<(), String> {
     let d = model::generate(m, size, SEED);
     let reqs = model::requests(m, &d, nreq, SEED);
     let rss0 = std::cell::Cell::new(0);
-    let (mut b, load) = engines::load(engine, m, &d, &reqs, &mut || rss0.set(rss_kib()))?;
+    let heap0 = std::cell::Cell::new(0);
+    let (mut b, load) = engines::load(engine, m, &d, &reqs, &mut || {
+        rss0.set(rss_kib());
+        heap0.set(ALLOCATOR.allocated());
+    })?;
     let rss = rss_kib().saturating_sub(rss0.get());
+    // Live heap after the load, its temporaries (input text, parse trees) freed.
+    let heap = ALLOCATOR.allocated().saturating_sub(heap0.get());
     drop(d);
     // The agreement pass, also a warm-up.
     let t = Instant::now();
@@ -118,9 +128,10 @@ fn child(args: &[String]) -> Result<(), String> {
         .map(|&x| if x { '1' } else { '0' })
         .collect();
     println!(
-        "RESULT {} {} {} {} {} {} {} {}",
+        "RESULT {} {} {} {} {} {} {} {} {}",
         load.as_secs_f64() * 1e3,
         rss,
+        heap,
         q(0.5),
         q(0.99),
         count as f64 / (total / 1e9),
@@ -173,12 +184,13 @@ fn run_child(
         engine: engine.to_string(),
         load_ms: num(0),
         rss_kib: num(1) as u64,
-        median_ns: num(2),
-        p99_ns: num(3),
-        per_sec: num(4),
-        batch: num(5) as usize,
-        allowed: num(6) as usize,
-        decisions: f.get(7).unwrap_or(&"").to_string(),
+        heap_bytes: num(2) as u64,
+        median_ns: num(3),
+        p99_ns: num(4),
+        per_sec: num(5),
+        batch: num(6) as usize,
+        allowed: num(7) as usize,
+        decisions: f.get(8).unwrap_or(&"").to_string(),
     })
 }
 
@@ -239,8 +251,8 @@ fn word(c: Option<char>) -> &'static str {
 fn table(rows: &[Row], nreq: usize) -> String {
     let mut s = format!(
         "All engines agreed on every request ({nreq} requests per workload and size).\n\n\
-         | workload | assignments | engine | load (ms) | memory (RSS growth) | median (ns) | p99 (ns) | decisions/s (1 core) | allowed |\n\
-         |---|---:|---|---:|---:|---:|---:|---:|---:|\n"
+         | workload | assignments | engine | load (ms) | memory (RSS growth) | live heap | bytes/assignment | median (ns) | p99 (ns) | decisions/s (1 core) | allowed |\n\
+         |---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
     );
     for r in rows {
         let mem = if r.rss_kib >= 10 * 1024 {
@@ -249,12 +261,14 @@ fn table(rows: &[Row], nreq: usize) -> String {
             format!("{} KiB", r.rss_kib)
         };
         s.push_str(&format!(
-            "| {} | {} | {} | {:.2} | {} | {:.0} | {:.0}{} | {:.0} | {:.0}% |\n",
+            "| {} | {} | {} | {:.2} | {} | {:.1} MiB | {:.0} | {:.0} | {:.0}{} | {:.0} | {:.0}% |\n",
             r.workload,
             r.size,
             r.engine,
             r.load_ms,
             mem,
+            r.heap_bytes as f64 / (1024.0 * 1024.0),
+            r.heap_bytes as f64 / r.size.max(1) as f64,
             r.median_ns,
             r.p99_ns,
             if r.batch > 1 { "*" } else { "" },

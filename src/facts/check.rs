@@ -243,7 +243,7 @@ impl<'p> Checker<'p> {
         if let Some(rel) = t.relation(name.name) {
             let r = &t.relations[rel.index()];
             let expected = Type::Entity(r.target);
-            let what = format!("{}.{}", crate::facts::display_entity(&t.name, id), r.name);
+            let what = || format!("{}.{}", crate::facts::display_entity(&t.name, id), r.name);
             let targets = match (&value.kind, r.many) {
                 (InputKind::List(items), true) => items
                     .iter()
@@ -276,7 +276,7 @@ impl<'p> Checker<'p> {
         }
         if let Some(attr) = t.attribute(name.name) {
             let a = &t.attributes[attr.index()];
-            let v = self.value(&a.ty, value, &format!("{}.{}", t.name, a.name))?;
+            let v = self.value_of(&a.ty, value, &|| format!("{}.{}", t.name, a.name))?;
             return Ok(CheckedFact::Attribute {
                 entity,
                 attr,
@@ -336,11 +336,11 @@ impl<'p> Checker<'p> {
         &self,
         expected: &Type,
         v: &Input,
-        what: &str,
+        what: &dyn Fn() -> String,
     ) -> Result<(TypeId, String), Diagnostic> {
-        match self.value(expected, v, what)? {
+        match self.value_of(expected, v, what)? {
             FactValue::Entity(t, id) => Ok((t, id)),
-            _ => Err(self.wrong(expected, v, what)),
+            _ => Err(self.wrong(expected, v, &what())),
         }
     }
 
@@ -364,7 +364,18 @@ impl<'p> Checker<'p> {
 
     /// Checks a value against a declared type.
     pub fn value(&self, expected: &Type, v: &Input, what: &str) -> Result<FactValue, Diagnostic> {
-        let wrong = || self.wrong(expected, v, what);
+        self.value_of(expected, v, &|| what.to_string())
+    }
+
+    /// [`Checker::value`], with the name of what is set only built for a diagnostic (loading
+    /// must not format a string per fact).
+    fn value_of(
+        &self,
+        expected: &Type,
+        v: &Input,
+        what: &dyn Fn() -> String,
+    ) -> Result<FactValue, Diagnostic> {
+        let wrong = || self.wrong(expected, v, &what());
         Ok(match (expected, &v.kind) {
             (Type::Bool, InputKind::Bool(b)) => FactValue::Bool(*b),
             (Type::Int, InputKind::Int(i)) => FactValue::Int(*i),
@@ -406,7 +417,7 @@ impl<'p> Checker<'p> {
             (Type::List(inner), InputKind::List(items)) => FactValue::List(
                 items
                     .iter()
-                    .map(|i| self.value(inner, i, what))
+                    .map(|i| self.value_of(inner, i, what))
                     .collect::<Result<_, _>>()?,
             ),
             _ => return Err(wrong()),

@@ -75,10 +75,21 @@ impl<'t> JsonText<'t> {
     }
 
     /// A JSON string value.
-    pub fn string(&self, raw: &RawValue, what: &str) -> Result<(String, Span), Diagnostic> {
+    pub fn string(
+        &self,
+        raw: &'t RawValue,
+        what: &str,
+    ) -> Result<(std::borrow::Cow<'t, str>, Span), Diagnostic> {
         let span = self.span(raw);
-        serde_json::from_str::<String>(raw.get())
-            .map(|s| (s, span))
+        // Most strings have no escapes: borrow them from the input instead of allocating.
+        let text = raw.get();
+        if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            if !inner.contains(['\\', '"']) && !inner.chars().any(char::is_control) {
+                return Ok((std::borrow::Cow::Borrowed(inner), span));
+            }
+        }
+        serde_json::from_str::<String>(text)
+            .map(|s| (std::borrow::Cow::Owned(s), span))
             .map_err(|_| {
                 Diagnostic::new(Code::E0501, format!("{what} must be a string"))
                     .primary(span, "not a string")
@@ -291,7 +302,7 @@ fn assignment(
             },
             on_id,
         ),
-        until.as_ref().map(|(u, s)| (u.as_str(), *s)),
+        until.as_ref().map(|(u, s)| (&**u, *s)),
         span,
     )
 }

@@ -83,10 +83,11 @@ impl<'t> JsonText<'t> {
         let span = self.span(raw);
         // Most strings have no escapes: borrow them from the input instead of allocating.
         let text = raw.get();
-        if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-            if !inner.contains(['\\', '"']) && !inner.chars().any(char::is_control) {
-                return Ok((std::borrow::Cow::Borrowed(inner), span));
-            }
+        if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
+            && !inner.contains(['\\', '"'])
+            && !inner.chars().any(char::is_control)
+        {
+            return Ok((std::borrow::Cow::Borrowed(inner), span));
         }
         serde_json::from_str::<String>(text)
             .map(|s| (std::borrow::Cow::Owned(s), span))

@@ -167,8 +167,10 @@ pub struct Facts {
     /// through `links`. One index per key: this map has an entry per assignment, so its entry
     /// size is most of the index's memory.
     direct: FxHashMap<(EntityId, EntityId), u32>,
-    /// resource -> the chain of userset and wildcard assignments on it.
-    sets: Vec<Chain>,
+    /// resource -> the chain of userset and wildcard assignments on it: few resources have
+    /// any, so a map, with a bit per entity in `has_sets` to skip the probe on the others.
+    sets: FxHashMap<EntityId, Chain>,
+    has_sets: Vec<u64>,
     /// resource -> the chain of every assignment on it.
     on: Vec<Chain>,
     relations: FxHashMap<(EntityId, RelId), Targets>,
@@ -221,7 +223,9 @@ impl Facts {
         let name: Arc<str> = name.into();
         self.entities.push((ty, name.clone()));
         // Indexed by entity: an array read, not a hash probe, on the decision path.
-        self.sets.push(Chain::EMPTY);
+        if self.has_sets.len() * 64 <= id.index() {
+            self.has_sets.push(0);
+        }
         self.on.push(Chain::EMPTY);
         if self.by_name.len() <= ty.index() {
             self.by_name.resize(ty.index() + 1, FxHashMap::default());
@@ -287,7 +291,10 @@ impl Facts {
                 *head = idx;
             }
             Subject::Userset(..) | Subject::Wildcard(_) => {
-                let chain = &mut self.sets[a.on.index()];
+                if let Some(word) = self.has_sets.get_mut(a.on.index() / 64) {
+                    *word |= 1 << (a.on.index() % 64);
+                }
+                let chain = self.sets.entry(a.on).or_insert(Chain::EMPTY);
                 if let Some(tail) = chain.push(idx) {
                     self.links[tail as usize].next = idx;
                 }
@@ -343,7 +350,15 @@ impl Facts {
     /// Userset and wildcard assignments on `on`.
     #[inline]
     pub fn sets(&self, on: EntityId) -> impl Iterator<Item = u32> + '_ {
-        let head = self.sets.get(on.index()).map_or(NONE, |c| c.head);
+        let marked = self
+            .has_sets
+            .get(on.index() / 64)
+            .is_some_and(|w| w & (1 << (on.index() % 64)) != 0);
+        let head = if marked {
+            self.sets.get(&on).map_or(NONE, |c| c.head)
+        } else {
+            NONE
+        };
         self.walk(head, |l| l.next)
     }
 

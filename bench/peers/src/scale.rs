@@ -3,7 +3,6 @@
 
 use crate::model::{self, Assignment, Subject};
 use crate::rss_kib;
-use std::fmt::Write as _;
 use std::time::Instant;
 
 /// `--scale`: 1,000,000 assignments of the Deeploy workload (100,000 of them on one workspace,
@@ -65,48 +64,10 @@ pub fn run(quick: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// A policy of about `lines` lines: groups of 20 resource types chained by relations (each type
-/// points to the previous one of its group), 10 roles per type in an include chain
-/// (`r0 includes r1 includes ... r9`), `from` edges to the parent type's roles.
-pub fn big_policy(lines: usize) -> String {
-    let mut out = String::from("actor user;\n");
-    let mut count = 1;
-    let mut i = 0;
-    while count < lines {
-        let mut s = String::new();
-        let parent = (i % 20 != 0).then(|| i - 1);
-        let _ = writeln!(s, "resource t{i} {{");
-        if let Some(p) = parent {
-            let _ = writeln!(s, "  relation parent: t{p};");
-        }
-        let _ = writeln!(s, "  permissions p0, p1, p2, p3, p4, ops.read, ops.write;");
-        for r in 0..10 {
-            let _ = writeln!(s, "  role r{r} {{");
-            if r < 9 {
-                let _ = writeln!(s, "    includes r{};", r + 1);
-            }
-            if r < 5 {
-                let _ = writeln!(s, "    grants p{r};");
-            } else if r == 5 {
-                let _ = writeln!(s, "    grants ops.*;");
-            }
-            if parent.is_some() && r < 3 {
-                let _ = writeln!(s, "    from r{r} on parent;");
-            }
-            let _ = writeln!(s, "  }}");
-        }
-        let _ = writeln!(
-            s,
-            "  forbid ops.write when resource has frozen && resource.frozen;"
-        );
-        let _ = writeln!(s, "  attribute frozen?: bool;");
-        let _ = writeln!(s, "}}");
-        count += s.lines().count();
-        out.push_str(&s);
-        i += 1;
-    }
-    out
-}
+// The generator is shared with the root crate's criterion benchmark `compile_scale`.
+#[path = "../../../benches/common/big_policy.rs"]
+mod big_policy_gen;
+pub use big_policy_gen::big_policy;
 
 /// `--compile-scale`: `compile_sources` (what `polc check` runs) on 10k..100k lines.
 pub fn compile_scale(quick: bool) -> Result<(), String> {

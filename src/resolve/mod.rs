@@ -89,6 +89,8 @@ pub(crate) struct Resolver<'a> {
     /// Relations whose target type is unknown (already reported): what walks them is not
     /// reported again.
     pub broken_relations: Vec<(TypeId, compiled::RelId)>,
+    /// The actor types, once computed (see `typeck`).
+    pub actor_types: Option<Vec<TypeId>>,
     /// Attributes whose type is unknown (already reported).
     pub broken_attributes: Vec<(TypeId, compiled::AttrId)>,
 }
@@ -110,6 +112,7 @@ impl<'a> Resolver<'a> {
             grant_spans: FxHashMap::default(),
             broken_relations: Vec::new(),
             broken_attributes: Vec::new(),
+            actor_types: None,
         }
     }
 

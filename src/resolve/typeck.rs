@@ -88,6 +88,22 @@ impl Checker<'_, '_> {
         self.r.error(d);
     }
 
+    /// The actor types, found once per policy (conditions ask for them at every `principal`).
+    fn actor_types(&mut self) -> &[TypeId] {
+        if self.r.actor_types.is_none() {
+            let actors = self
+                .r
+                .types
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.kind == Kind::Actor)
+                .map(|(i, _)| TypeId(i as u32))
+                .collect();
+            self.r.actor_types = Some(actors);
+        }
+        self.r.actor_types.as_deref().unwrap_or(&[])
+    }
+
     fn describe(&self, t: &Type) -> String {
         t.describe(
             &self
@@ -110,14 +126,7 @@ impl Checker<'_, '_> {
     fn expr(&mut self, e: &Expr, guards: &[Guard]) -> Option<(CExpr, Type)> {
         match &e.kind {
             ExprKind::Var(Var::Principal) => {
-                let actors: Vec<TypeId> = self
-                    .r
-                    .types
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| t.kind == Kind::Actor)
-                    .map(|(i, _)| TypeId(i as u32))
-                    .collect();
+                let actors = self.actor_types();
                 let ty = if actors.len() == 1 {
                     Type::Entity(actors[0])
                 } else {
@@ -423,14 +432,7 @@ impl Checker<'_, '_> {
     ) -> Option<(Option<(TypeId, Member)>, Type, bool)> {
         let candidates: Vec<TypeId> = match t {
             Type::Entity(ty) => vec![*ty],
-            Type::AnyActor => self
-                .r
-                .types
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| t.kind == Kind::Actor)
-                .map(|(i, _)| TypeId(i as u32))
-                .collect(),
+            Type::AnyActor => self.actor_types().to_vec(),
             other => {
                 let found = self.describe(other);
                 self.mismatch(
@@ -595,10 +597,10 @@ impl Checker<'_, '_> {
         if let (Type::Enum(vs), CExpr::Lit(Lit::Str(s))) = (&tb, &ca) {
             self.check_enum(vs, s, a.span);
         }
-        let (x, y) = (self.describe(&ta), self.describe(&tb));
         match op {
             BinOp::Eq | BinOp::Ne => {
                 if !ta.comparable(&tb) {
+                    let (x, y) = (self.describe(&ta), self.describe(&tb));
                     self.mismatch(
                         e.span,
                         format!("cannot compare `{x}` with `{y}`"),
@@ -619,6 +621,7 @@ impl Checker<'_, '_> {
                             op.symbol()
                         ))
                     };
+                    let (x, y) = (self.describe(&ta), self.describe(&tb));
                     self.mismatch(
                         e.span,
                         format!("cannot order `{x}` and `{y}` with `{}`", op.symbol()),

@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 /// The artifact format version; a loader refuses any other.
-pub const ARTIFACT_VERSION: u32 = 1;
+pub const ARTIFACT_VERSION: u32 = 2;
 
 macro_rules! index_type {
     ($($(#[$m:meta])* $name:ident;)*) => {$(
@@ -198,18 +198,26 @@ pub struct Rule {
     pub location: Location,
 }
 
-/// One `from` edge of a plan: if `default`, it only applies to actors without an assignment of
-/// their own on the entity.
+/// The `from` edges of a plan that share a relation path and `default`-ness, merged: the entity
+/// at the end of `path` is asked once for the union of their source roles. If `default`, they
+/// only apply to actors without an assignment of their own on the entity.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PlanEdge {
-    /// The role on this plan's type that the edge gives.
-    pub role: RoleId,
-    /// Index of the edge in `role`'s `from` list.
-    pub edge: u32,
     pub path: Vec<RelId>,
     pub default: bool,
-    /// Decides the source role on the entity at the end of `path`.
+    /// Decides the union of the source roles on the entity at the end of `path`.
     pub plan: PlanId,
+    /// The edges merged here, in the order the roles and their `from` lists give.
+    pub via: Vec<EdgeSource>,
+}
+
+/// One `from` edge merged into a [`PlanEdge`]: `role` (on the plan's type) is given by holding
+/// `source` at the end of the path; it is edge number `edge` of `role`'s `from` list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EdgeSource {
+    pub role: RoleId,
+    pub edge: u32,
+    pub source: RoleId,
 }
 
 /// How to decide "does the actor hold one of `roles` on an entity of type `ty`".
@@ -336,9 +344,13 @@ impl Policy {
             }
             for e in &plan.edges {
                 if e.plan.index() >= self.plans.len()
-                    || t.roles
-                        .get(e.role.index())
-                        .is_none_or(|r| e.edge as usize >= r.from.len())
+                    || e.via.is_empty()
+                    || e.via.iter().any(|v| {
+                        t.roles
+                            .get(v.role.index())
+                            .is_none_or(|r| v.edge as usize >= r.from.len())
+                            || !self.plans[e.plan.index()].roles.contains(v.source)
+                    })
                 {
                     return bad("plan edge");
                 }

@@ -2,7 +2,7 @@
 //! and the `from` edges to follow. Built once at compile time, so that a decision never walks
 //! role definitions.
 
-use super::{Plan, PlanEdge, PlanId, RoleId, RoleSet, TypeDef, TypeId};
+use super::{EdgeSource, Plan, PlanEdge, PlanId, RelId, RoleId, RoleSet, TypeDef, TypeId};
 use rustc_hash::FxHashMap;
 
 struct Builder<'t> {
@@ -31,22 +31,48 @@ impl Builder<'_> {
             edges: Vec::new(),
         });
         self.memo.insert((ty, roles), id);
-        let mut edges = Vec::new();
+        // The edges of every role of `direct`, merged by (path, default): the entity at the end
+        // of a path is asked once, for the union of the source roles, however many roles of
+        // this plan point there.
+        let mut groups: Vec<(Vec<RelId>, bool, TypeId, RoleSet, Vec<EdgeSource>)> = Vec::new();
         for r in direct.iter() {
             for (k, e) in self.types[ty.index()].roles[r.index()]
                 .from
                 .iter()
                 .enumerate()
             {
-                let plan = self.plan(e.target, RoleSet::single(e.role));
-                edges.push(PlanEdge {
+                let source = EdgeSource {
                     role: r,
                     edge: k as u32,
-                    path: e.path.clone(),
-                    default: e.default,
-                    plan,
-                });
+                    source: e.role,
+                };
+                match groups
+                    .iter_mut()
+                    .find(|g| g.0 == e.path && g.1 == e.default)
+                {
+                    Some(g) => {
+                        g.3.insert(e.role);
+                        g.4.push(source);
+                    }
+                    None => groups.push((
+                        e.path.clone(),
+                        e.default,
+                        e.target,
+                        RoleSet::single(e.role),
+                        vec![source],
+                    )),
+                }
             }
+        }
+        let mut edges = Vec::new();
+        for (path, default, target, roles, via) in groups {
+            let plan = self.plan(target, roles);
+            edges.push(PlanEdge {
+                path,
+                default,
+                plan,
+                via,
+            });
         }
         self.plans[id.index()].edges = edges;
         id

@@ -36,6 +36,16 @@ pub enum Step {
 pub struct Derivation(pub Vec<Step>);
 
 impl Derivation {
+    /// The role the derivation ends at (the one its last step gives).
+    pub fn end_role(&self, facts: &Facts) -> Option<RoleId> {
+        match self.0.last()? {
+            Step::Assigned(i) | Step::Wildcard(i) | Step::Member { assignment: i, .. } => {
+                facts.assignment(*i).map(|a| a.role)
+            }
+            Step::From { role, .. } | Step::Included { role, .. } => Some(*role),
+        }
+    }
+
     pub fn render(&self, policy: &Policy, facts: &Facts) -> String {
         let mut parts = Vec::new();
         for step in &self.0 {
@@ -384,15 +394,24 @@ impl<'a> Walk<'a> {
             let found = self.along(actor_ty, actor, entity, &edge.path, edge.plan);
             self.stack.pop();
             if let Some(mut d) = found {
-                if self.explain {
-                    d.0.push(Step::From {
-                        ty: plan.ty,
-                        role: edge.role,
-                        edge: edge.edge,
-                        entity,
-                    });
+                if !self.explain {
+                    return Some(d);
                 }
-                return Some(self.finish(d.0, plan.ty, edge.role, entity, plan_id));
+                // The derivation ends at one of the merged edges' source roles: the first edge
+                // with that source is the one followed.
+                let end = d.end_role(facts);
+                let via = edge
+                    .via
+                    .iter()
+                    .find(|v| Some(v.source) == end)
+                    .or(edge.via.first())?;
+                d.0.push(Step::From {
+                    ty: plan.ty,
+                    role: via.role,
+                    edge: via.edge,
+                    entity,
+                });
+                return Some(self.finish(d.0, plan.ty, via.role, entity, plan_id));
             }
         }
         None

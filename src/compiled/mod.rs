@@ -4,6 +4,7 @@
 //! artifact (`polc compile`), which `eval` and `query` load without the sources.
 
 pub mod expr;
+pub mod fast;
 pub mod plan;
 mod roleset;
 
@@ -240,6 +241,9 @@ pub struct Policy {
     pub plans: Vec<Plan>,
     #[serde(skip)]
     type_index: FxHashMap<String, TypeId>,
+    /// The plans flattened for decisions without reasons (derived, never serialized).
+    #[serde(skip)]
+    pub(crate) fast: fast::FastIndex,
 }
 
 /// Why an artifact could not be loaded.
@@ -269,8 +273,10 @@ impl Policy {
             rules,
             plans,
             type_index: FxHashMap::default(),
+            fast: fast::FastIndex::default(),
         };
         p.index();
+        p.fast = fast::FastIndex::build(&p.types, &p.plans);
         p
     }
 
@@ -327,6 +333,8 @@ impl Policy {
         let mut p: Policy = serde_json::from_str(text)?;
         p.index();
         p.validate().map_err(ArtifactError::Invalid)?;
+        // INVARIANT: built after validation, so that its indices are in range.
+        p.fast = fast::FastIndex::build(&p.types, &p.plans);
         Ok(p)
     }
 

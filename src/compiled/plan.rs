@@ -11,6 +11,15 @@ struct Builder<'t> {
     memo: FxHashMap<(TypeId, RoleSet), PlanId>,
 }
 
+/// `from` edges of one plan that share a path and `default`-ness, being merged.
+struct Group {
+    path: Vec<RelId>,
+    default: bool,
+    target: TypeId,
+    roles: RoleSet,
+    via: Vec<EdgeSource>,
+}
+
 impl Builder<'_> {
     fn plan(&mut self, ty: TypeId, roles: RoleSet) -> PlanId {
         if let Some(id) = self.memo.get(&(ty, roles.clone())) {
@@ -34,7 +43,7 @@ impl Builder<'_> {
         // The edges of every role of `direct`, merged by (path, default): the entity at the end
         // of a path is asked once, for the union of the source roles, however many roles of
         // this plan point there.
-        let mut groups: Vec<(Vec<RelId>, bool, TypeId, RoleSet, Vec<EdgeSource>)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         for r in direct.iter() {
             for (k, e) in self.types[ty.index()].roles[r.index()]
                 .from
@@ -48,30 +57,30 @@ impl Builder<'_> {
                 };
                 match groups
                     .iter_mut()
-                    .find(|g| g.0 == e.path && g.1 == e.default)
+                    .find(|g| g.path == e.path && g.default == e.default)
                 {
                     Some(g) => {
-                        g.3.insert(e.role);
-                        g.4.push(source);
+                        g.roles.insert(e.role);
+                        g.via.push(source);
                     }
-                    None => groups.push((
-                        e.path.clone(),
-                        e.default,
-                        e.target,
-                        RoleSet::single(e.role),
-                        vec![source],
-                    )),
+                    None => groups.push(Group {
+                        path: e.path.clone(),
+                        default: e.default,
+                        target: e.target,
+                        roles: RoleSet::single(e.role),
+                        via: vec![source],
+                    }),
                 }
             }
         }
         let mut edges = Vec::new();
-        for (path, default, target, roles, via) in groups {
-            let plan = self.plan(target, roles);
+        for g in groups {
+            let plan = self.plan(g.target, g.roles);
             edges.push(PlanEdge {
-                path,
-                default,
+                path: g.path,
+                default: g.default,
                 plan,
-                via,
+                via: g.via,
             });
         }
         self.plans[id.index()].edges = edges;

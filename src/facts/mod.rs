@@ -135,23 +135,11 @@ impl Chain {
     }
 }
 
-/// The targets of a relation: most relations have one, kept inline (no pointer to follow on
-/// the decision path).
-#[derive(Clone, Debug)]
-enum Targets {
-    One(EntityId),
-    Many(Vec<EntityId>),
-}
-
-impl Targets {
-    #[inline]
-    fn as_slice(&self) -> &[EntityId] {
-        match self {
-            Targets::One(e) => std::slice::from_ref(e),
-            Targets::Many(v) => v,
-        }
-    }
-}
+/// A relation slot whose relation is not set.
+const UNSET: u32 = u32::MAX;
+/// A relation slot with this bit refers to `rel_many` (lists, and the rare entity id that has
+/// the bit itself); without it, the slot is the single target.
+const MANY: u32 = 1 << 31;
 
 /// The facts, indexed for decisions: one hash lookup finds an actor's assignments on an entity.
 #[derive(Clone, Debug, Default)]
@@ -173,7 +161,16 @@ pub struct Facts {
     has_sets: Vec<u64>,
     /// resource -> the chain of every assignment on it.
     on: Vec<Chain>,
-    relations: FxHashMap<(EntityId, RelId), Targets>,
+    /// Relations, by entity: `rel_at[e]` is where `e`'s block starts in `rel_slots` ([`NONE`]
+    /// for an entity without relations). A block is its length `n`, then one slot per relation
+    /// of the entity's type: [`UNSET`], a single target, or [`MANY`] and an index into
+    /// `rel_many`. Following a relation is two array reads, no hash probe; most relations have
+    /// one target, held in the slot itself.
+    rel_at: Vec<u32>,
+    rel_slots: Vec<EntityId>,
+    rel_many: Vec<Vec<EntityId>>,
+    /// Relations per type (the block length of its entities).
+    rel_counts: Vec<u32>,
     attributes: FxHashMap<(EntityId, AttrId), Value>,
     /// Context set in the facts (`context.now = ...;` in a test or the REPL).
     pub context: Vec<Option<Value>>,
@@ -192,6 +189,11 @@ impl Facts {
             ..Facts::default()
         };
         f.context = vec![None; policy.context.len()];
+        f.rel_counts = policy
+            .types
+            .iter()
+            .map(|t| t.relations.len() as u32)
+            .collect();
         for rule in &policy.rules {
             if let Some((_, e)) = &rule.condition {
                 e.visit_entities(&mut |ty, id| {
@@ -227,6 +229,7 @@ impl Facts {
             self.has_sets.push(0);
         }
         self.on.push(Chain::EMPTY);
+        self.rel_at.push(NONE);
         if self.by_name.len() <= ty.index() {
             self.by_name.resize(ty.index() + 1, FxHashMap::default());
         }
@@ -347,6 +350,43 @@ impl Facts {
         self.walk(head, |l| l.next)
     }
 
+    /// The newest assignment naming `actor` itself on `on` ([`Facts::END`] if none); the chain
+    /// continues through [`Facts::next_direct`]. Slots may be retracted ([`Facts::slot`]).
+    /// The decision path without reasons walks chains with these.
+    #[inline]
+    pub(crate) fn direct_head(&self, actor: EntityId, on: EntityId) -> u32 {
+        self.direct.get(&(actor, on)).copied().unwrap_or(NONE)
+    }
+
+    /// The chain end marker of [`Facts::direct_head`] and [`Facts::sets_head`].
+    pub(crate) const END: u32 = NONE;
+
+    #[inline]
+    pub(crate) fn next_direct(&self, i: u32) -> u32 {
+        self.links.get(i as usize).map_or(NONE, |l| l.next)
+    }
+
+    /// The first userset or wildcard assignment on `on` ([`Facts::END`] if none); the chain
+    /// continues through [`Facts::next_direct`].
+    #[inline]
+    pub(crate) fn sets_head(&self, on: EntityId) -> u32 {
+        let marked = self
+            .has_sets
+            .get(on.index() / 64)
+            .is_some_and(|w| w & (1 << (on.index() % 64)) != 0);
+        if marked {
+            self.sets.get(&on).map_or(NONE, |c| c.head)
+        } else {
+            NONE
+        }
+    }
+
+    /// Assignment slot `i`: `None` when retracted or out of range.
+    #[inline]
+    pub(crate) fn slot(&self, i: u32) -> Option<&Assignment> {
+        self.assignments.get(i as usize).and_then(Option::as_ref)
+    }
+
     /// Userset and wildcard assignments on `on`.
     #[inline]
     pub fn sets(&self, on: EntityId) -> impl Iterator<Item = u32> + '_ {
@@ -384,20 +424,75 @@ impl Facts {
 
     /// Sets (replaces) a relation's targets.
     pub fn set_relation(&mut self, e: EntityId, rel: RelId, targets: Vec<EntityId>) {
-        let targets = match targets.as_slice() {
-            [one] => Targets::One(*one),
-            _ => Targets::Many(targets),
+        let Some(&at) = self.rel_at.get(e.index()) else {
+            return;
         };
-        self.relations.insert((e, rel), targets);
+        let len = |s: &Facts, at: u32| s.rel_slots.get(at as usize).map_or(0, |n| n.0);
+        if at == NONE || len(self, at) <= rel.0 {
+            // A new block, long enough for every relation of the type (and for `rel`, when the
+            // facts were made without the policy); an older, shorter block is copied over.
+            let ty = self.entity_type(e).map_or(0, |t| t.index());
+            let n = self.rel_counts.get(ty).copied().unwrap_or(0).max(rel.0 + 1);
+            let start = self.rel_slots.len() as u32;
+            self.rel_slots.push(EntityId(n));
+            self.rel_slots
+                .extend(std::iter::repeat_n(EntityId(UNSET), n as usize));
+            if at != NONE {
+                for k in 0..len(self, at) as usize {
+                    self.rel_slots[start as usize + 1 + k] = self.rel_slots[at as usize + 1 + k];
+                }
+            }
+            self.rel_at[e.index()] = start;
+        }
+        let slot = self.rel_at[e.index()] as usize + 1 + rel.index();
+        let old = self.rel_slots[slot].0;
+        self.rel_slots[slot] = match targets.as_slice() {
+            [one] if one.0 & MANY == 0 => *one,
+            _ if old != UNSET && old & MANY != 0 => {
+                self.rel_many[(old & !MANY) as usize] = targets;
+                EntityId(old)
+            }
+            _ => {
+                self.rel_many.push(targets);
+                EntityId((self.rel_many.len() - 1) as u32 | MANY)
+            }
+        };
+    }
+
+    /// The slot of `e`'s relation `rel` ([`UNSET`] when not set).
+    #[inline]
+    fn rel_slot(&self, e: EntityId, rel: RelId) -> Option<&EntityId> {
+        let at = *self.rel_at.get(e.index())?;
+        if at == NONE {
+            return None;
+        }
+        let n = self.rel_slots.get(at as usize)?.0;
+        if rel.0 >= n {
+            return None;
+        }
+        self.rel_slots
+            .get(at as usize + 1 + rel.index())
+            .filter(|s| s.0 != UNSET)
+    }
+
+    #[inline]
+    fn targets<'a>(&'a self, slot: &'a EntityId) -> &'a [EntityId] {
+        if slot.0 & MANY == 0 {
+            std::slice::from_ref(slot)
+        } else {
+            self.rel_many
+                .get((slot.0 & !MANY) as usize)
+                .map_or(&[], Vec::as_slice)
+        }
     }
 
     #[inline]
     pub fn relation(&self, e: EntityId, rel: RelId) -> &[EntityId] {
-        self.relations.get(&(e, rel)).map_or(&[], Targets::as_slice)
+        self.rel_slot(e, rel).map_or(&[], |s| self.targets(s))
     }
 
     pub fn has_relation(&self, e: EntityId, rel: RelId) -> bool {
-        self.relations.contains_key(&(e, rel))
+        self.rel_slot(e, rel).is_some()
     }
 
     pub fn set_attribute(&mut self, e: EntityId, attr: AttrId, v: Value) {
@@ -410,9 +505,17 @@ impl Facts {
 
     /// Every relation fact.
     pub fn relations(&self) -> impl Iterator<Item = (EntityId, RelId, &[EntityId])> {
-        self.relations
+        self.rel_at
             .iter()
-            .map(|((e, r), t)| (*e, *r, t.as_slice()))
+            .enumerate()
+            .filter(|(_, at)| **at != NONE)
+            .flat_map(move |(e, at)| {
+                let n = self.rel_slots.get(*at as usize).map_or(0, |n| n.0);
+                (0..n).filter_map(move |r| {
+                    let (e, r) = (EntityId(e as u32), RelId(r));
+                    self.rel_slot(e, r).map(|s| (e, r, self.targets(s)))
+                })
+            })
     }
 
     /// Every attribute fact.

@@ -1,0 +1,145 @@
+//! Decisions without reasons, on the flattened plans ([`crate::compiled::fast`]): role sets are
+//! masks, there is no derivation, no cycle stack and no memo.
+//!
+//! It answers only what it can answer exactly as the general walk ([`super::holds`]) would, and
+//! gives up ([`Bail`]) otherwise: a chain deeper than [`DEPTH`] (which is also how a cycle in
+//! the data shows here), more than [`STEPS`] questions, a type of more than 64 roles, or rules
+//! that must be evaluated. It asks its questions in the walk's order, so that where the walk
+//! would meet a cycle or a limit (and report it), this path has given up before answering.
+//! `tests/eval_agrees.rs` holds both to the reference evaluator.
+
+use crate::compiled::fast::FastIndex;
+use crate::compiled::{PlanId, Policy, TypeId};
+use crate::facts::{EntityId, Facts, Subject};
+
+use super::Request;
+
+/// Deeper chains of relations and groups take the general walk.
+const DEPTH: u32 = 24;
+/// Larger walks take the general walk (it remembers failed questions).
+const STEPS: u32 = 256;
+
+/// This path cannot answer; the general walk must.
+pub(crate) struct Bail;
+
+/// Allow or deny, when roles alone decide (no rule to evaluate) and the walk stays small.
+#[inline]
+pub(crate) fn decide(policy: &Policy, facts: &Facts, req: &Request) -> Result<bool, Bail> {
+    let ix = &policy.fast;
+    let start = *ix.action_start.get(req.resource.ty.index()).ok_or(Bail)?;
+    let action = ix
+        .actions
+        .get(start as usize + req.action.index())
+        .ok_or(Bail)?;
+    let held = match req.resource.id {
+        Some(entity) => Walk {
+            policy,
+            ix,
+            facts,
+            actor_ty: req.principal.ty,
+            actor: req.principal.id,
+            now: req.context.now,
+            steps: 0,
+        }
+        .holds(entity, action.plan, 0)?,
+        None => false,
+    };
+    if (held && action.forbids) || (!held && action.permits) {
+        return Err(Bail);
+    }
+    Ok(held)
+}
+
+struct Walk<'a> {
+    policy: &'a Policy,
+    ix: &'a FastIndex,
+    facts: &'a Facts,
+    actor_ty: TypeId,
+    actor: Option<EntityId>,
+    now: i64,
+    steps: u32,
+}
+
+impl Walk<'_> {
+    fn holds(&mut self, entity: EntityId, plan: PlanId, depth: u32) -> Result<bool, Bail> {
+        self.steps += 1;
+        if depth > DEPTH || self.steps > STEPS {
+            return Err(Bail);
+        }
+        let facts = self.facts;
+        let p = *self.ix.plans.get(plan.index()).ok_or(Bail)?;
+        if !p.usable {
+            return Err(Bail);
+        }
+        // The actor's own assignments; whether one is live also decides `default` edges.
+        let mut own = false;
+        if let Some(actor) = self.actor {
+            let mut i = facts.direct_head(actor, entity);
+            while i != Facts::END {
+                if let Some(a) = facts.slot(i)
+                    && a.live(self.now)
+                {
+                    if p.direct & (1 << (a.role.index() % 64)) != 0 {
+                        return Ok(true);
+                    }
+                    own = true;
+                }
+                i = facts.next_direct(i);
+            }
+        }
+        // Usersets and wildcards on the entity.
+        let mut i = facts.sets_head(entity);
+        while i != Facts::END {
+            if let Some(a) = facts.slot(i)
+                && a.live(self.now)
+                && p.direct & (1 << (a.role.index() % 64)) != 0
+            {
+                match a.subject {
+                    Subject::Wildcard(t) if t == self.actor_ty => return Ok(true),
+                    Subject::Userset(group, role) => {
+                        let sub = facts
+                            .entity_type(group)
+                            .and_then(|t| self.policy.ty(t).role_plans.get(role.index()));
+                        if let Some(&sub) = sub
+                            && self.holds(group, sub, depth + 1)?
+                        {
+                            return Ok(true);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            i = facts.next_direct(i);
+        }
+        // The merged `from` edges.
+        for k in p.edges.0..p.edges.1 {
+            let e = self.ix.edges[k as usize];
+            if e.default && own {
+                continue;
+            }
+            let path = &self.ix.paths[e.path.0 as usize..e.path.1 as usize];
+            if self.along(entity, path, e.plan, depth + 1)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn along(
+        &mut self,
+        entity: EntityId,
+        path: &[crate::compiled::RelId],
+        plan: PlanId,
+        depth: u32,
+    ) -> Result<bool, Bail> {
+        let Some((first, rest)) = path.split_first() else {
+            return self.holds(entity, plan, depth);
+        };
+        for &next in self.facts.relation(entity, *first) {
+            if self.along(next, rest, plan, depth)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}

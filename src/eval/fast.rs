@@ -75,25 +75,21 @@ impl Walk<'_> {
         let mut own = false;
         if let Some(actor) = self.actor {
             let mut i = facts.direct_head(actor, entity);
-            while i != Facts::END {
-                if let Some(a) = facts.slot(i)
-                    && a.live(self.now)
-                {
+            while let Some((a, next)) = facts.chained(i) {
+                if a.live(self.now) {
                     if p.direct & (1 << (a.role.index() % 64)) != 0 {
                         return Ok(true);
                     }
                     own = true;
                 }
-                i = facts.next_direct(i);
+                i = next;
             }
         }
         // Usersets and wildcards on the entity.
         let mut i = facts.sets_head(entity);
-        while i != Facts::END {
-            if let Some(a) = facts.slot(i)
-                && a.live(self.now)
-                && p.direct & (1 << (a.role.index() % 64)) != 0
-            {
+        while let Some((a, next)) = facts.chained(i) {
+            i = next;
+            if a.live(self.now) && p.direct & (1 << (a.role.index() % 64)) != 0 {
                 match a.subject {
                     Subject::Wildcard(t) if t == self.actor_ty => return Ok(true),
                     Subject::Userset(group, role) => {
@@ -109,7 +105,6 @@ impl Walk<'_> {
                     _ => {}
                 }
             }
-            i = facts.next_direct(i);
         }
         // The merged `from` edges.
         for k in p.edges.0..p.edges.1 {

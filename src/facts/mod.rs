@@ -79,7 +79,8 @@ impl Assignment {
             subject,
             role,
             on,
-            until: until.unwrap_or(i64::MAX),
+            // INVARIANT: `i64::MIN` marks a retracted slot (see `Slot`), never a real `until`.
+            until: until.map_or(i64::MAX, |u| u.max(i64::MIN + 1)),
             span: span.unwrap_or(none),
         }
     }
@@ -103,11 +104,25 @@ impl Assignment {
 /// The end of a chain.
 const NONE: u32 = u32::MAX;
 
-/// Where an assignment's chains continue (indices into the assignments, [`NONE`] at the end).
-#[derive(Clone, Copy, Debug)]
-struct Links {
+/// An assignment and where its chains continue (indices of slots, [`NONE`] at the end): the
+/// next one in its `direct` or `sets` chain, and in its `on` chain. Kept together so that
+/// walking a chain reads one place per assignment. A retracted slot stays in its chains with
+/// `until` set to [`RETRACTED`]: never live, and skipped by every reader.
+#[derive(Clone, Debug)]
+struct Slot {
+    a: Assignment,
     next: u32,
     next_on: u32,
+}
+
+/// The `until` of a retracted slot.
+const RETRACTED: i64 = i64::MIN;
+
+impl Slot {
+    #[inline]
+    fn get(&self) -> Option<&Assignment> {
+        (self.a.until != RETRACTED).then_some(&self.a)
+    }
 }
 
 /// The first and last assignment of a chain: most chains hold one assignment, so an index pair
@@ -144,15 +159,15 @@ const MANY: u32 = 1 << 31;
 /// The facts, indexed for decisions: one hash lookup finds an actor's assignments on an entity.
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
-    /// Each name is stored once, shared by the list and the index.
-    entities: Vec<(TypeId, Arc<str>)>,
+    /// Each entity's type, dense (read on the decision path), and its name, stored once and
+    /// shared with the index by name.
+    entity_types: Vec<TypeId>,
+    entity_names: Vec<Arc<str>>,
     by_name: Vec<FxHashMap<Arc<str>, EntityId>>,
-    /// Assignment slots; `None` once retracted (the chains below skip them).
-    assignments: Vec<Option<Assignment>>,
-    /// Per assignment: the next one in its `direct` or `sets` chain, and in its `on` chain.
-    links: Vec<Links>,
+    /// Assignments with their chain links; retracted ones stay, marked (see [`Slot`]).
+    slots: Vec<Slot>,
     /// (actor, resource) -> the newest assignment naming the actor itself; older ones follow
-    /// through `links`. One index per key: this map has an entry per assignment, so its entry
+    /// through the slots' `next`. One index per key: this map has an entry per assignment, so its entry
     /// size is most of the index's memory.
     direct: FxHashMap<(EntityId, EntityId), u32>,
     /// resource -> the chain of userset and wildcard assignments on it: few resources have
@@ -203,7 +218,7 @@ impl Facts {
         }
         // INVARIANT: these first entities are the policy's literals; they count as named by the
         // facts only once a fact names them (`mentioned`).
-        f.policy_entities = f.entities.len();
+        f.policy_entities = f.entity_types.len();
         f.mentioned.clear();
         f
     }
@@ -221,9 +236,10 @@ impl Facts {
             }
             return id;
         }
-        let id = EntityId(self.entities.len() as u32);
+        let id = EntityId(self.entity_types.len() as u32);
         let name: Arc<str> = name.into();
-        self.entities.push((ty, name.clone()));
+        self.entity_types.push(ty);
+        self.entity_names.push(name.clone());
         // Indexed by entity: an array read, not a hash probe, on the decision path.
         if self.has_sets.len() * 64 <= id.index() {
             self.has_sets.push(0);
@@ -245,23 +261,23 @@ impl Facts {
     }
 
     pub fn entity_type(&self, id: EntityId) -> Option<TypeId> {
-        self.entities.get(id.index()).map(|e| e.0)
+        self.entity_types.get(id.index()).copied()
     }
 
     pub fn entity_name(&self, id: EntityId) -> Option<&str> {
-        self.entities.get(id.index()).map(|e| &*e.1)
+        self.entity_names.get(id.index()).map(|n| &**n)
     }
 
     /// `type:id` as written in Pol (quoted when it is not a plain identifier).
     pub fn display(&self, policy: &Policy, id: EntityId) -> String {
-        match self.entities.get(id.index()) {
-            Some((ty, name)) => display_entity(policy.type_name(*ty), name),
-            None => format!("#{}", id.0),
+        match (self.entity_type(id), self.entity_name(id)) {
+            (Some(ty), Some(name)) => display_entity(policy.type_name(ty), name),
+            _ => format!("#{}", id.0),
         }
     }
 
     pub fn entity_count(&self) -> usize {
-        self.entities.len()
+        self.entity_types.len()
     }
 
     /// Every entity of a type the facts name (not those only named by the policy's conditions).
@@ -281,16 +297,13 @@ impl Facts {
     }
 
     pub fn assign(&mut self, a: Assignment) -> u32 {
-        let idx = self.assignments.len() as u32;
-        self.links.push(Links {
-            next: NONE,
-            next_on: NONE,
-        });
+        let idx = self.slots.len() as u32;
+        let mut next = NONE;
         match a.subject {
             Subject::Actor(actor) => {
                 // Newest first: the new assignment becomes the head.
                 let head = self.direct.entry((actor, a.on)).or_insert(NONE);
-                self.links[idx as usize].next = *head;
+                next = *head;
                 *head = idx;
             }
             Subject::Userset(..) | Subject::Wildcard(_) => {
@@ -299,20 +312,24 @@ impl Facts {
                 }
                 let chain = self.sets.entry(a.on).or_insert(Chain::EMPTY);
                 if let Some(tail) = chain.push(idx) {
-                    self.links[tail as usize].next = idx;
+                    self.slots[tail as usize].next = idx;
                 }
             }
         }
         let on = &mut self.on[a.on.index()];
         if let Some(tail) = on.push(idx) {
-            self.links[tail as usize].next_on = idx;
+            self.slots[tail as usize].next_on = idx;
         }
-        self.assignments.push(Some(a));
+        self.slots.push(Slot {
+            a,
+            next,
+            next_on: NONE,
+        });
         idx
     }
 
     /// Removes every assignment equal to `(subject, role, on)`; returns how many. (The slots
-    /// stay in their chains, empty.)
+    /// stay in their chains, marked retracted.)
     pub fn retract(&mut self, subject: Subject, role: RoleId, on: EntityId) -> usize {
         let ids: Vec<u32> = self
             .on(on)
@@ -322,25 +339,25 @@ impl Facts {
             })
             .collect();
         for i in &ids {
-            self.assignments[*i as usize] = None;
+            self.slots[*i as usize].a.until = RETRACTED;
         }
         ids.len()
     }
 
     pub fn assignment(&self, idx: u32) -> Option<&Assignment> {
-        self.assignments.get(idx as usize).and_then(Option::as_ref)
+        self.slots.get(idx as usize).and_then(Slot::get)
     }
 
     /// Every assignment, with its index.
     pub fn assignments(&self) -> impl Iterator<Item = (u32, &Assignment)> {
-        self.assignments
+        self.slots
             .iter()
             .enumerate()
-            .filter_map(|(i, a)| a.as_ref().map(|a| (i as u32, a)))
+            .filter_map(|(i, s)| s.get().map(|a| (i as u32, a)))
     }
 
     pub fn assignment_count(&self) -> usize {
-        self.assignments.iter().filter(|a| a.is_some()).count()
+        self.slots.iter().filter(|s| s.get().is_some()).count()
     }
 
     /// Assignments naming `actor` itself on `on`, newest first.
@@ -350,24 +367,16 @@ impl Facts {
         self.walk(head, |l| l.next)
     }
 
-    /// The newest assignment naming `actor` itself on `on` ([`Facts::END`] if none); the chain
-    /// continues through [`Facts::next_direct`]. Slots may be retracted ([`Facts::slot`]).
-    /// The decision path without reasons walks chains with these.
+    /// The newest assignment naming `actor` itself on `on` (an index past the slots if none);
+    /// the chain continues through [`Facts::chained`]. The decision path without reasons walks
+    /// chains with these.
     #[inline]
     pub(crate) fn direct_head(&self, actor: EntityId, on: EntityId) -> u32 {
         self.direct.get(&(actor, on)).copied().unwrap_or(NONE)
     }
 
-    /// The chain end marker of [`Facts::direct_head`] and [`Facts::sets_head`].
-    pub(crate) const END: u32 = NONE;
-
-    #[inline]
-    pub(crate) fn next_direct(&self, i: u32) -> u32 {
-        self.links.get(i as usize).map_or(NONE, |l| l.next)
-    }
-
-    /// The first userset or wildcard assignment on `on` ([`Facts::END`] if none); the chain
-    /// continues through [`Facts::next_direct`].
+    /// The first userset or wildcard assignment on `on` (an index past the slots if none); the
+    /// chain continues through [`Facts::chained`].
     #[inline]
     pub(crate) fn sets_head(&self, on: EntityId) -> u32 {
         let marked = self
@@ -381,10 +390,11 @@ impl Facts {
         }
     }
 
-    /// Assignment slot `i`: `None` when retracted or out of range.
+    /// Assignment `i` and the next in its `direct` or `sets` chain (past the slots at the end);
+    /// a retracted assignment is returned too, never live. `None` past the slots.
     #[inline]
-    pub(crate) fn slot(&self, i: u32) -> Option<&Assignment> {
-        self.assignments.get(i as usize).and_then(Option::as_ref)
+    pub(crate) fn chained(&self, i: u32) -> Option<(&Assignment, u32)> {
+        self.slots.get(i as usize).map(|s| (&s.a, s.next))
     }
 
     /// Userset and wildcard assignments on `on`.
@@ -410,15 +420,15 @@ impl Facts {
 
     /// Follows a chain of assignment indices, skipping retracted slots.
     #[inline]
-    fn walk(&self, head: u32, next: fn(&Links) -> u32) -> impl Iterator<Item = u32> + '_ {
+    fn walk(&self, head: u32, next: fn(&Slot) -> u32) -> impl Iterator<Item = u32> + '_ {
         std::iter::successors((head != NONE).then_some(head), move |i| {
-            let n = self.links.get(*i as usize).map_or(NONE, next);
+            let n = self.slots.get(*i as usize).map_or(NONE, next);
             (n != NONE).then_some(n)
         })
         .filter(|i| {
-            self.assignments
+            self.slots
                 .get(*i as usize)
-                .is_some_and(Option::is_some)
+                .is_some_and(|s| s.get().is_some())
         })
     }
 
@@ -530,8 +540,7 @@ impl Facts {
             .iter()
             .filter(|f| matches!(f, CheckedFact::Assign { .. }))
             .count();
-        self.assignments.reserve_exact(n);
-        self.links.reserve_exact(n);
+        self.slots.reserve_exact(n);
         for f in facts {
             self.apply(f);
         }

@@ -14,7 +14,21 @@ pub struct FastPlan {
     pub direct: u64,
     pub usable: bool,
     pub edges: (u32, u32),
+    /// The plan's type, as a bit of the facts' type masks (`facts::type_bit`).
+    pub ty_bit: u32,
+    /// The types (bits) of every entity a walk from this plan can ask about, through its
+    /// `from` edges (usersets aside).
+    pub reach: u32,
+    /// Whether a walk from this plan is a bounded chain: its plans form no cycle, every edge
+    /// follows single-valued relations, and it is at most [`SKIP_DEPTH`] deep. Such a walk
+    /// can meet no cycle and no limit, so when the actor has no assignment on any type of
+    /// `reach` and no entity of those types has userset or wildcard assignments, it is known
+    /// to find nothing without taking it.
+    pub chain: bool,
 }
+
+/// The depth up to which a chain walk may be skipped (well inside the walk's depth limit).
+pub const SKIP_DEPTH: u32 = 24;
 
 /// One merged `from` edge: the relation path (`paths[start..end]`), whether it is a `default`
 /// edge, and the plan asked at its end.
@@ -32,6 +46,44 @@ pub struct FastAction {
     pub plan: PlanId,
     pub permits: bool,
     pub forbids: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Chain {
+    Unknown,
+    Visiting,
+    /// A chain of this depth; `None`: not a chain.
+    Known(Option<u32>),
+}
+
+/// The depth of the chain walk from plan `i`, or `None` when it is not a bounded chain.
+fn chain_depth(types: &[TypeDef], plans: &[Plan], i: usize, state: &mut [Chain]) -> Option<u32> {
+    match state.get(i)? {
+        Chain::Known(d) => return *d,
+        Chain::Visiting => return None,
+        Chain::Unknown => {}
+    }
+    state[i] = Chain::Visiting;
+    let mut depth = Some(1u32);
+    for e in &plans[i].edges {
+        let mut cur = plans[i].ty;
+        for r in &e.path {
+            match types
+                .get(cur.index())
+                .and_then(|t| t.relations.get(r.index()))
+            {
+                Some(rel) if !rel.many => cur = rel.target,
+                _ => depth = None,
+            }
+        }
+        let sub = chain_depth(types, plans, e.plan.index(), state);
+        depth = match (depth, sub) {
+            (Some(d), Some(s)) if s < SKIP_DEPTH => Some(d.max(s + 1)),
+            _ => None,
+        };
+    }
+    state[i] = Chain::Known(depth);
+    depth
 }
 
 #[derive(Clone, Debug, Default)]
@@ -73,7 +125,30 @@ impl FastIndex {
                 direct,
                 usable,
                 edges: (start, ix.edges.len() as u32),
+                ty_bit: crate::facts::type_bit(plan.ty),
+                reach: 0,
+                chain: false,
             });
+        }
+        // Reach: a fixpoint over the edges (plans may form cycles).
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, plan) in plans.iter().enumerate() {
+                let mut r = ix.plans[i].ty_bit;
+                for e in &plan.edges {
+                    r |= ix.plans.get(e.plan.index()).map_or(0, |p| p.reach);
+                }
+                if r != ix.plans[i].reach {
+                    ix.plans[i].reach = r;
+                    changed = true;
+                }
+            }
+        }
+        let mut state = vec![Chain::Unknown; plans.len()];
+        for i in 0..plans.len() {
+            let depth = chain_depth(types, plans, i, &mut state);
+            ix.plans[i].chain = depth.is_some();
         }
         for t in types {
             ix.action_start.push(ix.actions.len() as u32);

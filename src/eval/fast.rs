@@ -38,6 +38,8 @@ pub(crate) fn decide(policy: &Policy, facts: &Facts, req: &Request) -> Result<bo
             facts,
             actor_ty: req.principal.ty,
             actor: req.principal.id,
+            mine: req.principal.id.map_or(0, |a| facts.actor_types(a)),
+            found_on: req.principal.id.map_or(0, |a| facts.actor_types(a)) | facts.set_types(),
             now: req.context.now,
             steps: 0,
         }
@@ -56,6 +58,11 @@ struct Walk<'a> {
     facts: &'a Facts,
     actor_ty: TypeId,
     actor: Option<EntityId>,
+    /// The types of the entities the actor has assignments of its own on ([`Facts`] masks).
+    mine: u32,
+    /// Those, and the types of the entities with userset or wildcard assignments: where
+    /// anything can be found.
+    found_on: u32,
     now: i64,
     steps: u32,
 }
@@ -71,9 +78,26 @@ impl Walk<'_> {
         if !p.usable {
             return Err(Bail);
         }
+        if p.chain && self.found_on & p.reach == 0 {
+            // Nothing on the way can give a role (see `FastPlan::chain`).
+            return Ok(false);
+        }
+        // The first hop of the first edge is read before the probes below, which do not depend
+        // on it, so that the memory reads overlap.
+        let (first, first_rest) = match self.ix.edges.get(p.edges.0 as usize) {
+            Some(e) if p.edges.0 < p.edges.1 => {
+                match self.ix.paths[e.path.0 as usize..e.path.1 as usize].split_first() {
+                    Some((rel, rest)) => (facts.relation(entity, *rel), rest),
+                    None => (&[][..], &[][..]),
+                }
+            }
+            _ => (&[][..], &[][..]),
+        };
         // The actor's own assignments; whether one is live also decides `default` edges.
         let mut own = false;
-        if let Some(actor) = self.actor {
+        if let Some(actor) = self.actor
+            && self.mine & p.ty_bit != 0
+        {
             let mut i = facts.direct_head(actor, entity);
             while let Some((a, next)) = facts.chained(i) {
                 if a.live(self.now) {
@@ -113,7 +137,13 @@ impl Walk<'_> {
                 continue;
             }
             let path = &self.ix.paths[e.path.0 as usize..e.path.1 as usize];
-            if self.along(entity, path, e.plan, depth + 1)? {
+            if k == p.edges.0 && !path.is_empty() {
+                for &next in first {
+                    if self.along(next, first_rest, e.plan, depth + 1)? {
+                        return Ok(true);
+                    }
+                }
+            } else if self.along(entity, path, e.plan, depth + 1)? {
                 return Ok(true);
             }
         }

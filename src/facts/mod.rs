@@ -174,18 +174,21 @@ pub struct Facts {
     /// any, so a map, with a bit per entity in `has_sets` to skip the probe on the others.
     sets: FxHashMap<EntityId, Chain>,
     has_sets: Vec<u64>,
+    /// Per entity, the types (bit `type % 32`) of the entities it has assignments of its own
+    /// on; and the types of the entities that have userset or wildcard assignments. Bits are
+    /// only ever set (a retraction leaves them): a clear bit means "none", which lets a
+    /// decision skip probes and whole walks that cannot find anything.
+    actor_types: Vec<u32>,
+    set_types: u32,
     /// resource -> the chain of every assignment on it.
     on: Vec<Chain>,
-    /// Relations, by entity: `rel_at[e]` is where `e`'s block starts in `rel_slots` ([`NONE`]
-    /// for an entity without relations). A block is its length `n`, then one slot per relation
-    /// of the entity's type: [`UNSET`], a single target, or [`MANY`] and an index into
-    /// `rel_many`. Following a relation is two array reads, no hash probe; most relations have
-    /// one target, held in the slot itself.
-    rel_at: Vec<u32>,
-    rel_slots: Vec<EntityId>,
+    /// Relations. A slot is [`UNSET`], a single target, or [`MANY`] and an index into
+    /// `rel_many`. The first relation of each type (most types have one: their parent) has its
+    /// slot in `rel0`, by entity, so following it is one array read; the others are in
+    /// `rel_more`. Most relations have one target, held in the slot itself.
+    rel0: Vec<EntityId>,
+    rel_more: FxHashMap<(EntityId, RelId), EntityId>,
     rel_many: Vec<Vec<EntityId>>,
-    /// Relations per type (the block length of its entities).
-    rel_counts: Vec<u32>,
     attributes: FxHashMap<(EntityId, AttrId), Value>,
     /// Context set in the facts (`context.now = ...;` in a test or the REPL).
     pub context: Vec<Option<Value>>,
@@ -204,11 +207,6 @@ impl Facts {
             ..Facts::default()
         };
         f.context = vec![None; policy.context.len()];
-        f.rel_counts = policy
-            .types
-            .iter()
-            .map(|t| t.relations.len() as u32)
-            .collect();
         for rule in &policy.rules {
             if let Some((_, e)) = &rule.condition {
                 e.visit_entities(&mut |ty, id| {
@@ -241,11 +239,12 @@ impl Facts {
         self.entity_types.push(ty);
         self.entity_names.push(name.clone());
         // Indexed by entity: an array read, not a hash probe, on the decision path.
+        self.actor_types.push(0);
         if self.has_sets.len() * 64 <= id.index() {
             self.has_sets.push(0);
         }
         self.on.push(Chain::EMPTY);
-        self.rel_at.push(NONE);
+        self.rel0.push(EntityId(UNSET));
         if self.by_name.len() <= ty.index() {
             self.by_name.resize(ty.index() + 1, FxHashMap::default());
         }
@@ -305,10 +304,19 @@ impl Facts {
                 let head = self.direct.entry((actor, a.on)).or_insert(NONE);
                 next = *head;
                 *head = idx;
+                if let (Some(mask), Some(ty)) = (
+                    self.actor_types.get_mut(actor.index()),
+                    self.entity_types.get(a.on.index()),
+                ) {
+                    *mask |= type_bit(*ty);
+                }
             }
             Subject::Userset(..) | Subject::Wildcard(_) => {
                 if let Some(word) = self.has_sets.get_mut(a.on.index() / 64) {
                     *word |= 1 << (a.on.index() % 64);
+                }
+                if let Some(ty) = self.entity_types.get(a.on.index()) {
+                    self.set_types |= type_bit(*ty);
                 }
                 let chain = self.sets.entry(a.on).or_insert(Chain::EMPTY);
                 if let Some(tail) = chain.push(idx) {
@@ -375,6 +383,19 @@ impl Facts {
         self.direct.get(&(actor, on)).copied().unwrap_or(NONE)
     }
 
+    /// The types (bit per [`type_bit`]) of the entities `actor` may have assignments of its own
+    /// on (a superset: bits are never cleared).
+    #[inline]
+    pub(crate) fn actor_types(&self, actor: EntityId) -> u32 {
+        self.actor_types.get(actor.index()).copied().unwrap_or(0)
+    }
+
+    /// The types of the entities that may have userset or wildcard assignments (a superset).
+    #[inline]
+    pub(crate) fn set_types(&self) -> u32 {
+        self.set_types
+    }
+
     /// The first userset or wildcard assignment on `on` (an index past the slots if none); the
     /// chain continues through [`Facts::chained`].
     #[inline]
@@ -434,29 +455,11 @@ impl Facts {
 
     /// Sets (replaces) a relation's targets.
     pub fn set_relation(&mut self, e: EntityId, rel: RelId, targets: Vec<EntityId>) {
-        let Some(&at) = self.rel_at.get(e.index()) else {
+        if e.index() >= self.rel0.len() {
             return;
-        };
-        let len = |s: &Facts, at: u32| s.rel_slots.get(at as usize).map_or(0, |n| n.0);
-        if at == NONE || len(self, at) <= rel.0 {
-            // A new block, long enough for every relation of the type (and for `rel`, when the
-            // facts were made without the policy); an older, shorter block is copied over.
-            let ty = self.entity_type(e).map_or(0, |t| t.index());
-            let n = self.rel_counts.get(ty).copied().unwrap_or(0).max(rel.0 + 1);
-            let start = self.rel_slots.len() as u32;
-            self.rel_slots.push(EntityId(n));
-            self.rel_slots
-                .extend(std::iter::repeat_n(EntityId(UNSET), n as usize));
-            if at != NONE {
-                for k in 0..len(self, at) as usize {
-                    self.rel_slots[start as usize + 1 + k] = self.rel_slots[at as usize + 1 + k];
-                }
-            }
-            self.rel_at[e.index()] = start;
         }
-        let slot = self.rel_at[e.index()] as usize + 1 + rel.index();
-        let old = self.rel_slots[slot].0;
-        self.rel_slots[slot] = match targets.as_slice() {
+        let old = self.rel_slot(e, rel).map_or(UNSET, |s| s.0);
+        let slot = match targets.as_slice() {
             [one] if one.0 & MANY == 0 => *one,
             _ if old != UNSET && old & MANY != 0 => {
                 self.rel_many[(old & !MANY) as usize] = targets;
@@ -467,22 +470,21 @@ impl Facts {
                 EntityId((self.rel_many.len() - 1) as u32 | MANY)
             }
         };
+        if rel.0 == 0 {
+            self.rel0[e.index()] = slot;
+        } else {
+            self.rel_more.insert((e, rel), slot);
+        }
     }
 
-    /// The slot of `e`'s relation `rel` ([`UNSET`] when not set).
+    /// The slot of `e`'s relation `rel`, if set.
     #[inline]
     fn rel_slot(&self, e: EntityId, rel: RelId) -> Option<&EntityId> {
-        let at = *self.rel_at.get(e.index())?;
-        if at == NONE {
-            return None;
+        if rel.0 == 0 {
+            self.rel0.get(e.index()).filter(|s| s.0 != UNSET)
+        } else {
+            self.rel_more.get(&(e, rel))
         }
-        let n = self.rel_slots.get(at as usize)?.0;
-        if rel.0 >= n {
-            return None;
-        }
-        self.rel_slots
-            .get(at as usize + 1 + rel.index())
-            .filter(|s| s.0 != UNSET)
     }
 
     #[inline]
@@ -515,17 +517,17 @@ impl Facts {
 
     /// Every relation fact.
     pub fn relations(&self) -> impl Iterator<Item = (EntityId, RelId, &[EntityId])> {
-        self.rel_at
+        let first = self
+            .rel0
             .iter()
             .enumerate()
-            .filter(|(_, at)| **at != NONE)
-            .flat_map(move |(e, at)| {
-                let n = self.rel_slots.get(*at as usize).map_or(0, |n| n.0);
-                (0..n).filter_map(move |r| {
-                    let (e, r) = (EntityId(e as u32), RelId(r));
-                    self.rel_slot(e, r).map(|s| (e, r, self.targets(s)))
-                })
-            })
+            .filter(|(_, s)| s.0 != UNSET)
+            .map(|(e, s)| (EntityId(e as u32), RelId(0), self.targets(s)));
+        let more = self
+            .rel_more
+            .iter()
+            .map(|((e, r), s)| (*e, *r, self.targets(s)));
+        first.chain(more)
     }
 
     /// Every attribute fact.
@@ -606,6 +608,13 @@ impl Facts {
             FactValue::List(items) => Value::List(items.iter().map(|i| self.value(i)).collect()),
         }
     }
+}
+
+/// A type's bit in the type masks of [`Facts`] (types beyond 32 share bits: the masks are
+/// supersets).
+#[inline]
+pub(crate) fn type_bit(ty: TypeId) -> u32 {
+    1 << (ty.index() % 32)
 }
 
 /// `type:id`, quoting the id unless it is a plain identifier.

@@ -73,6 +73,14 @@ pub fn decide_with(policy: &Policy, facts: &Facts, req: &Request, explain: bool)
             errors: Vec::new(),
         };
     }
+    decide_walk(policy, facts, req, explain)
+}
+
+/// [`decide_with`] without its path for decisions without reasons: every request takes the
+/// general walk. For tests that hold the two paths to the same answers (allow/deny and
+/// errors).
+#[doc(hidden)]
+pub fn decide_walk(policy: &Policy, facts: &Facts, req: &Request, explain: bool) -> Decision {
     let mut walk = Walk::new(policy, facts, req, explain);
     let mut reasons = Vec::new();
     if !req.errors.is_empty() {

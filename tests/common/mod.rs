@@ -442,6 +442,13 @@ pub fn decide_all(l: &Loaded, p: &str, action: &str, r: &str) -> Result<bool, St
     let fast = eval::decide(&l.policy, &l.facts, &req);
     let quick = eval::decide_with(&l.policy, &l.facts, &req, false);
     let slow = reference::decide(&l.policy, &l.facts, &req);
+    // Without reasons, the flattened path must give exactly what the walk gives.
+    let walk = eval::decide_walk(&l.policy, &l.facts, &req, false);
+    if quick != walk {
+        return Err(format!(
+            "can {p} {action} {r}: without reasons {quick:?}, the walk without reasons {walk:?}"
+        ));
+    }
     if fast.allowed != slow || quick.allowed != slow {
         let x = eval::Explainer {
             policy: &l.policy,

@@ -5,12 +5,14 @@
 //! requests are prepared (parsed into each engine's request type) outside of the timed part.
 
 use crate::model::{Data, Model, Req, Subject};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 pub const ENGINES: &[&str] = &[
     "polc",
-    "rust-hashmap",
+    "rust-plain",
+    "rust-bitset",
     "cedar",
     "regorus-interp",
     "regorus-compiled",
@@ -36,7 +38,8 @@ pub fn load(
 ) -> Result<Loaded, String> {
     match engine {
         "polc" => polc(m, d, reqs, mark),
-        "rust-hashmap" => floor(m, d, reqs, mark),
+        "rust-plain" => plain(m, d, reqs, mark),
+        "rust-bitset" => floor(m, d, reqs, mark),
         "cedar" => cedar(m, d, reqs, mark),
         "regorus-interp" | "regorus-compiled" | "regorus-rvm" => rego(engine, m, d, reqs, mark),
         "casbin" => casbin(m, d, reqs, mark),
@@ -122,8 +125,162 @@ fn polc(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Loa
 
 // ---------------------------------------------------------------- plain Rust
 
-/// The floor: plain hash maps, the effective roles of the actor on the resource computed per
-/// request (direct roles closed under includes, usersets, `from` edges), as bit sets.
+/// The plain evaluator of the issue: standard hash maps keyed by names, and per request the
+/// actor's effective roles on the resource as a set of role names (own roles closed under
+/// includes, usersets, `from` edges recursively), intersected with the roles that grant the
+/// action (small sets, so vectors). What a hand-written evaluator in ordinary Rust looks like.
+struct Plain {
+    /// actor -> resource -> roles assigned
+    direct: HashMap<String, HashMap<String, Vec<String>>>,
+    /// entity -> its one parent (the single relation of its type)
+    parent: HashMap<String, String>,
+    /// resource -> (group, group role, role)
+    sets: HashMap<String, Vec<(String, String, String)>>,
+    /// type -> role -> the roles it includes, transitively, itself too
+    closure: HashMap<String, HashMap<String, Vec<String>>>,
+    /// type -> (role, role on the parent that gives it)
+    from: HashMap<String, Vec<(String, String)>>,
+    /// type -> action -> roles that grant it
+    grants: HashMap<String, HashMap<String, HashSet<String>>>,
+    reqs: Vec<(String, String, String)>,
+}
+
+impl Plain {
+    fn effective<'a>(&'a self, u: &str, e: &str, depth: u32) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        if depth > 64 {
+            return out;
+        }
+        let ty = e.split(':').next().unwrap_or("");
+        let Some(closure) = self.closure.get(ty) else {
+            return out;
+        };
+        let add = |role: &str, out: &mut Vec<&'a str>| {
+            if let Some(c) = closure.get(role) {
+                for r in c {
+                    if !out.contains(&r.as_str()) {
+                        out.push(r.as_str());
+                    }
+                }
+            }
+        };
+        if let Some(roles) = self.direct.get(u).and_then(|m| m.get(e)) {
+            for r in roles {
+                add(r, &mut out);
+            }
+        }
+        if let Some(sets) = self.sets.get(e) {
+            for (g, gr, r) in sets {
+                if !out.contains(&r.as_str())
+                    && self.effective(u, g, depth + 1).contains(&gr.as_str())
+                {
+                    add(r, &mut out);
+                }
+            }
+        }
+        if let (Some(p), Some(from)) = (self.parent.get(e), self.from.get(ty))
+            && !from.is_empty()
+        {
+            let held = self.effective(u, p, depth + 1);
+            for (r, pr) in from {
+                if held.contains(&pr.as_str()) {
+                    add(r, &mut out);
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Bench for Plain {
+    fn decide(&mut self, i: usize) -> bool {
+        let (u, a, e) = &self.reqs[i];
+        let ty = e.split(':').next().unwrap_or("");
+        let Some(granting) = self.grants.get(ty).and_then(|g| g.get(a)) else {
+            return false;
+        };
+        self.effective(u, e, 0)
+            .iter()
+            .any(|r| granting.contains(*r))
+    }
+}
+
+fn plain(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Loaded, String> {
+    let mut closure: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
+    let mut from: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut grants: HashMap<String, HashMap<String, HashSet<String>>> = HashMap::new();
+    for t in m.types {
+        let c = closure.entry(t.name.to_string()).or_default();
+        let f = from.entry(t.name.to_string()).or_default();
+        for r in t.roles {
+            c.insert(
+                r.name.to_string(),
+                t.closure(r.name).iter().map(|x| x.to_string()).collect(),
+            );
+            for (pr, _rel) in r.from {
+                f.push((r.name.to_string(), pr.to_string()));
+            }
+        }
+        let g = grants.entry(t.name.to_string()).or_default();
+        for (action, roles) in t.perms {
+            g.insert(
+                action.to_string(),
+                roles.iter().map(|r| r.to_string()).collect(),
+            );
+        }
+    }
+    mark();
+    let t0 = Instant::now();
+    let mut direct: HashMap<String, HashMap<String, Vec<String>>> = HashMap::new();
+    let mut parent = HashMap::new();
+    let mut sets: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
+    for (e, _, t) in &d.relations {
+        parent.insert(e.clone(), t.clone());
+    }
+    for a in &d.assignments {
+        match &a.subject {
+            Subject::Actor(u) => direct
+                .entry(u.clone())
+                .or_default()
+                .entry(a.on.clone())
+                .or_default()
+                .push(a.role.to_string()),
+            Subject::Set(g, gr) => sets.entry(a.on.clone()).or_default().push((
+                g.clone(),
+                gr.to_string(),
+                a.role.to_string(),
+            )),
+        }
+    }
+    let load = t0.elapsed();
+    let reqs = reqs
+        .iter()
+        .map(|r| {
+            (
+                r.principal.clone(),
+                r.action.to_string(),
+                r.resource.clone(),
+            )
+        })
+        .collect();
+    Ok((
+        Box::new(Plain {
+            direct,
+            parent,
+            sets,
+            closure,
+            from,
+            grants,
+            reqs,
+        }),
+        load,
+    ))
+}
+
+/// The tuned floor: the computation of [`Plain`] on numbers instead of names. Entities and
+/// roles are numbered, Fx hash maps, and per request the effective roles of the actor on the
+/// resource (direct roles closed under includes, usersets, `from` edges) as bit sets. It
+/// knows only these two models' shape: no expiry, rules, cycle checks or explanations.
 struct Floor {
     /// entity -> type index
     ty: Vec<u8>,

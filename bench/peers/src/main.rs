@@ -1,5 +1,5 @@
 //! The peer benchmark: polc against Cedar, Rego (regorus: interpreter, compiled policy, RVM) and
-//! Casbin, plus a plain Rust hash-map evaluator as the floor, on the same models, data and
+//! Casbin, plus two plain Rust evaluators (names in std hash maps; numbers in bit sets) as floors, on the same models, data and
 //! requests. See `docs/peers.md`.
 //!
 //! ```text

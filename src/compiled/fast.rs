@@ -35,6 +35,8 @@ pub const SKIP_DEPTH: u32 = 24;
 #[derive(Clone, Copy, Debug)]
 pub struct FastEdge {
     pub path: (u32, u32),
+    /// The relation, when the path is one relation long.
+    pub hop: Option<RelId>,
     pub default: bool,
     pub plan: PlanId,
 }
@@ -117,6 +119,10 @@ impl FastIndex {
                 ix.paths.extend_from_slice(&e.path);
                 ix.edges.push(FastEdge {
                     path: (p0, ix.paths.len() as u32),
+                    hop: match e.path.as_slice() {
+                        [one] => Some(*one),
+                        _ => None,
+                    },
                     default: e.default,
                     plan: e.plan,
                 });

@@ -68,86 +68,102 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    fn holds(&mut self, entity: EntityId, plan: PlanId, depth: u32) -> Result<bool, Bail> {
-        self.steps += 1;
-        if depth > DEPTH || self.steps > STEPS {
-            return Err(Bail);
-        }
-        let facts = self.facts;
-        let p = *self.ix.plans.get(plan.index()).ok_or(Bail)?;
-        if !p.usable {
-            return Err(Bail);
-        }
-        if p.chain && self.found_on & p.reach == 0 {
-            // Nothing on the way can give a role (see `FastPlan::chain`).
-            return Ok(false);
-        }
-        // The first hop of the first edge is read before the probes below, which do not depend
-        // on it, so that the memory reads overlap.
-        let (first, first_rest) = match self.ix.edges.get(p.edges.0 as usize) {
-            Some(e) if p.edges.0 < p.edges.1 => {
-                match self.ix.paths[e.path.0 as usize..e.path.1 as usize].split_first() {
-                    Some((rel, rest)) => (facts.relation(entity, *rel), rest),
-                    None => (&[][..], &[][..]),
-                }
+    fn holds(
+        &mut self,
+        mut entity: EntityId,
+        mut plan: PlanId,
+        mut depth: u32,
+    ) -> Result<bool, Bail> {
+        // The last question a plan asks is asked by looping, not recursing: a chain of
+        // relations (deployment -> workspace -> organization) is one loop.
+        'ask: loop {
+            self.steps += 1;
+            if depth > DEPTH || self.steps > STEPS {
+                return Err(Bail);
             }
-            _ => (&[][..], &[][..]),
-        };
-        // The actor's own assignments; whether one is live also decides `default` edges.
-        let mut own = false;
-        if let Some(actor) = self.actor
-            && self.mine & p.ty_bit != 0
-        {
-            let mut i = facts.direct_head(actor, entity);
-            while let Some((a, next)) = facts.chained(i) {
-                if a.live(self.now) {
-                    if p.direct & (1 << (a.role.index() % 64)) != 0 {
-                        return Ok(true);
+            let facts = self.facts;
+            let p = *self.ix.plans.get(plan.index()).ok_or(Bail)?;
+            if !p.usable {
+                return Err(Bail);
+            }
+            if p.chain && self.found_on & p.reach == 0 {
+                // Nothing on the way can give a role (see `FastPlan::chain`).
+                return Ok(false);
+            }
+            // The actor's own assignments; whether one is live also decides `default` edges.
+            let mut own = false;
+            if let Some(actor) = self.actor
+                && self.mine & p.ty_bit != 0
+            {
+                let mut i = facts.direct_head(actor, entity);
+                while let Some((a, next)) = facts.chained(i) {
+                    if a.live(self.now) {
+                        if p.direct & (1 << (a.role.index() % 64)) != 0 {
+                            return Ok(true);
+                        }
+                        own = true;
                     }
-                    own = true;
+                    i = next;
                 }
-                i = next;
             }
-        }
-        // Usersets and wildcards on the entity.
-        let mut i = facts.sets_head(entity);
-        while let Some((a, next)) = facts.chained(i) {
-            i = next;
-            if a.live(self.now) && p.direct & (1 << (a.role.index() % 64)) != 0 {
-                match a.subject {
-                    Subject::Wildcard(t) if t == self.actor_ty => return Ok(true),
-                    Subject::Userset(group, role) => {
-                        let sub = facts
-                            .entity_type(group)
-                            .and_then(|t| self.policy.ty(t).role_plans.get(role.index()));
-                        if let Some(&sub) = sub
-                            && self.holds(group, sub, depth + 1)?
-                        {
+            // Usersets and wildcards on the entity.
+            let mut i = facts.sets_head(entity);
+            while let Some((a, next)) = facts.chained(i) {
+                i = next;
+                if a.live(self.now) && p.direct & (1 << (a.role.index() % 64)) != 0 {
+                    match a.subject {
+                        Subject::Wildcard(t) if t == self.actor_ty => return Ok(true),
+                        Subject::Userset(group, role) => {
+                            let sub = facts
+                                .entity_type(group)
+                                .and_then(|t| self.policy.ty(t).role_plans.get(role.index()));
+                            if let Some(&sub) = sub
+                                && self.holds(group, sub, depth + 1)?
+                            {
+                                return Ok(true);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            // The merged `from` edges.
+            let (first, end) = p.edges;
+            for k in first..end {
+                let e = self.ix.edges[k as usize];
+                if e.default && own {
+                    continue;
+                }
+                if let Some(rel) = e.hop {
+                    // One relation (the usual edge): its targets are asked directly.
+                    let targets = facts.relation(entity, rel);
+                    if k + 1 == end
+                        && let Some((last, rest)) = targets.split_last()
+                    {
+                        for &next in rest {
+                            if self.holds(next, e.plan, depth + 1)? {
+                                return Ok(true);
+                            }
+                        }
+                        entity = *last;
+                        plan = e.plan;
+                        depth += 1;
+                        continue 'ask;
+                    }
+                    for &next in targets {
+                        if self.holds(next, e.plan, depth + 1)? {
                             return Ok(true);
                         }
                     }
-                    _ => {}
-                }
-            }
-        }
-        // The merged `from` edges.
-        for k in p.edges.0..p.edges.1 {
-            let e = self.ix.edges[k as usize];
-            if e.default && own {
-                continue;
-            }
-            let path = &self.ix.paths[e.path.0 as usize..e.path.1 as usize];
-            if k == p.edges.0 && !path.is_empty() {
-                for &next in first {
-                    if self.along(next, first_rest, e.plan, depth + 1)? {
+                } else {
+                    let path = &self.ix.paths[e.path.0 as usize..e.path.1 as usize];
+                    if self.along(entity, path, e.plan, depth + 1)? {
                         return Ok(true);
                     }
                 }
-            } else if self.along(entity, path, e.plan, depth + 1)? {
-                return Ok(true);
             }
+            return Ok(false);
         }
-        Ok(false)
     }
 
     fn along(

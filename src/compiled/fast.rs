@@ -6,6 +6,8 @@
 //! reach it take the general walk.
 
 use super::{Plan, PlanId, RelId, TypeDef};
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
 
 /// One plan: the roles whose direct assignment is enough, as a mask, and its edges
 /// (`edges[start..end]` of [`FastIndex`]).
@@ -50,44 +52,6 @@ pub struct FastAction {
     pub forbids: bool,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Chain {
-    Unknown,
-    Visiting,
-    /// A chain of this depth; `None`: not a chain.
-    Known(Option<u32>),
-}
-
-/// The depth of the chain walk from plan `i`, or `None` when it is not a bounded chain.
-fn chain_depth(types: &[TypeDef], plans: &[Plan], i: usize, state: &mut [Chain]) -> Option<u32> {
-    match state.get(i)? {
-        Chain::Known(d) => return *d,
-        Chain::Visiting => return None,
-        Chain::Unknown => {}
-    }
-    state[i] = Chain::Visiting;
-    let mut depth = Some(1u32);
-    for e in &plans[i].edges {
-        let mut cur = plans[i].ty;
-        for r in &e.path {
-            match types
-                .get(cur.index())
-                .and_then(|t| t.relations.get(r.index()))
-            {
-                Some(rel) if !rel.many => cur = rel.target,
-                _ => depth = None,
-            }
-        }
-        let sub = chain_depth(types, plans, e.plan.index(), state);
-        depth = match (depth, sub) {
-            (Some(d), Some(s)) if s < SKIP_DEPTH => Some(d.max(s + 1)),
-            _ => None,
-        };
-    }
-    state[i] = Chain::Known(depth);
-    depth
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct FastIndex {
     pub plans: Vec<FastPlan>,
@@ -99,6 +63,74 @@ pub struct FastIndex {
 }
 
 impl FastIndex {
+    /// Fills `reach` and `chain` of every plan: over the strongly connected components of the
+    /// plan graph, sinks first (Tarjan's order), so that each plan is visited once whatever
+    /// the shape of the graph (no fixpoint passes, no recursion on long chains).
+    fn close(&mut self, types: &[TypeDef], plans: &[Plan]) {
+        let mut g: DiGraph<(), ()> = DiGraph::with_capacity(plans.len(), self.edges.len());
+        for _ in plans {
+            g.add_node(());
+        }
+        for (i, plan) in plans.iter().enumerate() {
+            for e in &plan.edges {
+                if e.plan.index() < plans.len() {
+                    g.add_edge(NodeIndex::new(i), NodeIndex::new(e.plan.index()), ());
+                }
+            }
+        }
+        // Chain depth per plan; `None`: not a bounded chain.
+        let mut depth: Vec<Option<u32>> = vec![None; plans.len()];
+        let sccs = tarjan_scc(&g);
+        let mut comp = vec![usize::MAX; plans.len()];
+        for (c, scc) in sccs.iter().enumerate() {
+            for n in scc {
+                comp[n.index()] = c;
+            }
+        }
+        for (c, scc) in sccs.iter().enumerate() {
+            let members: Vec<usize> = scc.iter().map(|n| n.index()).collect();
+            let cyclic = members.len() > 1
+                || members
+                    .iter()
+                    .any(|&m| plans[m].edges.iter().any(|e| e.plan.index() == m));
+            let mut reach = 0;
+            for &m in &members {
+                reach |= self.plans[m].ty_bit;
+                for e in &plans[m].edges {
+                    if comp.get(e.plan.index()) != Some(&c) {
+                        reach |= self.plans.get(e.plan.index()).map_or(0, |p| p.reach);
+                    }
+                }
+            }
+            for &m in &members {
+                self.plans[m].reach = reach;
+                if cyclic {
+                    continue;
+                }
+                let mut d = Some(1u32);
+                for e in &plans[m].edges {
+                    let mut cur = plans[m].ty;
+                    for r in &e.path {
+                        match types
+                            .get(cur.index())
+                            .and_then(|t| t.relations.get(r.index()))
+                        {
+                            Some(rel) if !rel.many => cur = rel.target,
+                            _ => d = None,
+                        }
+                    }
+                    let sub = depth.get(e.plan.index()).copied().flatten();
+                    d = match (d, sub) {
+                        (Some(d), Some(s)) if s < SKIP_DEPTH => Some(d.max(s + 1)),
+                        _ => None,
+                    };
+                }
+                depth[m] = d;
+                self.plans[m].chain = d.is_some();
+            }
+        }
+    }
+
     pub fn build(types: &[TypeDef], plans: &[Plan]) -> FastIndex {
         let mut ix = FastIndex::default();
         for plan in plans {
@@ -136,26 +168,7 @@ impl FastIndex {
                 chain: false,
             });
         }
-        // Reach: a fixpoint over the edges (plans may form cycles).
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for (i, plan) in plans.iter().enumerate() {
-                let mut r = ix.plans[i].ty_bit;
-                for e in &plan.edges {
-                    r |= ix.plans.get(e.plan.index()).map_or(0, |p| p.reach);
-                }
-                if r != ix.plans[i].reach {
-                    ix.plans[i].reach = r;
-                    changed = true;
-                }
-            }
-        }
-        let mut state = vec![Chain::Unknown; plans.len()];
-        for i in 0..plans.len() {
-            let depth = chain_depth(types, plans, i, &mut state);
-            ix.plans[i].chain = depth.is_some();
-        }
+        ix.close(types, plans);
         for t in types {
             ix.action_start.push(ix.actions.len() as u32);
             for (a, plan) in t.action_plans.iter().enumerate() {

@@ -32,12 +32,40 @@ pub trait Env {
     ) -> Result<bool, String>;
 }
 
-/// An expression value: a known value, or an entity of the request the facts never name.
-#[derive(Clone, Debug, PartialEq)]
-enum V {
+/// An expression value: a known value, a string literal of the condition (borrowed: a
+/// comparison with a literal allocates nothing), or an entity of the request the facts never
+/// name.
+#[derive(Clone, Debug)]
+enum V<'e> {
     Known(Value),
+    Text(&'e str),
     /// The principal or resource of the request, absent from the facts.
     Unnamed(TypeId, String),
+}
+
+impl PartialEq for V<'_> {
+    fn eq(&self, other: &V<'_>) -> bool {
+        match (self, other) {
+            (V::Text(a), V::Text(b)) => a == b,
+            (V::Text(a), V::Known(Value::Str(b))) | (V::Known(Value::Str(b)), V::Text(a)) => {
+                *a == &**b
+            }
+            (V::Known(a), V::Known(b)) => a == b,
+            (V::Unnamed(t, a), V::Unnamed(u, b)) => t == u && a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Whether a list item equals a value (`x in list`), without copying the item.
+fn item_eq(item: &Value, x: &V<'_>) -> bool {
+    match (item, x) {
+        (Value::Str(a), V::Text(b)) => &**a == *b,
+        (i, V::Known(x)) => i == x,
+        // An unnamed entity is kept in a list as its text (see `CExpr::List`).
+        (Value::Str(a), V::Unnamed(t, n)) => **a == format!("\u{0}{}:{n}", t.0),
+        _ => false,
+    }
 }
 
 pub fn eval_condition<E: Env>(w: &mut E, e: &CExpr) -> Result<bool, String> {
@@ -47,7 +75,7 @@ pub fn eval_condition<E: Env>(w: &mut E, e: &CExpr) -> Result<bool, String> {
     }
 }
 
-fn entity_of<E: Env>(w: &E, v: &V) -> Result<(TypeId, Option<EntityId>), String> {
+fn entity_of<E: Env>(w: &E, v: &V<'_>) -> Result<(TypeId, Option<EntityId>), String> {
     match v {
         V::Known(Value::Entity(id)) => {
             let ty = w.facts().entity_type(*id).ok_or("unknown entity")?;
@@ -60,7 +88,7 @@ fn entity_of<E: Env>(w: &E, v: &V) -> Result<(TypeId, Option<EntityId>), String>
 
 /// An entity value as `type:id`, for error messages only: formatting it on every attribute
 /// access cost an allocation per condition on the decision path.
-fn shown<E: Env>(w: &E, v: &V) -> String {
+fn shown<E: Env>(w: &E, v: &V<'_>) -> String {
     match v {
         V::Known(Value::Entity(id)) => w.facts().display(w.policy(), *id),
         V::Unnamed(ty, name) => crate::facts::display_entity(w.policy().type_name(*ty), name),
@@ -68,7 +96,7 @@ fn shown<E: Env>(w: &E, v: &V) -> String {
     }
 }
 
-fn request_entity(e: &Entity) -> V {
+fn request_entity<'e>(e: &Entity) -> V<'e> {
     match e.id {
         Some(id) => V::Known(Value::Entity(id)),
         None => V::Unnamed(e.ty, e.name.clone()),
@@ -94,7 +122,7 @@ fn member_of(
     }
 }
 
-fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
+fn eval<'e, E: Env>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
     Ok(match e {
         CExpr::Principal => request_entity(w.principal()),
         CExpr::Resource => request_entity(w.resource()),
@@ -135,6 +163,7 @@ fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
                 _ => return Err(absent()),
             }
         }
+        CExpr::Lit(Lit::Str(s)) => V::Text(s),
         CExpr::Lit(l) => V::Known(match l {
             Lit::Bool(b) => Value::Bool(*b),
             Lit::Int(i) => Value::Int(*i),
@@ -151,6 +180,7 @@ fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
             for i in items {
                 match eval(w, i)? {
                     V::Known(v) => out.push(v),
+                    V::Text(s) => out.push(Value::Str(s.into())),
                     // An unnamed entity equals nothing the facts know; keep it as its text.
                     V::Unnamed(t, n) => out.push(Value::Str(format!("\u{0}{}:{n}", t.0).into())),
                 }
@@ -174,7 +204,7 @@ fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
             let x = eval(w, a)?;
             match eval(w, b)? {
                 V::Known(Value::List(items)) => {
-                    V::Known(Value::Bool(items.iter().any(|i| V::Known(i.clone()) == x)))
+                    V::Known(Value::Bool(items.iter().any(|i| item_eq(i, &x))))
                 }
                 _ => return Err("`in` needs a list".into()),
             }
@@ -214,14 +244,14 @@ fn eval<E: Env>(w: &mut E, e: &CExpr) -> Result<V, String> {
     })
 }
 
-fn bool_of(v: V) -> Result<bool, String> {
+fn bool_of(v: V<'_>) -> Result<bool, String> {
     match v {
         V::Known(Value::Bool(b)) => Ok(b),
         _ => Err("expected a bool".into()),
     }
 }
 
-fn compare(op: BinOp, x: &V, y: &V) -> Result<bool, String> {
+fn compare(op: BinOp, x: &V<'_>, y: &V<'_>) -> Result<bool, String> {
     match op {
         BinOp::Eq => Ok(x == y),
         BinOp::Ne => Ok(x != y),

@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use check::{CheckedFact, FactValue, SubjectName};
+pub use check::{CheckedAssignment, CheckedFact, FactValue, SubjectName};
 
 /// An entity named in the facts (or in a request), numbered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -201,14 +201,14 @@ impl Facts {
     pub fn new(policy: &Policy) -> Facts {
         let mut f = Facts {
             by_name: vec![FxHashMap::default(); policy.types.len()],
+            context: vec![None; policy.context.len()],
+            rel_counts: policy
+                .types
+                .iter()
+                .map(|t| t.relations.len() as u32)
+                .collect(),
             ..Facts::default()
         };
-        f.context = vec![None; policy.context.len()];
-        f.rel_counts = policy
-            .types
-            .iter()
-            .map(|t| t.relations.len() as u32)
-            .collect();
         for rule in &policy.rules {
             if let Some((_, e)) = &rule.condition {
                 e.visit_entities(&mut |ty, id| {
@@ -326,6 +326,11 @@ impl Facts {
             next_on: NONE,
         });
         idx
+    }
+
+    /// Gives back the room reserved for assignments beyond those held.
+    pub(crate) fn shrink_assignments(&mut self) {
+        self.slots.shrink_to_fit();
     }
 
     /// Removes every assignment equal to `(subject, role, on)`; returns how many. (The slots
@@ -556,15 +561,13 @@ impl Facts {
                 until,
                 span,
             } => {
-                let subject = match subject {
-                    SubjectName::Actor(ty, name) => Subject::Actor(self.entity(*ty, name)),
-                    SubjectName::Userset(ty, name, r) => {
-                        Subject::Userset(self.entity(*ty, name), *r)
-                    }
-                    SubjectName::Wildcard(ty) => Subject::Wildcard(*ty),
-                };
-                let on = self.entity(on.0, &on.1);
-                self.assign(Assignment::new(subject, *role, on, *until, *span));
+                self.apply_assignment(&CheckedAssignment {
+                    subject: subject.as_deref(),
+                    role: *role,
+                    on: (on.0, &on.1),
+                    until: *until,
+                    span: *span,
+                });
             }
             CheckedFact::Relation {
                 entity,
@@ -592,6 +595,17 @@ impl Facts {
                 self.context[*field] = Some(v);
             }
         }
+    }
+
+    /// Applies a checked assignment: interns its entities (the subject first) and adds it.
+    pub fn apply_assignment(&mut self, a: &CheckedAssignment<'_>) -> u32 {
+        let subject = match a.subject {
+            SubjectName::Actor(ty, name) => Subject::Actor(self.entity(ty, name)),
+            SubjectName::Userset(ty, name, r) => Subject::Userset(self.entity(ty, name), r),
+            SubjectName::Wildcard(ty) => Subject::Wildcard(ty),
+        };
+        let on = self.entity(a.on.0, a.on.1);
+        self.assign(Assignment::new(subject, a.role, on, a.until, a.span))
     }
 
     /// Interns the entities of a checked value.
@@ -653,16 +667,15 @@ fn load_text(
     text: &str,
     is_json: bool,
 ) -> Result<Facts, Vec<Diagnostic>> {
-    let mut facts = Facts::new(policy);
     if is_json {
-        json::load(policy, &mut facts, file, text)?;
-    } else {
-        let (ast, diags) = crate::syntax::parse_file(file, text);
-        if diags.iter().any(Diagnostic::is_error) {
-            return Err(diags);
-        }
-        pol::load(policy, &mut facts, pol::file_facts(&ast))?;
+        return json::load(policy, file, text);
     }
+    let mut facts = Facts::new(policy);
+    let (ast, diags) = crate::syntax::parse_file(file, text);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    pol::load(policy, &mut facts, pol::file_facts(&ast))?;
     Ok(facts)
 }
 

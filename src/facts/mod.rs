@@ -5,6 +5,7 @@
 pub mod check;
 pub mod json;
 pub mod lints;
+mod names;
 pub mod pol;
 
 use crate::compiled::{AttrId, Policy, RelId, RoleId, TypeId};
@@ -159,11 +160,10 @@ const MANY: u32 = 1 << 31;
 /// The facts, indexed for decisions: one hash lookup finds an actor's assignments on an entity.
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
-    /// Each entity's type, dense (read on the decision path), and its name, stored once and
-    /// shared with the index by name.
+    /// Each entity's type, dense (read on the decision path), and its name, with the index by
+    /// type and name.
     entity_types: Vec<TypeId>,
-    entity_names: Vec<Arc<str>>,
-    by_name: Vec<FxHashMap<Arc<str>, EntityId>>,
+    names: names::Names,
     /// Assignments with their chain links; retracted ones stay, marked (see [`Slot`]).
     slots: Vec<Slot>,
     /// (actor, resource) -> the newest assignment naming the actor itself; older ones follow
@@ -200,7 +200,6 @@ impl Facts {
     /// start, so that conditions can compare with them.
     pub fn new(policy: &Policy) -> Facts {
         let mut f = Facts {
-            by_name: vec![FxHashMap::default(); policy.types.len()],
             context: vec![None; policy.context.len()],
             rel_counts: policy
                 .types
@@ -225,39 +224,27 @@ impl Facts {
 
     /// The id of an entity, creating it if it is new.
     pub fn entity(&mut self, ty: TypeId, name: &str) -> EntityId {
-        if let Some(id) = self
-            .by_name
-            .get(ty.index())
-            .and_then(|m| m.get(name))
-            .copied()
-        {
-            if id.index() < self.policy_entities {
-                self.mentioned.insert(id);
+        let id = match self.names.intern(ty, name) {
+            Ok(id) => {
+                if id.index() < self.policy_entities {
+                    self.mentioned.insert(id);
+                }
+                return id;
             }
-            return id;
-        }
-        let id = EntityId(self.entity_types.len() as u32);
-        let name: Arc<str> = name.into();
+            Err(new) => new,
+        };
         self.entity_types.push(ty);
-        self.entity_names.push(name.clone());
         // Indexed by entity: an array read, not a hash probe, on the decision path.
         if self.has_sets.len() * 64 <= id.index() {
             self.has_sets.push(0);
         }
         self.on.push(Chain::EMPTY);
         self.rel_at.push(NONE);
-        if self.by_name.len() <= ty.index() {
-            self.by_name.resize(ty.index() + 1, FxHashMap::default());
-        }
-        self.by_name[ty.index()].insert(name, id);
         id
     }
 
     pub fn lookup(&self, ty: TypeId, name: &str) -> Option<EntityId> {
-        self.by_name
-            .get(ty.index())
-            .and_then(|m| m.get(name))
-            .copied()
+        self.names.lookup(ty, name)
     }
 
     pub fn entity_type(&self, id: EntityId) -> Option<TypeId> {
@@ -265,7 +252,7 @@ impl Facts {
     }
 
     pub fn entity_name(&self, id: EntityId) -> Option<&str> {
-        self.entity_names.get(id.index()).map(|n| &**n)
+        self.names.get(id)
     }
 
     /// `type:id` as written in Pol (quoted when it is not a plain identifier).
@@ -283,15 +270,10 @@ impl Facts {
     /// Every entity of a type the facts name (not those only named by the policy's conditions).
     pub fn entities_of(&self, ty: TypeId) -> Vec<EntityId> {
         let mut v: Vec<EntityId> = self
-            .by_name
-            .get(ty.index())
-            .map(|m| {
-                m.values()
-                    .copied()
-                    .filter(|id| id.index() >= self.policy_entities || self.mentioned.contains(id))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .names
+            .of_type(ty)
+            .filter(|id| id.index() >= self.policy_entities || self.mentioned.contains(id))
+            .collect();
         v.sort();
         v
     }

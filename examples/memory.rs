@@ -5,7 +5,7 @@
 //! `/proc/self/status` around two loads of the same JSON into two separate `Facts`:
 //!
 //! - the first load's growth includes what the allocator keeps of the loader's temporaries
-//!   (the parsed document, the checked facts) after they are freed: an upper bound;
+//!   (arrays and tables outgrown while loading) after they are freed: an upper bound;
 //! - the second load reuses that freed memory for its temporaries, so its growth is close to
 //!   what the loaded `Facts` itself occupies: the steady-state figure.
 //!

@@ -330,10 +330,8 @@ pub fn policy() -> Policy {
 
 /// Loads a facts document through the real JSON loader.
 pub fn load(policy: &Policy, json: &str) -> Facts {
-    let mut facts = Facts::new(policy);
-    polc::facts::json::load(policy, &mut facts, FileId(0), json)
-        .unwrap_or_else(|d| panic!("generated facts do not load: {d:#?}"));
-    facts
+    polc::facts::json::load(policy, FileId(0), json)
+        .unwrap_or_else(|d| panic!("generated facts do not load: {d:#?}"))
 }
 
 /// A request with `context.mfa = true` (and `now` the current time).

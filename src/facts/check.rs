@@ -8,12 +8,52 @@ use crate::source::Span;
 /// An entity named in a fact: its type and id.
 pub type EntityName = (TypeId, String);
 
-/// Who an assignment names, resolved.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SubjectName {
-    Actor(TypeId, String),
-    Userset(TypeId, String, RoleId),
+/// Who an assignment names, resolved; the ids owned, or borrowed from the input (`&str`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubjectName<N = String> {
+    Actor(TypeId, N),
+    Userset(TypeId, N, RoleId),
     Wildcard(TypeId),
+}
+
+impl SubjectName {
+    /// The subject with its id borrowed.
+    pub fn as_deref(&self) -> SubjectName<&str> {
+        match self {
+            SubjectName::Actor(ty, id) => SubjectName::Actor(*ty, id),
+            SubjectName::Userset(ty, id, role) => SubjectName::Userset(*ty, id, *role),
+            SubjectName::Wildcard(ty) => SubjectName::Wildcard(*ty),
+        }
+    }
+}
+
+/// An assignment that passed every check, its ids borrowed from the input: a load interns them
+/// into the facts without an owned copy of each ([`super::Facts::apply_assignment`]).
+#[derive(Clone, Copy, Debug)]
+pub struct CheckedAssignment<'s> {
+    pub subject: SubjectName<&'s str>,
+    pub role: RoleId,
+    pub on: (TypeId, &'s str),
+    pub until: Option<i64>,
+    pub span: Option<Span>,
+}
+
+impl CheckedAssignment<'_> {
+    /// The assignment as an owned [`CheckedFact`].
+    pub fn to_fact(&self) -> CheckedFact {
+        let subject = match self.subject {
+            SubjectName::Actor(ty, id) => SubjectName::Actor(ty, id.to_string()),
+            SubjectName::Userset(ty, id, role) => SubjectName::Userset(ty, id.to_string(), role),
+            SubjectName::Wildcard(ty) => SubjectName::Wildcard(ty),
+        };
+        CheckedFact::Assign {
+            subject,
+            role: self.role,
+            on: (self.on.0, self.on.1.to_string()),
+            until: self.until,
+            span: self.span,
+        }
+    }
 }
 
 /// A value checked against its declared type, entities still by name.
@@ -201,14 +241,27 @@ impl<'p> Checker<'p> {
         until: Option<(&str, Span)>,
         span: Span,
     ) -> Result<CheckedFact, Diagnostic> {
+        self.check_assignment(subject, role, on, until, span)
+            .map(|a| a.to_fact())
+    }
+
+    /// [`Checker::assignment`], the ids left borrowed.
+    pub fn check_assignment<'s>(
+        &self,
+        subject: SubjectInput<'s>,
+        role: Named<'_>,
+        on: (Named<'_>, &'s str),
+        until: Option<(&str, Span)>,
+        span: Span,
+    ) -> Result<CheckedAssignment<'s>, Diagnostic> {
         let subject = match subject {
             SubjectInput::Entity { ty, id } => SubjectName::Actor(
                 self.actor_type(ty, || crate::facts::display_entity(ty.name, id))?,
-                id.to_string(),
+                id,
             ),
             SubjectInput::Userset { ty, id, role } => {
                 let t = self.ty(ty)?;
-                SubjectName::Userset(t, id.to_string(), self.role(t, role)?)
+                SubjectName::Userset(t, id, self.role(t, role)?)
             }
             SubjectInput::Wildcard { ty } => {
                 SubjectName::Wildcard(self.actor_type(ty, || format!("{}:*", ty.name))?)
@@ -220,10 +273,10 @@ impl<'p> Checker<'p> {
             Some((text, span)) => Some(parse_time(text, span)?),
             None => None,
         };
-        Ok(CheckedFact::Assign {
+        Ok(CheckedAssignment {
             subject,
             role,
-            on: (on_ty, on.1.to_string()),
+            on: (on_ty, on.1),
             until,
             span: Some(span),
         })

@@ -3,25 +3,17 @@
 
 use super::Facts;
 use super::check::{CheckedFact, Checker, Input, InputKind, Named, SubjectInput};
-use crate::compiled::Policy;
+use crate::compiled::{Policy, RelId, TypeId};
 use crate::diag::{Code, Diagnostic};
 use crate::source::{FileId, Span};
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Document<'a> {
-    #[serde(borrow, default)]
-    assignments: Vec<JsonAssignment<'a>>,
-    #[serde(borrow, default)]
-    relations: Vec<JsonRelation<'a>>,
-    #[serde(borrow, default)]
-    attributes: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    context: Option<&'a RawValue>,
-}
+use std::collections::hash_map::Entry;
+use std::fmt;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,23 +66,27 @@ impl<'t> JsonText<'t> {
             .help(format!("`polc explain E0501` shows the {what} format"))
     }
 
+    /// A JSON string without escapes, borrowed from the text; `None` for any other value.
+    pub fn plain_string(raw: &'t RawValue) -> Option<&'t str> {
+        let inner = raw.get().strip_prefix('"')?.strip_suffix('"')?;
+        // One pass over the bytes (`"` and control characters cannot occur unescaped in a
+        // valid string, but are checked all the same).
+        (!inner.bytes().any(|b| b == b'\\' || b == b'"' || b < 0x20)).then_some(inner)
+    }
+
     /// A JSON string value.
     pub fn string(
         &self,
         raw: &'t RawValue,
         what: &str,
-    ) -> Result<(std::borrow::Cow<'t, str>, Span), Diagnostic> {
+    ) -> Result<(Cow<'t, str>, Span), Diagnostic> {
         let span = self.span(raw);
         // Most strings have no escapes: borrow them from the input instead of allocating.
-        let text = raw.get();
-        if let Some(inner) = text.strip_prefix('"').and_then(|t| t.strip_suffix('"'))
-            && !inner.contains(['\\', '"'])
-            && !inner.chars().any(char::is_control)
-        {
-            return Ok((std::borrow::Cow::Borrowed(inner), span));
+        if let Some(inner) = Self::plain_string(raw) {
+            return Ok((Cow::Borrowed(inner), span));
         }
-        serde_json::from_str::<String>(text)
-            .map(|s| (std::borrow::Cow::Owned(s), span))
+        serde_json::from_str::<String>(raw.get())
+            .map(|s| (Cow::Owned(s), span))
             .map_err(|_| {
                 Diagnostic::new(Code::E0501, format!("{what} must be a string"))
                     .primary(span, "not a string")
@@ -167,88 +163,191 @@ fn entity_error(text: &str, span: Span, what: &str) -> Diagnostic {
         .help("write entities as \"type:id\", e.g. \"user:alice\"")
 }
 
-/// Checks a JSON facts document. Returns every checked fact, or every problem.
-pub fn check(
-    policy: &Policy,
-    file: FileId,
-    text: &str,
-) -> Result<Vec<CheckedFact>, Vec<Diagnostic>> {
-    let j = JsonText { file, text };
-    let doc: Document =
-        serde_json::from_str(text).map_err(|e| vec![j.syntax_error(&e, "facts JSON")])?;
-    let c = Checker::new(policy);
-    let mut ok = Vec::new();
-    let mut errors = Vec::new();
-    let mut push = |r: Result<CheckedFact, Diagnostic>| match r {
-        Ok(f) => ok.push(f),
-        Err(d) => errors.push(d),
-    };
-    for a in &doc.assignments {
-        push(assignment(&j, &c, a));
-    }
-    for r in &doc.relations {
-        push(relation(&j, &c, r));
-    }
-    if let Some(attrs) = doc.attributes {
-        match j.object(attrs, "`attributes`") {
-            Ok(map) => {
-                for (entity, values) in map {
-                    let span = j.span(values);
-                    let Some((ty, id)) = split_entity(&entity) else {
-                        push(Err(entity_error(&entity, span, "attribute key")));
-                        continue;
-                    };
-                    match j.object(values, "the attributes of an entity") {
-                        Ok(fields) => {
-                            for (name, v) in fields {
-                                let vspan = j.span(v);
-                                let ty = Named { name: ty, span };
-                                push(c.set(
-                                    ty,
-                                    id,
-                                    Named {
-                                        name: &name,
-                                        span: vspan,
-                                    },
-                                    &j.input(v),
-                                ));
-                            }
-                        }
-                        Err(d) => push(Err(d)),
-                    }
-                }
-            }
-            Err(d) => push(Err(d)),
-        }
-    }
-    if let Some(ctx) = doc.context {
-        match j.object(ctx, "`context`") {
-            Ok(map) => {
-                for (name, v) in map {
-                    push(c.context(
-                        Named {
-                            name: &name,
-                            span: j.span(v),
-                        },
-                        &j.input(v),
-                    ));
-                }
-            }
-            Err(d) => push(Err(d)),
-        }
-    }
-    if errors.is_empty() {
-        Ok(ok)
-    } else {
-        Err(errors)
+/// `type:id` split, the id still borrowed from the text when the string was.
+fn split_entity_cow<'a, 't>(s: &'a Cow<'t, str>) -> Option<(&'a str, Cow<'t, str>)> {
+    match s {
+        Cow::Borrowed(b) => split_entity(b).map(|(ty, id)| (ty, Cow::Borrowed(id))),
+        Cow::Owned(o) => split_entity(o).map(|(ty, id)| (ty, Cow::Owned(id.to_owned()))),
     }
 }
 
+/// Loads a JSON facts document into new facts: all of them, or every problem.
+///
+/// One pass over the text: each assignment is checked as it is read and, while the document has
+/// shown no problem, interned into the facts with its names borrowed from the text. At the first
+/// problem the facts are dropped (a file with any problem loads nothing) and checking goes on,
+/// so that every problem is reported. Relations are gathered (the entries of a many-valued
+/// relation merged into one) and applied after the assignments, then attributes and context:
+/// entities are numbered in that order, whatever the order of the members in the document.
+pub fn load(policy: &Policy, file: FileId, text: &str) -> Result<Facts, Vec<Diagnostic>> {
+    let mut l = Loader {
+        j: JsonText { file, text },
+        c: Checker::new(policy),
+        facts: Some(Facts::new(policy)),
+        assignment_errors: Vec::new(),
+        relation_errors: Vec::new(),
+        relations: Vec::new(),
+        many: FxHashMap::default(),
+        attributes: None,
+        context: None,
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    if let Err(e) = Document(&mut l)
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+    {
+        return Err(vec![l.j.syntax_error(&e, "facts JSON")]);
+    }
+    l.finish()
+}
+
+/// A relation that passed every check, its ids borrowed from the text unless they had escapes.
+struct Relation<'t> {
+    entity: (TypeId, Cow<'t, str>),
+    rel: RelId,
+    targets: Vec<(TypeId, Cow<'t, str>)>,
+}
+
+/// The state of [`load`] while the document is read.
+struct Loader<'p, 't> {
+    j: JsonText<'t>,
+    c: Checker<'p>,
+    /// The facts loaded so far; `None` once a problem was found.
+    facts: Option<Facts>,
+    /// Problems are reported by member (assignments, relations, attributes, context), each in
+    /// the order of the document.
+    assignment_errors: Vec<Diagnostic>,
+    relation_errors: Vec<Diagnostic>,
+    relations: Vec<Relation<'t>>,
+    /// (entity, many-valued relation) -> its entry in `relations`, which later entries join.
+    many: FxHashMap<(TypeId, Cow<'t, str>, RelId), usize>,
+    attributes: Option<&'t RawValue>,
+    context: Option<&'t RawValue>,
+}
+
+impl<'t> Loader<'_, 't> {
+    fn assignment(&mut self, a: JsonAssignment<'t>) {
+        if let Err(d) = assignment(&self.j, &self.c, &a, self.facts.as_mut()) {
+            self.facts = None;
+            self.assignment_errors.push(d);
+        }
+    }
+
+    fn relation(&mut self, r: JsonRelation<'t>) {
+        let r = match relation(&self.j, &self.c, &r) {
+            Ok(r) => r,
+            Err(d) => {
+                self.facts = None;
+                self.relation_errors.push(d);
+                return;
+            }
+        };
+        if self.facts.is_none() {
+            return;
+        }
+        if self.c.policy.ty(r.entity.0).relations[r.rel.index()].many {
+            match self.many.entry((r.entity.0, r.entity.1.clone(), r.rel)) {
+                Entry::Occupied(first) => {
+                    if let Some(first) = self.relations.get_mut(*first.get()) {
+                        first.targets.extend(r.targets);
+                    }
+                    return;
+                }
+                Entry::Vacant(v) => {
+                    v.insert(self.relations.len());
+                }
+            }
+        }
+        self.relations.push(r);
+    }
+
+    /// Checks the attributes and the context, and applies what was gathered if there was no
+    /// problem.
+    fn finish(self) -> Result<Facts, Vec<Diagnostic>> {
+        let (j, c) = (&self.j, &self.c);
+        let mut errors = self.assignment_errors;
+        errors.extend(self.relation_errors);
+        let mut rest = Vec::new();
+        let mut push = |r: Result<CheckedFact, Diagnostic>| match r {
+            Ok(f) => rest.push(f),
+            Err(d) => errors.push(d),
+        };
+        if let Some(attrs) = self.attributes {
+            match j.object(attrs, "`attributes`") {
+                Ok(map) => {
+                    for (entity, values) in map {
+                        let span = j.span(values);
+                        let Some((ty, id)) = split_entity(&entity) else {
+                            push(Err(entity_error(&entity, span, "attribute key")));
+                            continue;
+                        };
+                        match j.object(values, "the attributes of an entity") {
+                            Ok(fields) => {
+                                for (name, v) in fields {
+                                    let vspan = j.span(v);
+                                    let ty = Named { name: ty, span };
+                                    push(c.set(
+                                        ty,
+                                        id,
+                                        Named {
+                                            name: &name,
+                                            span: vspan,
+                                        },
+                                        &j.input(v),
+                                    ));
+                                }
+                            }
+                            Err(d) => push(Err(d)),
+                        }
+                    }
+                }
+                Err(d) => push(Err(d)),
+            }
+        }
+        if let Some(ctx) = self.context {
+            match j.object(ctx, "`context`") {
+                Ok(map) => {
+                    for (name, v) in map {
+                        push(c.context(
+                            Named {
+                                name: &name,
+                                span: j.span(v),
+                            },
+                            &j.input(v),
+                        ));
+                    }
+                }
+                Err(d) => push(Err(d)),
+            }
+        }
+        match self.facts {
+            Some(mut facts) if errors.is_empty() => {
+                for r in &self.relations {
+                    let e = facts.entity(r.entity.0, &r.entity.1);
+                    let targets = r
+                        .targets
+                        .iter()
+                        .map(|(ty, id)| facts.entity(*ty, id))
+                        .collect();
+                    facts.set_relation(e, r.rel, targets);
+                }
+                facts.apply_all(&rest);
+                // The assignments were added one by one, their number unknown until the end.
+                facts.shrink_assignments();
+                Ok(facts)
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Checks an assignment and, given facts, applies it.
 fn assignment(
     j: &JsonText<'_>,
     c: &Checker<'_>,
     a: &JsonAssignment<'_>,
-) -> Result<CheckedFact, Diagnostic> {
+    facts: Option<&mut Facts>,
+) -> Result<(), Diagnostic> {
     let (actor, aspan) = j.string(a.actor, "`actor`")?;
     let (role, rspan) = j.string(a.role, "`role`")?;
     let (on, ospan) = j.string(a.on, "`on`")?;
@@ -289,8 +388,7 @@ fn assignment(
         }
     };
     let (on_ty, on_id) = split_entity(&on).ok_or_else(|| entity_error(&on, ospan, "`on`"))?;
-    let span = aspan.to(ospan);
-    c.assignment(
+    let checked = c.check_assignment(
         subject,
         Named {
             name: &role,
@@ -304,24 +402,44 @@ fn assignment(
             on_id,
         ),
         until.as_ref().map(|(u, s)| (&**u, *s)),
-        span,
-    )
+        aspan.to(ospan),
+    )?;
+    if let Some(facts) = facts {
+        facts.apply_assignment(&checked);
+    }
+    Ok(())
 }
 
-fn relation(
-    j: &JsonText<'_>,
+fn relation<'t>(
+    j: &JsonText<'t>,
     c: &Checker<'_>,
-    r: &JsonRelation<'_>,
-) -> Result<CheckedFact, Diagnostic> {
+    r: &JsonRelation<'t>,
+) -> Result<Relation<'t>, Diagnostic> {
     let (from, fspan) = j.string(r.from, "`from`")?;
     let (rel, rspan) = j.string(r.relation, "`relation`")?;
-    let (ty, id) = split_entity(&from).ok_or_else(|| entity_error(&from, fspan, "`from`"))?;
+    let (ty, id) = split_entity_cow(&from).ok_or_else(|| entity_error(&from, fspan, "`from`"))?;
+    // The common case, a relation to one entity written as a string without escapes, is checked
+    // without building the value; anything else takes the general path, which also words every
+    // problem.
+    let p = c.policy;
+    if let Some(tid) = p.type_id(ty)
+        && let Some(rid) = p.ty(tid).relation(&rel)
+        && let Some((to_ty, to_id)) = JsonText::plain_string(r.to).and_then(split_entity)
+        && let Some(to_tid) = p.type_id(to_ty)
+        && to_tid == p.ty(tid).relations[rid.index()].target
+    {
+        return Ok(Relation {
+            entity: (tid, id),
+            rel: rid,
+            targets: vec![(to_tid, Cow::Borrowed(to_id))],
+        });
+    }
     let fact = c.set(
         Named {
             name: ty,
             span: fspan,
         },
-        id,
+        &id,
         Named {
             name: &rel,
             span: rspan,
@@ -329,7 +447,18 @@ fn relation(
         &j.input(r.to),
     )?;
     match fact {
-        CheckedFact::Relation { .. } => Ok(fact),
+        CheckedFact::Relation {
+            entity,
+            rel,
+            targets,
+        } => Ok(Relation {
+            entity: (entity.0, id),
+            rel,
+            targets: targets
+                .into_iter()
+                .map(|(ty, id)| (ty, Cow::Owned(id)))
+                .collect(),
+        }),
         _ => Err(Diagnostic::new(
             Code::E0205,
             format!("`{rel}` is an attribute of `{ty}`, not a relation"),
@@ -339,39 +468,87 @@ fn relation(
     }
 }
 
-/// Loads JSON facts into `facts`: all of them, or nothing.
-pub fn load(
-    policy: &Policy,
-    facts: &mut Facts,
-    file: FileId,
-    text: &str,
-) -> Result<(), Vec<Diagnostic>> {
-    let checked = check(policy, file, text)?;
-    // Many-valued relations arrive one entry per target: gather them instead of replacing.
-    let mut merged: Vec<CheckedFact> = Vec::with_capacity(checked.len());
-    let mut many: rustc_hash::FxHashMap<
-        (crate::compiled::TypeId, String, crate::compiled::RelId),
-        usize,
-    > = rustc_hash::FxHashMap::default();
-    for f in checked {
-        if let CheckedFact::Relation {
-            entity,
-            rel,
-            targets,
-        } = &f
-            && policy.ty(entity.0).relations[rel.index()].many
-        {
-            let key = (entity.0, entity.1.clone(), *rel);
-            if let Some(&i) = many.get(&key) {
-                if let CheckedFact::Relation { targets: prev, .. } = &mut merged[i] {
-                    prev.extend(targets.iter().cloned());
-                }
-                continue;
-            }
-            many.insert(key, merged.len());
-        }
-        merged.push(f);
+/// The members of a facts document, as `#[derive(Deserialize)]` with `deny_unknown_fields` reads
+/// them (the same errors, and the same array form: the members in order).
+const MEMBERS: &[&str] = &["assignments", "relations", "attributes", "context"];
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum Member {
+    Assignments,
+    Relations,
+    Attributes,
+    Context,
+}
+
+/// Reads a facts document into a [`Loader`]: assignments and relations are checked as they are
+/// read, not gathered into a list first.
+struct Document<'l, 'p, 't>(&'l mut Loader<'p, 't>);
+
+impl<'t> DeserializeSeed<'t> for Document<'_, '_, 't> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'t>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_struct("Document", MEMBERS, self)
     }
-    facts.apply_all(&merged);
-    Ok(())
+}
+
+impl<'t> Visitor<'t> for Document<'_, '_, 't> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct Document")
+    }
+
+    fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = [false; MEMBERS.len()];
+        while let Some(member) = map.next_key::<Member>()? {
+            if std::mem::replace(&mut seen[member as usize], true) {
+                return Err(de::Error::duplicate_field(MEMBERS[member as usize]));
+            }
+            match member {
+                Member::Assignments => {
+                    map.next_value_seed(Each(&mut *self.0, Loader::assignment))?
+                }
+                Member::Relations => map.next_value_seed(Each(&mut *self.0, Loader::relation))?,
+                Member::Attributes => self.0.attributes = map.next_value()?,
+                Member::Context => self.0.context = map.next_value()?,
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<(), A::Error> {
+        seq.next_element_seed(Each(&mut *self.0, Loader::assignment))?;
+        seq.next_element_seed(Each(&mut *self.0, Loader::relation))?;
+        self.0.attributes = seq.next_element()?.flatten();
+        self.0.context = seq.next_element()?.flatten();
+        Ok(())
+    }
+}
+
+/// Reads a list, handing each element to the loader as it is read.
+struct Each<'l, 'p, 't, T>(&'l mut Loader<'p, 't>, fn(&mut Loader<'p, 't>, T));
+
+impl<'t, T: Deserialize<'t>> DeserializeSeed<'t> for Each<'_, '_, 't, T> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'t>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'t, T: Deserialize<'t>> Visitor<'t> for Each<'_, '_, 't, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element()? {
+            (self.1)(self.0, item);
+        }
+        Ok(())
+    }
 }

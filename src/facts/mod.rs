@@ -5,6 +5,7 @@
 pub mod check;
 pub mod json;
 pub mod lints;
+mod names;
 pub mod pol;
 
 use crate::compiled::{AttrId, Policy, RelId, RoleId, TypeId};
@@ -14,7 +15,7 @@ use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use check::{CheckedFact, FactValue, SubjectName};
+pub use check::{CheckedAssignment, CheckedFact, FactValue, SubjectName};
 
 /// An entity named in the facts (or in a request), numbered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -159,11 +160,10 @@ const MANY: u32 = 1 << 31;
 /// The facts, indexed for decisions: one hash lookup finds an actor's assignments on an entity.
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
-    /// Each entity's type, dense (read on the decision path), and its name, stored once and
-    /// shared with the index by name.
+    /// Each entity's type, dense (read on the decision path), and its name, with the index by
+    /// type and name.
     entity_types: Vec<TypeId>,
-    entity_names: Vec<Arc<str>>,
-    by_name: Vec<FxHashMap<Arc<str>, EntityId>>,
+    names: names::Names,
     /// Assignments with their chain links; retracted ones stay, marked (see [`Slot`]).
     slots: Vec<Slot>,
     /// (actor, resource) -> the newest assignment naming the actor itself; older ones follow
@@ -203,10 +203,9 @@ impl Facts {
     /// start, so that conditions can compare with them.
     pub fn new(policy: &Policy) -> Facts {
         let mut f = Facts {
-            by_name: vec![FxHashMap::default(); policy.types.len()],
+            context: vec![None; policy.context.len()],
             ..Facts::default()
         };
-        f.context = vec![None; policy.context.len()];
         for rule in &policy.rules {
             if let Some((_, e)) = &rule.condition {
                 e.visit_entities(&mut |ty, id| {
@@ -223,21 +222,16 @@ impl Facts {
 
     /// The id of an entity, creating it if it is new.
     pub fn entity(&mut self, ty: TypeId, name: &str) -> EntityId {
-        if let Some(id) = self
-            .by_name
-            .get(ty.index())
-            .and_then(|m| m.get(name))
-            .copied()
-        {
-            if id.index() < self.policy_entities {
-                self.mentioned.insert(id);
+        let id = match self.names.intern(ty, name) {
+            Ok(id) => {
+                if id.index() < self.policy_entities {
+                    self.mentioned.insert(id);
+                }
+                return id;
             }
-            return id;
-        }
-        let id = EntityId(self.entity_types.len() as u32);
-        let name: Arc<str> = name.into();
+            Err(new) => new,
+        };
         self.entity_types.push(ty);
-        self.entity_names.push(name.clone());
         // Indexed by entity: an array read, not a hash probe, on the decision path.
         self.actor_types.push(0);
         if self.has_sets.len() * 64 <= id.index() {
@@ -245,18 +239,11 @@ impl Facts {
         }
         self.on.push(Chain::EMPTY);
         self.rel0.push(EntityId(UNSET));
-        if self.by_name.len() <= ty.index() {
-            self.by_name.resize(ty.index() + 1, FxHashMap::default());
-        }
-        self.by_name[ty.index()].insert(name, id);
         id
     }
 
     pub fn lookup(&self, ty: TypeId, name: &str) -> Option<EntityId> {
-        self.by_name
-            .get(ty.index())
-            .and_then(|m| m.get(name))
-            .copied()
+        self.names.lookup(ty, name)
     }
 
     pub fn entity_type(&self, id: EntityId) -> Option<TypeId> {
@@ -264,7 +251,7 @@ impl Facts {
     }
 
     pub fn entity_name(&self, id: EntityId) -> Option<&str> {
-        self.entity_names.get(id.index()).map(|n| &**n)
+        self.names.get(id)
     }
 
     /// `type:id` as written in Pol (quoted when it is not a plain identifier).
@@ -282,15 +269,10 @@ impl Facts {
     /// Every entity of a type the facts name (not those only named by the policy's conditions).
     pub fn entities_of(&self, ty: TypeId) -> Vec<EntityId> {
         let mut v: Vec<EntityId> = self
-            .by_name
-            .get(ty.index())
-            .map(|m| {
-                m.values()
-                    .copied()
-                    .filter(|id| id.index() >= self.policy_entities || self.mentioned.contains(id))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .names
+            .of_type(ty)
+            .filter(|id| id.index() >= self.policy_entities || self.mentioned.contains(id))
+            .collect();
         v.sort();
         v
     }
@@ -334,6 +316,11 @@ impl Facts {
             next_on: NONE,
         });
         idx
+    }
+
+    /// Gives back the room reserved for assignments beyond those held.
+    pub(crate) fn shrink_assignments(&mut self) {
+        self.slots.shrink_to_fit();
     }
 
     /// Removes every assignment equal to `(subject, role, on)`; returns how many. (The slots
@@ -558,15 +545,13 @@ impl Facts {
                 until,
                 span,
             } => {
-                let subject = match subject {
-                    SubjectName::Actor(ty, name) => Subject::Actor(self.entity(*ty, name)),
-                    SubjectName::Userset(ty, name, r) => {
-                        Subject::Userset(self.entity(*ty, name), *r)
-                    }
-                    SubjectName::Wildcard(ty) => Subject::Wildcard(*ty),
-                };
-                let on = self.entity(on.0, &on.1);
-                self.assign(Assignment::new(subject, *role, on, *until, *span));
+                self.apply_assignment(&CheckedAssignment {
+                    subject: subject.as_deref(),
+                    role: *role,
+                    on: (on.0, &on.1),
+                    until: *until,
+                    span: *span,
+                });
             }
             CheckedFact::Relation {
                 entity,
@@ -594,6 +579,17 @@ impl Facts {
                 self.context[*field] = Some(v);
             }
         }
+    }
+
+    /// Applies a checked assignment: interns its entities (the subject first) and adds it.
+    pub fn apply_assignment(&mut self, a: &CheckedAssignment<'_>) -> u32 {
+        let subject = match a.subject {
+            SubjectName::Actor(ty, name) => Subject::Actor(self.entity(ty, name)),
+            SubjectName::Userset(ty, name, r) => Subject::Userset(self.entity(ty, name), r),
+            SubjectName::Wildcard(ty) => Subject::Wildcard(ty),
+        };
+        let on = self.entity(a.on.0, a.on.1);
+        self.assign(Assignment::new(subject, a.role, on, a.until, a.span))
     }
 
     /// Interns the entities of a checked value.
@@ -662,16 +658,15 @@ fn load_text(
     text: &str,
     is_json: bool,
 ) -> Result<Facts, Vec<Diagnostic>> {
-    let mut facts = Facts::new(policy);
     if is_json {
-        json::load(policy, &mut facts, file, text)?;
-    } else {
-        let (ast, diags) = crate::syntax::parse_file(file, text);
-        if diags.iter().any(Diagnostic::is_error) {
-            return Err(diags);
-        }
-        pol::load(policy, &mut facts, pol::file_facts(&ast))?;
+        return json::load(policy, file, text);
     }
+    let mut facts = Facts::new(policy);
+    let (ast, diags) = crate::syntax::parse_file(file, text);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    pol::load(policy, &mut facts, pol::file_facts(&ast))?;
     Ok(facts)
 }
 

@@ -25,7 +25,10 @@ pub trait Bench {
     fn decide(&mut self, i: usize) -> bool;
 }
 
-pub type Loaded = (Box<dyn Bench>, Duration);
+/// A loaded engine, its load time, and the text it loaded from: kept alive until the live heap
+/// has been read, so that the heap figure is the engine's structures (text freed in between
+/// would be subtracted from them).
+pub type Loaded = (Box<dyn Bench>, Duration, String);
 
 /// Loads `engine` on the data; returns it and its load time. The text it loads from is built
 /// before, and `mark` is called right before the timed load (to read the RSS).
@@ -120,6 +123,7 @@ fn polc(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Loa
             reqs,
         }),
         load,
+        text,
     ))
 }
 
@@ -274,6 +278,7 @@ fn plain(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Lo
             reqs,
         }),
         load,
+        String::new(),
     ))
 }
 
@@ -457,6 +462,7 @@ fn floor(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Lo
             reqs,
         }),
         load,
+        String::new(),
     ))
 }
 
@@ -638,6 +644,7 @@ fn cedar(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Lo
             reqs: rs,
         }),
         load,
+        text,
     ))
 }
 
@@ -874,7 +881,7 @@ fn rego(
         );
         rs.push(regorus::Value::from_json_str(&j).s()?);
     }
-    Ok((Box::new(Rego { mode, reqs: rs }), load))
+    Ok((Box::new(Rego { mode, reqs: rs }), load, text))
 }
 
 // ---------------------------------------------------------------- Casbin
@@ -955,5 +962,6 @@ fn casbin(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<L
             )
         })
         .collect();
-    Ok((Box::new(Casbin { enforcer, reqs }), load))
+    // The adapter keeps the text: it is part of the enforcer's heap.
+    Ok((Box::new(Casbin { enforcer, reqs }), load, String::new()))
 }

@@ -88,13 +88,14 @@ fn child(args: &[String]) -> Result<(), String> {
     let reqs = model::requests(m, &d, nreq, SEED);
     let rss0 = std::cell::Cell::new(0);
     let heap0 = std::cell::Cell::new(0);
-    let (mut b, load) = engines::load(engine, m, &d, &reqs, &mut || {
+    let (mut b, load, input) = engines::load(engine, m, &d, &reqs, &mut || {
         rss0.set(rss_kib());
         heap0.set(ALLOCATOR.allocated());
     })?;
     let rss = rss_kib().saturating_sub(rss0.get());
     // Live heap after the load, its temporaries (input text, parse trees) freed.
     let heap = ALLOCATOR.allocated().saturating_sub(heap0.get());
+    drop(input);
     drop(d);
     // The agreement pass, also a warm-up.
     let t = Instant::now();

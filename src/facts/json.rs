@@ -333,7 +333,7 @@ impl<'t> Loader<'_, 't> {
                 }
                 facts.apply_all(&rest);
                 // The assignments were added one by one, their number unknown until the end.
-                facts.shrink_assignments();
+                facts.shrink();
                 Ok(facts)
             }
             _ => Err(errors),

@@ -318,9 +318,16 @@ impl Facts {
         idx
     }
 
-    /// Gives back the room reserved for assignments beyond those held.
-    pub(crate) fn shrink_assignments(&mut self) {
+    /// Gives back the room the arrays grew beyond what they hold (after a load: they grow by
+    /// doubling, so up to half of each would be spare).
+    pub(crate) fn shrink(&mut self) {
         self.slots.shrink_to_fit();
+        self.entity_types.shrink_to_fit();
+        self.actor_types.shrink_to_fit();
+        self.on.shrink_to_fit();
+        self.rel0.shrink_to_fit();
+        self.has_sets.shrink_to_fit();
+        self.names.shrink();
     }
 
     /// Removes every assignment equal to `(subject, role, on)`; returns how many. (The slots
@@ -667,6 +674,7 @@ fn load_text(
         return Err(diags);
     }
     pol::load(policy, &mut facts, pol::file_facts(&ast))?;
+    facts.shrink();
     Ok(facts)
 }
 

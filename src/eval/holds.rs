@@ -515,11 +515,11 @@ impl<'a> Walk<'a> {
     }
 }
 
-impl super::expr::Env for Walk<'_> {
+impl<'a> super::expr::Env<'a> for Walk<'a> {
     fn policy(&self) -> &Policy {
         self.policy
     }
-    fn facts(&self) -> &Facts {
+    fn facts(&self) -> &'a Facts {
         self.facts
     }
     fn principal(&self) -> &Entity {
@@ -528,7 +528,7 @@ impl super::expr::Env for Walk<'_> {
     fn resource(&self) -> &Entity {
         self.resource
     }
-    fn context(&self) -> &Context {
+    fn context(&self) -> &'a Context {
         self.context
     }
     fn holds_role(

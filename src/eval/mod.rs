@@ -63,15 +63,23 @@ pub fn decide(policy: &Policy, facts: &Facts, req: &Request) -> Decision {
 pub fn decide_with(policy: &Policy, facts: &Facts, req: &Request, explain: bool) -> Decision {
     // Without reasons, the flattened plans answer most requests; the walk below takes the rest
     // (rules to evaluate, large or cyclic data) and every explained decision.
-    if !explain
-        && req.errors.is_empty()
-        && let Ok(allowed) = fast::decide(policy, facts, req)
-    {
-        return Decision {
-            allowed,
-            reasons: Vec::new(),
-            errors: Vec::new(),
-        };
+    if !explain && req.errors.is_empty() {
+        match fast::decide(policy, facts, req) {
+            fast::Fast::Decided(allowed) => {
+                return Decision {
+                    allowed,
+                    reasons: Vec::new(),
+                    errors: Vec::new(),
+                };
+            }
+            // Roles are settled; the rules are evaluated as the walk would (with a fresh step
+            // budget for the `is` questions of their conditions).
+            fast::Fast::Rules { held } => {
+                let walk = Walk::new(policy, facts, req, false);
+                return apply_rules(walk, req, held, Vec::new());
+            }
+            fast::Fast::Walk => {}
+        }
     }
     decide_walk(policy, facts, req, explain)
 }
@@ -99,6 +107,20 @@ pub fn decide_walk(policy: &Policy, facts: &Facts, req: &Request, explain: bool)
             reasons.push(Reason::Granted(d));
         }
     }
+    apply_rules(walk, req, given, reasons)
+}
+
+/// The rules part of a decision, once roles have given the action (`given`) or not: the
+/// `permit`s when they have not, then the `forbid`s.
+fn apply_rules(
+    mut walk: Walk<'_>,
+    req: &Request,
+    mut given: bool,
+    mut reasons: Vec<Reason>,
+) -> Decision {
+    let explain = walk.explain;
+    let t = walk.policy.ty(req.resource.ty);
+    let a = req.action.index();
     if !given {
         for rule in &t.permits[a] {
             if let Ok(true) = walk.rule_applies(*rule) {

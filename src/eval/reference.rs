@@ -87,11 +87,11 @@ struct RefEnv<'a> {
     req: &'a Request,
 }
 
-impl Env for RefEnv<'_> {
+impl<'a> Env<'a> for RefEnv<'a> {
     fn policy(&self) -> &Policy {
         self.policy
     }
-    fn facts(&self) -> &Facts {
+    fn facts(&self) -> &'a Facts {
         self.facts
     }
     fn principal(&self) -> &Entity {
@@ -100,7 +100,7 @@ impl Env for RefEnv<'_> {
     fn resource(&self) -> &Entity {
         &self.req.resource
     }
-    fn context(&self) -> &Context {
+    fn context(&self) -> &'a Context {
         &self.req.context
     }
     fn holds_role(

@@ -82,7 +82,8 @@ fn load(policy: &str, facts: &str) -> Loaded {
     common::load(policy, facts).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The decision of the fast evaluator, after checking that the reference agrees.
+/// The decision of the fast evaluator, after checking that the reference agrees, and that
+/// the decision without reasons is the walk's.
 fn decide(l: &Loaded, p: &str, action: &str, r: &str) -> Decision {
     let req = Request::new(&l.policy, &l.facts, p, action, r).unwrap();
     let d = eval::decide(&l.policy, &l.facts, &req);
@@ -91,6 +92,13 @@ fn decide(l: &Loaded, p: &str, action: &str, r: &str) -> Decision {
         reference::decide(&l.policy, &l.facts, &req),
         "the evaluators disagree on {p} {action} {r}: {d:#?}"
     );
+    let quick = eval::decide_with(&l.policy, &l.facts, &req, false);
+    assert_eq!(
+        quick,
+        eval::decide_walk(&l.policy, &l.facts, &req, false),
+        "{p} {action} {r} without reasons"
+    );
+    assert_eq!(quick.allowed, d.allowed, "{p} {action} {r} without reasons");
     d
 }
 
@@ -516,4 +524,30 @@ fn explanations_name_the_rule_that_denied() {
     assert!(can(&l, "user:omar", "execute", "run:r1"));
     assert!(can(&l, "user:omar", "read", "run:r1"));
     assert!(!can(&l, "user:omar", "complete", "run:r1"));
+}
+
+#[test]
+fn a_retracted_assignment_grants_nothing_and_the_others_on_the_same_key_still_do() {
+    // Two permanent roles and one with `until` on the same (actor, resource).
+    let mut l = with(concat!(
+        "user:omar is reviewer on workspace:ops;\n",
+        "user:omar is operator on workspace:ops;\n",
+        "user:omar is guest on workspace:ops until \"2027-01-01T00:00:00Z\";\n",
+    ));
+    assert!(can(&l, "user:omar", "create_deployments", "workspace:ops"));
+    let ty = l.policy.type_id("workspace").unwrap();
+    let ws = l.facts.lookup(ty, "ops").unwrap();
+    let omar = l
+        .facts
+        .lookup(l.policy.type_id("user").unwrap(), "omar")
+        .unwrap();
+    let role = |name: &str| l.policy.ty(ty).role(name).unwrap();
+    let (operator, reviewer) = (role("operator"), role("reviewer"));
+    let actor = polc::facts::Subject::Actor(omar);
+    assert_eq!(l.facts.retract(actor, operator, ws), 1);
+    assert!(!can(&l, "user:omar", "create_deployments", "workspace:ops"));
+    assert!(can(&l, "user:omar", "view", "workspace:ops"));
+    assert_eq!(l.facts.retract(actor, reviewer, ws), 1);
+    // Only the guest assignment is left, and it grants nothing.
+    assert!(!can(&l, "user:omar", "view", "workspace:ops"));
 }

@@ -12,7 +12,7 @@
 
 use crate::compiled::fast::FastIndex;
 use crate::compiled::{PlanId, Policy, TypeId};
-use crate::facts::{EntityId, Facts, Subject};
+use crate::facts::{EntityId, Facts, Subject, Summary};
 
 use super::Request;
 
@@ -115,15 +115,24 @@ impl Walk<'_> {
             if let Some(actor) = self.actor
                 && self.mine & p.ty_bit != 0
             {
-                let mut i = facts.direct_head(actor, entity);
-                while let Some((a, next)) = facts.chained(i) {
-                    if a.live(self.now) {
-                        if p.direct & (1 << (a.role.index() % 64)) != 0 {
-                            return Ok(true);
+                let (mut i, summary) = facts.direct_head(actor, entity);
+                if u64::from(summary.0 & !Summary::OTHERS) & p.direct != 0 {
+                    // An assignment without `until` of a role that is enough.
+                    return Ok(true);
+                }
+                own = summary.0 != 0;
+                if summary.0 & Summary::OTHERS != 0 {
+                    // Assignments the summary cannot speak for: read them.
+                    own = false;
+                    while let Some((a, next)) = facts.chained(i) {
+                        if a.live(self.now) {
+                            if p.direct & (1 << (a.role.index() % 64)) != 0 {
+                                return Ok(true);
+                            }
+                            own = true;
                         }
-                        own = true;
+                        i = next;
                     }
-                    i = next;
                 }
             }
             // Usersets and wildcards on the entity.

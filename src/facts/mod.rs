@@ -116,6 +116,25 @@ struct Slot {
     next_on: u32,
 }
 
+/// What the assignments of one (actor, resource) chain give, without reading them: bit `r` for
+/// each role `r` below 31 held by an assignment without `until` (live whatever the time), and
+/// [`Summary::OTHERS`] when the chain also has assignments with an `until` or a role numbered
+/// 31 or more (which only the chain can tell about).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Summary(pub(crate) u32);
+
+impl Summary {
+    pub(crate) const OTHERS: u32 = 1 << 31;
+
+    fn of(a: &Assignment) -> u32 {
+        if a.until == i64::MAX && a.role.index() < 31 {
+            1 << a.role.index()
+        } else {
+            Summary::OTHERS
+        }
+    }
+}
+
 /// The `until` of a retracted slot.
 const RETRACTED: i64 = i64::MIN;
 
@@ -166,10 +185,11 @@ pub struct Facts {
     names: names::Names,
     /// Assignments with their chain links; retracted ones stay, marked (see [`Slot`]).
     slots: Vec<Slot>,
-    /// (actor, resource) -> the newest assignment naming the actor itself; older ones follow
-    /// through the slots' `next`. One index per key: this map has an entry per assignment, so its entry
-    /// size is most of the index's memory.
-    direct: FxHashMap<(EntityId, EntityId), u32>,
+    /// (actor, resource) -> the newest assignment naming the actor itself (older ones follow
+    /// through the slots' `next`), and a summary of the chain ([`Summary`]) that answers most
+    /// decisions without reading the assignments. One entry per key: this map has an entry per
+    /// assignment, so its entry size is most of the index's memory.
+    direct: FxHashMap<(EntityId, EntityId), (u32, Summary)>,
     /// resource -> the chain of userset and wildcard assignments on it: few resources have
     /// any, so a map, with a bit per entity in `has_sets` to skip the probe on the others.
     sets: FxHashMap<EntityId, Chain>,
@@ -283,9 +303,13 @@ impl Facts {
         match a.subject {
             Subject::Actor(actor) => {
                 // Newest first: the new assignment becomes the head.
-                let head = self.direct.entry((actor, a.on)).or_insert(NONE);
+                let (head, summary) = self
+                    .direct
+                    .entry((actor, a.on))
+                    .or_insert((NONE, Summary(0)));
                 next = *head;
                 *head = idx;
+                summary.0 |= Summary::of(&a);
                 if let (Some(mask), Some(ty)) = (
                     self.actor_types.get_mut(actor.index()),
                     self.entity_types.get(a.on.index()),
@@ -343,6 +367,18 @@ impl Facts {
         for i in &ids {
             self.slots[*i as usize].a.until = RETRACTED;
         }
+        if let Subject::Actor(actor) = subject
+            && !ids.is_empty()
+        {
+            // The chain's summary, anew from what is left of it.
+            let summary = self
+                .direct(actor, on)
+                .filter_map(|i| self.assignment(i))
+                .fold(0, |s, a| s | Summary::of(a));
+            if let Some(entry) = self.direct.get_mut(&(actor, on)) {
+                entry.1 = Summary(summary);
+            }
+        }
         ids.len()
     }
 
@@ -365,7 +401,7 @@ impl Facts {
     /// Assignments naming `actor` itself on `on`, newest first.
     #[inline]
     pub fn direct(&self, actor: EntityId, on: EntityId) -> impl Iterator<Item = u32> + '_ {
-        let head = self.direct.get(&(actor, on)).copied().unwrap_or(NONE);
+        let head = self.direct.get(&(actor, on)).map_or(NONE, |e| e.0);
         self.walk(head, |l| l.next)
     }
 
@@ -373,8 +409,11 @@ impl Facts {
     /// the chain continues through [`Facts::chained`]. The decision path without reasons walks
     /// chains with these.
     #[inline]
-    pub(crate) fn direct_head(&self, actor: EntityId, on: EntityId) -> u32 {
-        self.direct.get(&(actor, on)).copied().unwrap_or(NONE)
+    pub(crate) fn direct_head(&self, actor: EntityId, on: EntityId) -> (u32, Summary) {
+        self.direct
+            .get(&(actor, on))
+            .copied()
+            .unwrap_or((NONE, Summary(0)))
     }
 
     /// The types (bit per [`type_bit`]) of the entities `actor` may have assignments of its own

@@ -176,3 +176,59 @@ fn a_malformed_document_is_one_diagnostic_even_after_bad_facts() {
         "malformed facts JSON: duplicate field `assignments`"
     );
 }
+
+#[test]
+fn the_document_its_assignments_and_relations_must_be_objects() {
+    let p = policy();
+    // What a derived reader would also take: the members, or the fields, in order.
+    for (json, expected) in [
+        (r#"[[], []]"#, "expected an object with `assignments`"),
+        (
+            r#"{"assignments": [["user:a", "viewer", "folder:f"]]}"#,
+            "expected an object",
+        ),
+        (
+            r#"{"relations": [["folder:f", "parent", "folder:g"]]}"#,
+            "expected an object",
+        ),
+        (r#"{"assignments": {"actor": "user:a"}}"#, "expected a list"),
+    ] {
+        let errs = load(&p, json)
+            .err()
+            .unwrap_or_else(|| panic!("{json} loaded"));
+        assert_eq!(errs.len(), 1, "{json}: {errs:#?}");
+        assert!(
+            errs[0].message.contains(expected),
+            "{json}: {}",
+            errs[0].message
+        );
+    }
+    // The object forms load.
+    let f = load(
+        &p,
+        r#"{"assignments": [{"actor": "user:a", "role": "viewer", "on": "folder:f"}],
+            "relations": [{"from": "folder:f", "relation": "parent", "to": "folder:g"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(f.assignment_count(), 1);
+}
+
+#[test]
+fn a_request_must_be_an_object() {
+    let p = policy();
+    let facts = load(&p, "{}").unwrap();
+    let mut sources = SourceMap::new();
+    let text = r#"["user:a", "read", "folder:f"]"#;
+    let file = sources.add("request", text);
+    let err = polc::eval::request::from_json(&p, &facts, file, text)
+        .err()
+        .expect("an array is not a request");
+    assert!(
+        err.message.contains("expected an object"),
+        "{}",
+        err.message
+    );
+    let text = r#"{"principal": "user:a", "action": "read", "resource": "folder:f"}"#;
+    let file = sources.add("request", text);
+    assert!(polc::eval::request::from_json(&p, &facts, file, text).is_ok());
+}

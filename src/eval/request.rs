@@ -267,7 +267,7 @@ pub fn from_json(
     text: &str,
 ) -> Result<Request, Diagnostic> {
     let j = JsonText { file, text };
-    let r: JsonRequest =
+    let crate::facts::json::Object::<JsonRequest>(r) =
         serde_json::from_str(text).map_err(|e| j.syntax_error(&e, "request JSON"))?;
     let (p, pspan) = j.string(r.principal, "`principal`")?;
     let (a, aspan) = j.string(r.action, "`action`")?;

@@ -469,7 +469,8 @@ fn relation<'t>(
 }
 
 /// The members of a facts document, as `#[derive(Deserialize)]` with `deny_unknown_fields` reads
-/// them (the same errors, and the same array form: the members in order).
+/// them (the same errors). The document, its assignments and its relations must be objects:
+/// the array form serde's derive would also take (the members in order) is not the format.
 const MEMBERS: &[&str] = &["assignments", "relations", "attributes", "context"];
 
 #[derive(Clone, Copy, Deserialize)]
@@ -497,7 +498,7 @@ impl<'t> Visitor<'t> for Document<'_, '_, 't> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("struct Document")
+        f.write_str("an object with `assignments`, `relations`, `attributes` or `context`")
     }
 
     fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<(), A::Error> {
@@ -517,13 +518,26 @@ impl<'t> Visitor<'t> for Document<'_, '_, 't> {
         }
         Ok(())
     }
+}
 
-    fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<(), A::Error> {
-        seq.next_element_seed(Each(&mut *self.0, Loader::assignment))?;
-        seq.next_element_seed(Each(&mut *self.0, Loader::relation))?;
-        self.0.attributes = seq.next_element()?.flatten();
-        self.0.context = seq.next_element()?.flatten();
-        Ok(())
+/// A value that must be a JSON object (`#[derive(Deserialize)]` alone would also take an array
+/// of the fields in order, which the formats do not allow): list elements of facts, requests.
+pub(crate) struct Object<T>(pub(crate) T);
+
+impl<'t, T: Deserialize<'t>> Deserialize<'t> for Object<T> {
+    fn deserialize<D: Deserializer<'t>>(d: D) -> Result<Self, D::Error> {
+        struct Fields<T>(std::marker::PhantomData<T>);
+        impl<'t, T: Deserialize<'t>> Visitor<'t> for Fields<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'t>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Fields(std::marker::PhantomData))
+            .map(Object)
     }
 }
 
@@ -542,11 +556,11 @@ impl<'t, T: Deserialize<'t>> Visitor<'t> for Each<'_, '_, 't, T> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a sequence")
+        f.write_str("a list")
     }
 
     fn visit_seq<A: SeqAccess<'t>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(item) = seq.next_element()? {
+        while let Some(Object(item)) = seq.next_element()? {
             (self.1)(self.0, item);
         }
         Ok(())

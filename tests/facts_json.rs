@@ -221,8 +221,7 @@ fn a_request_must_be_an_object() {
     let text = r#"["user:a", "read", "folder:f"]"#;
     let file = sources.add("request", text);
     let err = polc::eval::request::from_json(&p, &facts, file, text)
-        .err()
-        .expect("an array is not a request");
+        .expect_err("an array is not a request");
     assert!(
         err.message.contains("expected an object"),
         "{}",

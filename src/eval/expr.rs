@@ -94,9 +94,27 @@ fn item_eq(item: &Value, x: &V<'_>) -> bool {
 }
 
 pub fn eval_condition<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<bool, String> {
-    match eval(w, e)?.value() {
-        Some(Value::Bool(b)) => Ok(*b),
-        _ => Err("the condition is not a bool".into()),
+    match e {
+        CExpr::And(..) | CExpr::Or(..) | CExpr::Not(..) | CExpr::Cmp(..) => eval_bool(w, e),
+        _ => match eval(w, e)?.value() {
+            Some(Value::Bool(b)) => Ok(*b),
+            _ => Err("the condition is not a bool".into()),
+        },
+    }
+}
+
+/// An operand that must be a bool. The boolean operators and comparisons, the usual shape of
+/// a condition, are evaluated here without building a value for each node.
+fn eval_bool<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<bool, String> {
+    match e {
+        CExpr::And(a, b) => Ok(eval_bool(w, a)? && eval_bool(w, b)?),
+        CExpr::Or(a, b) => Ok(eval_bool(w, a)? || eval_bool(w, b)?),
+        CExpr::Not(x) => Ok(!eval_bool(w, x)?),
+        CExpr::Cmp(op, a, b) => {
+            let (x, y) = (eval(w, a)?, eval(w, b)?);
+            compare(*op, &x, &y)
+        }
+        _ => bool_of(eval(w, e)?),
     }
 }
 
@@ -163,10 +181,25 @@ fn eval<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
             }
         },
         CExpr::Access { base, name, member } => {
-            let b = eval(w, base)?;
-            let (ty, id) = entity_of(w, &b)?;
+            // `principal.x` and `resource.x`, the usual bases, read the request directly.
+            let (ty, id, b) = match &**base {
+                CExpr::Principal => (w.principal().ty, w.principal().id, None),
+                CExpr::Resource => (w.resource().ty, w.resource().id, None),
+                _ => {
+                    let b = eval(w, base)?;
+                    let (ty, id) = entity_of(w, &b)?;
+                    (ty, id, Some(b))
+                }
+            };
             let member = member_of(w.policy(), ty, name, *member);
-            let absent = || format!("`{}` has no `{name}`", shown(w, &b));
+            let absent = || {
+                let shown = match (&b, &**base) {
+                    (Some(b), _) => shown(w, b),
+                    (None, CExpr::Principal) => shown(w, &request_entity(w.principal())),
+                    (None, _) => shown(w, &request_entity(w.resource())),
+                };
+                format!("`{shown}` has no `{name}`")
+            };
             match (member, id) {
                 (Some(Member::Attr(a)), Some(id)) => {
                     V::Ref(w.facts().attribute(id, a).ok_or_else(absent)?)
@@ -213,13 +246,12 @@ fn eval<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
             }
             V::Known(Value::List(out.into()))
         }
-        CExpr::Not(x) => V::Known(Value::Bool(!bool_of(eval(w, x)?)?)),
+        CExpr::Not(x) => V::Known(Value::Bool(!eval_bool(w, x)?)),
         CExpr::Neg(x) => match eval(w, x)?.value() {
             Some(Value::Int(i)) => V::Known(Value::Int(i.checked_neg().ok_or("integer overflow")?)),
             _ => return Err("`-` needs an integer".into()),
         },
-        CExpr::And(a, b) => V::Known(Value::Bool(bool_of(eval(w, a)?)? && bool_of(eval(w, b)?)?)),
-        CExpr::Or(a, b) => V::Known(Value::Bool(bool_of(eval(w, a)?)? || bool_of(eval(w, b)?)?)),
+        CExpr::And(..) | CExpr::Or(..) => V::Known(Value::Bool(eval_bool(w, e)?)),
         CExpr::Cmp(op, a, b) => {
             let (x, y) = (eval(w, a)?, eval(w, b)?);
             V::Known(Value::Bool(compare(*op, &x, &y)?))

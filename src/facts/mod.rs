@@ -194,6 +194,9 @@ pub struct Facts {
     /// any, so a map, with a bit per entity in `has_sets` to skip the probe on the others.
     sets: FxHashMap<EntityId, Chain>,
     has_sets: Vec<u64>,
+    /// Per entity, the head of its userset/wildcard chain (read on the decision path, an array
+    /// read instead of a probe of `sets`, which keeps the tails for appending).
+    sets_first: Vec<u32>,
     /// Per entity, the types (bit `type % 32`) of the entities it has assignments of its own
     /// on; and the types of the entities that have userset or wildcard assignments. Bits are
     /// only ever set (a retraction leaves them): a clear bit means "none", which lets a
@@ -254,6 +257,7 @@ impl Facts {
         self.entity_types.push(ty);
         // Indexed by entity: an array read, not a hash probe, on the decision path.
         self.actor_types.push(0);
+        self.sets_first.push(NONE);
         if self.has_sets.len() * 64 <= id.index() {
             self.has_sets.push(0);
         }
@@ -324,6 +328,11 @@ impl Facts {
                 if let Some(ty) = self.entity_types.get(a.on.index()) {
                     self.set_types |= type_bit(*ty);
                 }
+                if let Some(first) = self.sets_first.get_mut(a.on.index())
+                    && *first == NONE
+                {
+                    *first = idx;
+                }
                 let chain = self.sets.entry(a.on).or_insert(Chain::EMPTY);
                 if let Some(tail) = chain.push(idx) {
                     self.slots[tail as usize].next = idx;
@@ -351,6 +360,7 @@ impl Facts {
         self.on.shrink_to_fit();
         self.rel0.shrink_to_fit();
         self.has_sets.shrink_to_fit();
+        self.sets_first.shrink_to_fit();
         self.names.shrink();
     }
 
@@ -438,7 +448,7 @@ impl Facts {
             .get(on.index() / 64)
             .is_some_and(|w| w & (1 << (on.index() % 64)) != 0);
         if marked {
-            self.sets.get(&on).map_or(NONE, |c| c.head)
+            self.sets_first.get(on.index()).copied().unwrap_or(NONE)
         } else {
             NONE
         }

@@ -55,18 +55,21 @@ fn roles(policy: &Policy, facts: &Facts, req: &Request) -> Result<(bool, bool), 
         .get(start as usize + req.action.index())
         .ok_or(Bail)?;
     let held = match req.resource.id {
-        Some(entity) => Walk {
-            policy,
-            ix,
-            facts,
-            actor_ty: req.principal.ty,
-            actor: req.principal.id,
-            mine: req.principal.id.map_or(0, |a| facts.actor_types(a)),
-            found_on: req.principal.id.map_or(0, |a| facts.actor_types(a)) | facts.set_types(),
-            now: req.context.now,
-            steps: 0,
+        Some(entity) => {
+            let mine = req.principal.id.map_or(0, |a| facts.actor_types(a));
+            Walk {
+                policy,
+                ix,
+                facts,
+                actor_ty: req.principal.ty,
+                actor: req.principal.id,
+                mine,
+                found_on: mine | facts.set_types(),
+                now: req.context.now,
+                steps: 0,
+            }
+            .holds(entity, action.plan, 0)?
         }
-        .holds(entity, action.plan, 0)?,
         None => false,
     };
     Ok((held, (held && action.forbids) || (!held && action.permits)))

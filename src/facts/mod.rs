@@ -190,13 +190,13 @@ pub struct Facts {
     /// decisions without reading the assignments. One entry per key: this map has an entry per
     /// assignment, so its entry size is most of the index's memory.
     direct: FxHashMap<(EntityId, EntityId), (u32, Summary)>,
-    /// resource -> the chain of userset and wildcard assignments on it: few resources have
-    /// any, so a map, with a bit per entity in `has_sets` to skip the probe on the others.
-    sets: FxHashMap<EntityId, Chain>,
-    has_sets: Vec<u64>,
-    /// Per entity, the head of its userset/wildcard chain (read on the decision path, an array
-    /// read instead of a probe of `sets`, which keeps the tails for appending).
+    /// The chain of userset and wildcard assignments on each entity: its head in `sets_first`
+    /// (by entity: an array read on the decision path), its tail in `sets_last` (only needed to
+    /// append; few entities have any, so a map). Most entities have none: a bit per entity in
+    /// `has_sets`, which stays in cache, says so before `sets_first` is read.
     sets_first: Vec<u32>,
+    sets_last: FxHashMap<EntityId, u32>,
+    has_sets: Vec<u64>,
     /// Per entity, the types (bit `type % 32`) of the entities it has assignments of its own
     /// on; and the types of the entities that have userset or wildcard assignments. Bits are
     /// only ever set (a retraction leaves them): a clear bit means "none", which lets a
@@ -328,14 +328,13 @@ impl Facts {
                 if let Some(ty) = self.entity_types.get(a.on.index()) {
                     self.set_types |= type_bit(*ty);
                 }
-                if let Some(first) = self.sets_first.get_mut(a.on.index())
-                    && *first == NONE
-                {
-                    *first = idx;
-                }
-                let chain = self.sets.entry(a.on).or_insert(Chain::EMPTY);
-                if let Some(tail) = chain.push(idx) {
-                    self.slots[tail as usize].next = idx;
+                match self.sets_last.insert(a.on, idx) {
+                    Some(tail) => self.slots[tail as usize].next = idx,
+                    None => {
+                        if let Some(first) = self.sets_first.get_mut(a.on.index()) {
+                            *first = idx;
+                        }
+                    }
                 }
             }
         }
@@ -411,8 +410,7 @@ impl Facts {
     /// Assignments naming `actor` itself on `on`, newest first.
     #[inline]
     pub fn direct(&self, actor: EntityId, on: EntityId) -> impl Iterator<Item = u32> + '_ {
-        let head = self.direct.get(&(actor, on)).map_or(NONE, |e| e.0);
-        self.walk(head, |l| l.next)
+        self.walk(self.direct_head(actor, on).0, |l| l.next)
     }
 
     /// The newest assignment naming `actor` itself on `on` (an index past the slots if none);
@@ -464,16 +462,7 @@ impl Facts {
     /// Userset and wildcard assignments on `on`.
     #[inline]
     pub fn sets(&self, on: EntityId) -> impl Iterator<Item = u32> + '_ {
-        let marked = self
-            .has_sets
-            .get(on.index() / 64)
-            .is_some_and(|w| w & (1 << (on.index() % 64)) != 0);
-        let head = if marked {
-            self.sets.get(&on).map_or(NONE, |c| c.head)
-        } else {
-            NONE
-        };
-        self.walk(head, |l| l.next)
+        self.walk(self.sets_head(on), |l| l.next)
     }
 
     /// Every assignment on `on`.

@@ -158,7 +158,10 @@ pub enum RoleItem {
         span: Span,
     },
     From(FromClause),
+    /// `sealed;`, or `sealed except P, ...;`: an `extend` may add grants only of permissions
+    /// these patterns match.
     Sealed {
+        except: Vec<Pattern>,
         span: Span,
     },
     Elevated {

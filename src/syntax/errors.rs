@@ -60,6 +60,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
             "default" => "`default`",
             "on" => "`on`",
             "sealed" => "`sealed`",
+            "except" => "`except`",
             "elevated" => "`elevated`",
             "review" => "`review`",
             "min" => "`min`",

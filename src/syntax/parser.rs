@@ -278,7 +278,13 @@ impl<'d> Conv<'d> {
                     span,
                 })
             }
-            Rule::sealed_item => RoleItem::Sealed { span },
+            Rule::sealed_item => RoleItem::Sealed {
+                except: kids(pair)
+                    .filter(|p| p.as_rule() == Rule::pattern)
+                    .map(|p| self.pattern(&p))
+                    .collect(),
+                span,
+            },
             Rule::elevated_item => {
                 let review = kids(pair).nth(2).map(|d| self.duration(&d));
                 RoleItem::Elevated { review, span }
@@ -939,6 +945,7 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_default => "default",
         Rule::kw_on => "on",
         Rule::kw_sealed => "sealed",
+        Rule::kw_except => "except",
         Rule::kw_elevated => "elevated",
         Rule::kw_review => "review",
         Rule::kw_min => "min",

@@ -18,6 +18,7 @@ pub const KEYWORDS: &[&str] = &[
     "default",
     "do",
     "elevated",
+    "except",
     "extend",
     "facts",
     "false",
@@ -64,6 +65,7 @@ pub enum Token {
     #[token("default")]
     #[token("do")]
     #[token("elevated")]
+    #[token("except")]
     #[token("extend")]
     #[token("facts")]
     #[token("false")]

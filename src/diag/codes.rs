@@ -91,6 +91,7 @@ codes! {
     W0205 => Warning, "elevated assignment longer than its review period";
     W0206 => Warning, "assignment a fixed `from` already implies";
     W0207 => Warning, "wildcard assignment of an elevated role";
+    W0208 => Warning, "holder without a required role on a related resource";
 }
 
 impl Code {

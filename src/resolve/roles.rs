@@ -22,6 +22,7 @@ impl<'a> Resolver<'a> {
                     grants: Vec::new(),
                     includes: Vec::new(),
                     from: Vec::new(),
+                    requires: Vec::new(),
                     sealed: b.sealed.is_some(),
                     elevated: false,
                     review: None,
@@ -99,6 +100,13 @@ impl<'a> Resolver<'a> {
                         edge.default,
                     );
                     self.types[ty.index()].roles[role.index()].from.push(edge);
+                }
+            }
+            RoleItem::Requires(f) => {
+                if let Some(edge) = self.resolve_from(ty, f) {
+                    self.types[ty.index()].roles[role.index()]
+                        .requires
+                        .push(edge);
                 }
             }
             RoleItem::Sealed { .. } => {}

@@ -52,7 +52,8 @@ impl Resolver<'_> {
                         continue;
                     }
                     let what = match item {
-                        RoleItem::Grants { .. } => None,
+                        // Grants are judged per permission below; `requires` narrows.
+                        RoleItem::Grants { .. } | RoleItem::Requires(_) => None,
                         RoleItem::Sealed { span, .. } if *span == sealed_at => None,
                         RoleItem::Sealed { span, .. } => Some(("`sealed`", *span)),
                         RoleItem::Includes { span, .. } => Some(("an include", *span)),

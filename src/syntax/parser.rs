@@ -278,6 +278,19 @@ impl<'d> Conv<'d> {
                     span,
                 })
             }
+            Rule::requires_item => {
+                let mut it = kids(pair);
+                it.next()?; // `requires`
+                let role = self.ident(&it.next()?);
+                it.next()?; // `on`
+                let path = kids(it.next()?).map(|p| self.ident(&p)).collect();
+                RoleItem::Requires(FromClause {
+                    default: false,
+                    role,
+                    path,
+                    span,
+                })
+            }
             Rule::sealed_item => RoleItem::Sealed {
                 except: kids(pair)
                     .filter(|p| p.as_rule() == Rule::pattern)
@@ -946,6 +959,7 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_on => "on",
         Rule::kw_sealed => "sealed",
         Rule::kw_except => "except",
+        Rule::kw_requires => "requires",
         Rule::kw_elevated => "elevated",
         Rule::kw_review => "review",
         Rule::kw_min => "min",

@@ -37,6 +37,7 @@ pub const KEYWORDS: &[&str] = &[
     "permit",
     "principal",
     "relation",
+    "requires",
     "resource",
     "review",
     "role",
@@ -85,6 +86,7 @@ pub enum Token {
     #[token("principal")]
     #[token("relation")]
     #[token("resource")]
+    #[token("requires")]
     #[token("review")]
     #[token("role")]
     #[token("sealed")]

@@ -84,7 +84,7 @@ impl<'a> Node<'a> {
                 | RoleItem::Grants { span, .. }
                 | RoleItem::Sealed { span, .. }
                 | RoleItem::Elevated { span, .. } => *span,
-                RoleItem::From(f) => f.span,
+                RoleItem::From(f) | RoleItem::Requires(f) => f.span,
                 RoleItem::Min(c) | RoleItem::Max(c) => c.span,
             },
             Node::Field(f) => f.span,
@@ -491,6 +491,10 @@ impl<'a> Printer<'a> {
                     let path: Vec<&str> = f.path.iter().map(|p| p.name.as_str()).collect();
                     let kw = if f.default { "default from" } else { "from" };
                     Leaf::Line(format!("{kw} {} on {};", f.role.name, path.join(".")))
+                }
+                RoleItem::Requires(f) => {
+                    let path: Vec<&str> = f.path.iter().map(|p| p.name.as_str()).collect();
+                    Leaf::Line(format!("requires {} on {};", f.role.name, path.join(".")))
                 }
                 RoleItem::Sealed { except, .. } if except.is_empty() => Leaf::Line("sealed;".into()),
                 RoleItem::Sealed { except, .. } => Leaf::List {

@@ -86,7 +86,18 @@ impl Resolver<'_> {
                 // Grants that reach the sealed role: written in an `extend`, or a pattern of a
                 // declaration matching a permission an `extend` declares.
                 let mut seen: Vec<PermId> = Vec::new();
+                // Roles reached only through an include an `extend` added are reported at that
+                // include (above): their grants are not reported again.
+                let reached_by_extend: Vec<RoleId> = self
+                    .extend_includes
+                    .iter()
+                    .filter(|(t, from, _, _)| *t == ty && implies.contains(*from))
+                    .map(|(_, _, inc, _)| *inc)
+                    .collect();
                 for x in implies.iter() {
+                    if reached_by_extend.contains(&x) {
+                        continue;
+                    }
                     let Some(grants) = self.grant_spans.get(&(ty, x)) else {
                         continue;
                     };

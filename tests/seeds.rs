@@ -71,7 +71,12 @@ fn an_extend_cannot_widen_product_owner_through_its_patterns() {
     let c = lazsa_with("extend resource product { permissions product.archive; }");
     assert_one_widening(&c, Code::E0302);
     assert!(errors(&c)[0].message.contains("`product_owner`"));
-    assert!(errors(&c)[0].labels.iter().any(|l| l.message.contains("product.archive")));
+    assert!(
+        errors(&c)[0]
+            .labels
+            .iter()
+            .any(|l| l.message.contains("product.archive"))
+    );
     // `deploy.*` is in Developer too (sealed except tools.*): one error for each sealed role.
     let c = lazsa_with("extend resource product { permissions deploy.rollback; }");
     let errs = errors(&c);
@@ -125,8 +130,14 @@ fn an_extend_cannot_add_any_item_to_product_owner() {
         let c = lazsa_with(&extra);
         let errs = errors(&c);
         assert!(!errs.is_empty(), "{item}: no error");
-        assert!(errs.iter().all(|d| d.code == Code::E0302), "{item}: {errs:#?}");
-        assert!(errs.iter().all(|d| d.labels.len() >= 2), "{item}: {errs:#?}");
+        assert!(
+            errs.iter().all(|d| d.code == Code::E0302),
+            "{item}: {errs:#?}"
+        );
+        assert!(
+            errs.iter().all(|d| d.labels.len() >= 2),
+            "{item}: {errs:#?}"
+        );
     }
 }
 
@@ -146,7 +157,12 @@ fn an_extend_cannot_widen_a_sealed_role_through_a_role_it_includes() {
     let errs = errors(&c);
     assert_eq!(errs.len(), 1, "{errs:#?}");
     assert_eq!(errs[0].code, Code::E0302);
-    assert!(errs[0].labels.iter().any(|l| l.message.contains("through `viewer`")));
+    assert!(
+        errs[0]
+            .labels
+            .iter()
+            .any(|l| l.message.contains("through `viewer`"))
+    );
 }
 
 // 2: `sealed except tools.*`: tool permissions yes, anything else no.
@@ -330,7 +346,11 @@ fn requires_checks_each_member_of_a_userset() {
     assert_eq!(d.len(), 2, "{msgs:#?}");
     assert!(msgs.iter().any(|m| m.contains("`user:out`")), "{msgs:#?}");
     // ws:b has no organization in the data: the requirement cannot be met.
-    assert!(msgs.iter().any(|m| m.contains("`user:far`") && m.contains("sets no")), "{msgs:#?}");
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("`user:far`") && m.contains("sets no")),
+        "{msgs:#?}"
+    );
 }
 
 fn polc(args: &[&str]) -> std::process::Output {
@@ -355,12 +375,18 @@ fn each_seed_model_stands_alone_and_the_folder_covers_all_three() {
         assert_eq!(o.status.code(), Some(0), "{model}");
         let o = polc(&["test", model]);
         let out = String::from_utf8_lossy(&o.stdout).into_owned();
-        assert!(out.ends_with(&format!("{tests} passed, 0 failed\n")), "{model}: {out}");
+        assert!(
+            out.ends_with(&format!("{tests} passed, 0 failed\n")),
+            "{model}: {out}"
+        );
     }
     let o = polc(&["check", "policies/", "--deny-warnings"]);
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.ends_with("checked 3 files: 0 errors, 0 warnings\n"), "{out}");
+    assert!(
+        out.ends_with("checked 3 files: 0 errors, 0 warnings\n"),
+        "{out}"
+    );
     let o = polc(&["test", "policies/"]);
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(out.ends_with("57 passed, 0 failed\n"), "{out}");
@@ -368,11 +394,20 @@ fn each_seed_model_stands_alone_and_the_folder_covers_all_three() {
         assert!(out.contains(&format!("policy {model}\n")), "{out}");
     }
     // A Deeploy account is no Lazsa User: the Lazsa wildcard stays in the Lazsa model.
-    let o = polc(&["query", "policies/deeploy/", "--data", DEEPLOY, "who is user on organization:acme"]);
+    let o = polc(&[
+        "query",
+        "policies/deeploy/",
+        "--data",
+        DEEPLOY,
+        "who is user on organization:acme",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     // Evaluating needs one policy: the folder of three is refused with their names.
     let o = polc(&["query", "policies/", "who can delete workspace:ml"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(err.contains("E0001") && err.contains("3 independent policies"), "{err}");
+    assert!(
+        err.contains("E0001") && err.contains("3 independent policies"),
+        "{err}"
+    );
 }

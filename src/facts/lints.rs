@@ -47,7 +47,11 @@ fn reached(
             actors
                 .iter()
                 .filter(|(_, a)| a.id.is_some())
-                .filter(|(_, a)| holds_role(policy, facts, ctx, a, &on, role, false).0.is_some())
+                .filter(|(_, a)| {
+                    holds_role(policy, facts, ctx, a, &on, role, false)
+                        .0
+                        .is_some()
+                })
                 .filter_map(|(_, a)| a.id)
                 .collect()
         }
@@ -159,7 +163,9 @@ fn min_max(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnost
                 let mut holders = std::collections::HashSet::new();
                 let mut wildcard = None;
                 for x in &live {
-                    let Some(a) = facts.assignment(*x) else { continue };
+                    let Some(a) = facts.assignment(*x) else {
+                        continue;
+                    };
                     if matches!(a.subject, Subject::Wildcard(_)) {
                         wildcard.get_or_insert(*x);
                     }
@@ -186,7 +192,10 @@ fn min_max(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnost
                         "assign `{}` on {name} to a named actor (a wildcard or an empty userset counts no one)",
                         role.name
                     ));
-                    let label = format!("no live `{}` assignment to a named actor on {name}", role.name);
+                    let label = format!(
+                        "no live `{}` assignment to a named actor on {name}",
+                        role.name
+                    );
                     out.push(with_span(d, span, &label));
                 }
                 if let Some(max) = role.max {
@@ -212,7 +221,11 @@ fn min_max(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnost
                         format!("{name} has {count} (the policy allows at most {max})"),
                     )
                     .help(format!("remove an assignment of `{}` on {name}", role.name));
-                    let label = if wildcard.is_some() { "a wildcard: no upper bound" } else { "one too many" };
+                    let label = if wildcard.is_some() {
+                        "a wildcard: no upper bound"
+                    } else {
+                        "one too many"
+                    };
                     out.push(with_span(d, span, label));
                 }
             }

@@ -6,8 +6,8 @@
 //! sealed role is E0307. Narrowing (a `forbid`) stays allowed.
 
 use super::{Resolver, pattern_matches};
-use crate::compiled::{PermId, RoleId, TypeId};
 use crate::compiled::expr::CExpr;
+use crate::compiled::{PermId, RoleId, TypeId};
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::ast::{self, ConditionKind, Expr, ExprKind, RoleItem, Var};
 
@@ -117,7 +117,8 @@ impl Resolver<'_> {
                                 base(*span, format!("this grants `{perm}` to its holders{via}"))
                                     .help(help(except)),
                             );
-                        } else if let Some(decl) = self.extended_permissions.get(&(ty, perm.clone()))
+                        } else if let Some(decl) =
+                            self.extended_permissions.get(&(ty, perm.clone()))
                         {
                             seen.push(*p);
                             out.push(
@@ -187,7 +188,10 @@ impl Resolver<'_> {
                             widened.join(", ")
                         ),
                     )
-                    .primary(span, "the rule applies because the principal holds the sealed role")
+                    .primary(
+                        span,
+                        "the rule applies because the principal holds the sealed role",
+                    )
                     .secondary(sealed_at, "the role is sealed here")
                     .help(help(&b.except)),
                 );

@@ -191,8 +191,7 @@ fn rule_keywords(rule: Rule) -> Vec<&'static str> {
             "separate",
         ],
         Rule::role_item => &[
-            "includes", "grants", "from", "default", "requires", "sealed", "elevated", "min",
-            "max",
+            "includes", "grants", "from", "default", "requires", "sealed", "elevated", "min", "max",
         ],
         Rule::rule_decl | Rule::effect => &["permit", "forbid"],
         Rule::condition => &["when", "unless"],

@@ -496,7 +496,9 @@ impl<'a> Printer<'a> {
                     let path: Vec<&str> = f.path.iter().map(|p| p.name.as_str()).collect();
                     Leaf::Line(format!("requires {} on {};", f.role.name, path.join(".")))
                 }
-                RoleItem::Sealed { except, .. } if except.is_empty() => Leaf::Line("sealed;".into()),
+                RoleItem::Sealed { except, .. } if except.is_empty() => {
+                    Leaf::Line("sealed;".into())
+                }
                 RoleItem::Sealed { except, .. } => Leaf::List {
                     head: "sealed except".into(),
                     names: except.iter().map(|p| (p.text.clone(), p.span)).collect(),

@@ -56,7 +56,8 @@ pub fn run(args: &Args, color: Color) -> Status {
                 units.iter().flat_map(|u| u.diagnostics.clone()).collect();
             if let Some(data) = &args.data {
                 let [unit] = units.as_slice() else {
-                    let names: Vec<String> = units.iter().map(|u| format!("`{}`", u.name)).collect();
+                    let names: Vec<String> =
+                        units.iter().map(|u| format!("`{}`", u.name)).collect();
                     output::eprint(&format!(
                         "error: `--data` is checked against one policy, and these paths hold {}: {}\n",
                         units.len(),

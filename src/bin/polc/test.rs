@@ -84,7 +84,11 @@ fn run_many(args: &Args, color: Color) -> Status {
     let (sources, units) = match polc::compile_collection(&args.paths) {
         Ok(x) => x,
         Err(io) => {
-            output::eprint(&output::human(&io, &polc::source::SourceMap::new(), output::stderr_style(color)));
+            output::eprint(&output::human(
+                &io,
+                &polc::source::SourceMap::new(),
+                output::stderr_style(color),
+            ));
             return Status::Usage;
         }
     };
@@ -93,7 +97,11 @@ fn run_many(args: &Args, color: Color) -> Status {
     for unit in &units {
         text.push_str(&format!("policy {}\n", unit.name));
         let Some(policy) = &unit.policy else {
-            output::eprint(&output::human(&unit.diagnostics, &sources, output::stderr_style(color)));
+            output::eprint(&output::human(
+                &unit.diagnostics,
+                &sources,
+                output::stderr_style(color),
+            ));
             text.push_str("  does not compile: no test ran\n");
             broken = true;
             continue;

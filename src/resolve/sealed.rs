@@ -214,10 +214,8 @@ fn held_by_principal(e: &CExpr, positive: bool, out: &mut Vec<(TypeId, RoleId)>)
         }
         CExpr::Is {
             subject, role, ty, ..
-        } if positive && matches!(**subject, CExpr::Principal) => {
-            if !out.contains(&(*ty, *role)) {
-                out.push((*ty, *role));
-            }
+        } if positive && matches!(**subject, CExpr::Principal) && !out.contains(&(*ty, *role)) => {
+            out.push((*ty, *role));
         }
         _ => {}
     }

@@ -401,7 +401,19 @@ fn each_seed_model_stands_alone_and_the_folder_covers_all_three() {
         DEEPLOY,
         "who is user on organization:acme",
     ]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(o.status.code(), Some(0));
+    assert!(out.starts_with("user:alice\n"), "{out}");
+    // The Deeploy model knows no Lazsa platform at all: no Deeploy account is a Lazsa User.
+    let o = polc(&[
+        "query",
+        "policies/deeploy/",
+        "--data",
+        DEEPLOY,
+        "who is user on platform:lazsa",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("E0201"));
     // Evaluating needs one policy: the folder of three is refused with their names.
     let o = polc(&["query", "policies/", "who can delete workspace:ml"]);
     assert_eq!(o.status.code(), Some(2));

@@ -88,15 +88,76 @@ impl Compilation {
 
 /// Parses every file of `sources` and resolves them together into one policy.
 pub fn compile_sources(sources: SourceMap) -> Compilation {
+    let ids: Vec<source::FileId> = sources.files().map(|(id, _)| id).collect();
+    let unit = compile_unit(&sources, &ids);
+    Compilation {
+        sources,
+        files: unit.files,
+        policy: unit.policy,
+        graph: unit.graph,
+        diagnostics: unit.diagnostics,
+    }
+}
+
+/// One policy of a folder of policies: its files' ASTs, the policy when it has no error, its
+/// role graph and its diagnostics. Its spans point into the collection's shared source map.
+#[derive(Debug)]
+pub struct Unit {
+    /// The paths that make up the policy, as given (`policies/deeploy`).
+    pub name: String,
+    pub files: Vec<ast::File>,
+    pub policy: Option<compiled::Policy>,
+    pub graph: resolve::RoleGraph,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Compiles the policies `paths` stand for ([`loader::policy_groups`]: each subfolder of a
+/// folder of policies alone), every file in one source map. I/O problems stop everything.
+pub fn compile_collection(paths: &[PathBuf]) -> Result<(SourceMap, Vec<Unit>), Vec<Diagnostic>> {
+    let mut sources = SourceMap::new();
+    let mut groups = Vec::new();
+    let mut errors = Vec::new();
+    for group in loader::policy_groups(paths) {
+        let name = group
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let files = loader::pol_files(&group).map_err(|d| vec![d])?;
+        let mut ids = Vec::new();
+        for f in files {
+            match loader::read_file(&mut sources, &f) {
+                Ok(id) => ids.push(id),
+                Err(d) => errors.push(d),
+            }
+        }
+        groups.push((name, ids));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let units = groups
+        .into_iter()
+        .map(|(name, ids)| {
+            let mut u = compile_unit(&sources, &ids);
+            u.name = name;
+            u
+        })
+        .collect();
+    Ok((sources, units))
+}
+
+/// Parses the files `ids` of `sources` and resolves them together into one policy.
+fn compile_unit(sources: &SourceMap, ids: &[source::FileId]) -> Unit {
     let mut diagnostics = Vec::new();
     let mut files = Vec::new();
-    for (id, file) in sources.files() {
+    for (id, file) in sources.files().filter(|(id, _)| ids.contains(id)) {
         let (ast, diags) = syntax::parse_file(id, &file.text);
         files.push(ast);
         diagnostics.extend(diags);
     }
     let syntax_ok = !diagnostics.iter().any(Diagnostic::is_error);
-    let resolved = resolve::resolve(&files, &sources);
+    let resolved = resolve::resolve(&files, sources);
     // A broken item is missing from its file: names it declared look unknown elsewhere. While
     // there are syntax errors, "unknown name" errors are held back so they do not pile up on
     // the real problem; they show once the syntax is fixed.
@@ -130,8 +191,8 @@ pub fn compile_sources(sources: SourceMap) -> Compilation {
         }
         None => None,
     };
-    Compilation {
-        sources,
+    Unit {
+        name: String::new(),
         files,
         policy,
         graph: resolved.graph,

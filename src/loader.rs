@@ -96,8 +96,72 @@ pub fn add_bytes(
     }
 }
 
-/// Reads every `.pol` file below `paths`. I/O problems are returned all together.
+/// Whether a folder holds `.pol` files directly (not only in subfolders).
+fn holds_pol_files(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|r| {
+        r.filter_map(Result::ok)
+            .any(|e| e.path().is_file() && e.path().extension().is_some_and(|x| x == "pol"))
+    })
+}
+
+/// The subfolders of a folder of policies, or `None` when `dir` is one policy. A folder is a
+/// folder of policies when it holds no `.pol` file of its own and two or more of its subfolders
+/// hold `.pol` files (at any depth): each such subfolder is then one policy.
+pub fn policy_folders(dir: &Path) -> Option<Vec<PathBuf>> {
+    if !dir.is_dir() || holds_pol_files(dir) {
+        return None;
+    }
+    let mut subs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .filter(|p| {
+            let mut found = Vec::new();
+            collect_dir(p, &mut found).is_ok() && !found.is_empty()
+        })
+        .collect();
+    subs.sort();
+    (subs.len() >= 2).then_some(subs)
+}
+
+/// The policies `paths` stand for: each subfolder of a folder of policies ([`policy_folders`])
+/// is one policy; every other path (files, and folders that are one policy) together form one
+/// more. Each policy is listed as the paths that make it up.
+pub fn policy_groups(paths: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+    let mut groups = Vec::new();
+    let mut rest = Vec::new();
+    for p in paths {
+        match policy_folders(p) {
+            Some(subs) => groups.extend(subs.into_iter().map(|s| vec![s])),
+            None => rest.push(p.clone()),
+        }
+    }
+    if !rest.is_empty() || groups.is_empty() {
+        groups.push(rest);
+    }
+    groups
+}
+
+/// Reads every `.pol` file below `paths`, as one policy. I/O problems are returned all
+/// together; a folder of several policies ([`policy_folders`]) is an error: name one of them.
 pub fn load_paths(paths: &[PathBuf]) -> Result<SourceMap, Vec<Diagnostic>> {
+    for p in paths {
+        if let Some(subs) = policy_folders(p) {
+            let names: Vec<String> = subs.iter().map(|s| format!("`{}`", s.display())).collect();
+            return Err(vec![
+                Diagnostic::new(
+                    Code::E0001,
+                    format!(
+                        "`{}` holds {} independent policies: {}",
+                        p.display(),
+                        subs.len(),
+                        names.join(", ")
+                    ),
+                )
+                .help("pass one of them; `polc check` and `polc test` take a folder of policies and check each alone"),
+            ]);
+        }
+    }
     let files = pol_files(paths).map_err(|d| vec![d])?;
     let mut sources = SourceMap::new();
     let mut errors = Vec::new();

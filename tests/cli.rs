@@ -245,7 +245,7 @@ fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Facts for the shipped `policies/deeploy.pol` model.
+/// Facts for the shipped `policies/deeploy/` model.
 const DEEPLOY_DATA: &str = "\
 user:alice is admin on organization:acme;
 user:gina is governance_manager on organization:acme;
@@ -352,7 +352,7 @@ fn polc_eval_prints_one_decision_per_request() {
     let data = write(&dir, "data.pol", DEEPLOY_DATA);
     let o = polc(&[
         "eval",
-        "policies/",
+        "policies/deeploy/",
         "--data",
         &data,
         "--request",
@@ -378,7 +378,7 @@ fn polc_eval_prints_one_decision_per_request() {
     );
     let o = polc(&[
         "eval",
-        "policies/",
+        "policies/deeploy/",
         "--data",
         &data,
         "--requests",
@@ -403,7 +403,7 @@ fn polc_eval_prints_one_decision_per_request() {
 fn polc_eval_of_an_unknown_permission_exits_1() {
     let o = polc(&[
         "eval",
-        "policies/",
+        "policies/deeploy/",
         "--request",
         r#"{"principal": "user:alice", "action": "delet", "resource": "workspace:ml"}"#,
     ]);
@@ -418,7 +418,7 @@ fn a_compiled_artifact_answers_like_the_sources() {
     let dir = temp_dir("compile");
     let data = write(&dir, "data.pol", DEEPLOY_DATA);
     let artifact = dir.join("policy.json").to_string_lossy().into_owned();
-    let o = polc(&["compile", "policies/", "-o", &artifact]);
+    let o = polc(&["compile", "policies/deeploy/", "-o", &artifact]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let request = r#"{"principal": "user:gina", "action": "view", "resource": "workspace:ml"}"#;
     for (args, what) in [
@@ -444,7 +444,7 @@ fn a_compiled_artifact_answers_like_the_sources() {
             assert_eq!(o.status.code(), Some(0), "{what}: {}", stderr(&o));
             stdout(&o)
         };
-        assert_eq!(run("policies/"), run(&artifact), "{what}");
+        assert_eq!(run("policies/deeploy/"), run(&artifact), "{what}");
     }
 }
 
@@ -453,7 +453,7 @@ fn polc_query_answers_every_form_in_human_and_json() {
     let dir = temp_dir("query");
     let data = write(&dir, "data.pol", DEEPLOY_DATA);
     let query = |q: &str, json: bool| {
-        let mut args = vec!["query", "policies/", "--data", &data];
+        let mut args = vec!["query", "policies/deeploy/", "--data", &data];
         if json {
             args.extend(["--format", "json"]);
         }
@@ -505,7 +505,7 @@ fn polc_query_answers_every_form_in_human_and_json() {
 
 #[test]
 fn a_query_with_a_typo_exits_1_with_a_suggestion() {
-    let o = polc(&["query", "policies/", "who can delet workspace:ml"]);
+    let o = polc(&["query", "policies/deeploy/", "who can delet workspace:ml"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("did you mean `delete`?"),
@@ -525,7 +525,7 @@ fn check_with_data_reports_data_lints_at_the_data_file() {
     );
     let o = polc(&[
         "check",
-        "policies/",
+        "policies/deeploy/",
         "--data",
         &data,
         "--now",
@@ -545,7 +545,7 @@ fn check_with_a_bad_fact_exits_1_and_names_the_fact() {
         "data.pol",
         "workspace:ml.organization = organization:acme;\nuser:alice is admn on organization:acme;\n",
     );
-    let o = polc(&["check", "policies/", "--data", &data]);
+    let o = polc(&["check", "policies/deeploy/", "--data", &data]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("E0202"), "{out}");
@@ -555,7 +555,7 @@ fn check_with_a_bad_fact_exits_1_and_names_the_fact() {
 
 #[test]
 fn debug_graph_shows_from_edges() {
-    let o = polc(&["debug", "graph", "policies/"]);
+    let o = polc(&["debug", "graph", "policies/deeploy/"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         stdout(&o).contains("from admin on organization"),

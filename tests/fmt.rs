@@ -142,8 +142,10 @@ fn read(paths: &[PathBuf]) -> Vec<(String, String)> {
 
 #[test]
 fn the_repository_policies_format_idempotently_and_keep_their_meaning() {
-    // policies/ is one policy (its files share declarations).
-    check_files(&read(&pol_files("policies"))).unwrap();
+    // policies/ is a folder of policies: each subfolder is one policy.
+    for product in ["deeploy", "laradep", "lazsa"] {
+        check_files(&read(&pol_files(&format!("policies/{product}")))).unwrap();
+    }
 }
 
 #[test]

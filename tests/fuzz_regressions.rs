@@ -13,7 +13,7 @@ use polc::facts::Facts;
 use polc::source::SourceMap;
 use std::path::Path;
 
-const DEEPLOY: &str = include_str!("../policies/deeploy.pol");
+const DEEPLOY: &str = include_str!("../policies/deeploy/deeploy.pol");
 const RICH: &str = include_str!("../fuzz/policies/rich.pol");
 
 /// Renders diagnostics the way the binary does: rendering is an entry point too (a label far out

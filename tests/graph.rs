@@ -44,8 +44,10 @@ fn graphviz_accepts_the_output() {
     }
     let cases = [
         (vec![EXAMPLE], None),
-        (vec!["policies"], None),
-        (vec!["policies"], Some("workspace")),
+        (vec!["policies/deeploy"], None),
+        (vec!["policies/deeploy"], Some("workspace")),
+        (vec!["policies/laradep"], None),
+        (vec!["policies/lazsa"], None),
     ];
     for (paths, resource) in cases {
         let text = render(&policy(&paths), GraphFormat::Dot, resource).unwrap();

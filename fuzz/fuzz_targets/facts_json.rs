@@ -1,4 +1,4 @@
-//! JSON facts against fixed policies (`policies/deeploy.pol`, and `fuzz/policies/rich.pol` with
+//! JSON facts against fixed policies (`policies/deeploy/deeploy.pol`, and `fuzz/policies/rich.pol` with
 //! every kind of attribute): a document loads or gives diagnostics, never a panic. Loaded facts
 //! are then used for one decision, so that whatever the checker lets through is evaluable.
 #![no_main]
@@ -21,7 +21,7 @@ fn policies() -> &'static [Policy; 2] {
             // The declarations only: its `test` blocks are not what this target is about.
             load(
                 "deeploy.pol",
-                declarations(include_str!("../../policies/deeploy.pol")),
+                declarations(include_str!("../../policies/deeploy/deeploy.pol")),
             ),
             load("rich.pol", include_str!("../policies/rich.pol")),
         ]

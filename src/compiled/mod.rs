@@ -111,6 +111,9 @@ pub struct Role {
     /// Roles included directly.
     pub includes: Vec<RoleId>,
     pub from: Vec<FromEdge>,
+    /// `requires S on path`: holders must also hold these (a data check, never a decision).
+    #[serde(default)]
+    pub requires: Vec<FromEdge>,
     pub sealed: bool,
     pub elevated: bool,
     /// Review period of an elevated role, in seconds.

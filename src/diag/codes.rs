@@ -63,6 +63,7 @@ codes! {
     // Role graph
     E0301 => Error, "cycle of includes";
     E0302 => Error, "sealed role changed";
+    E0307 => Error, "permit rule widens a sealed role";
     E0303 => Error, "separation-of-duties conflict in the role definitions";
     E0304 => Error, "pattern matches no permission";
     E0305 => Error, "min greater than max";
@@ -89,6 +90,8 @@ codes! {
     W0204 => Warning, "elevated assignment without `until`";
     W0205 => Warning, "elevated assignment longer than its review period";
     W0206 => Warning, "assignment a fixed `from` already implies";
+    W0207 => Warning, "wildcard assignment of an elevated role";
+    W0208 => Warning, "holder without a required role on a related resource";
 }
 
 impl Code {

@@ -20,21 +20,137 @@ pub fn run(policy: &Policy, facts: &Facts, now: i64) -> Vec<Diagnostic> {
     let mut ctx = Context::from_facts(policy, facts);
     ctx.now = now;
     let mut out = Vec::new();
-    min_max(policy, facts, now, &mut out);
+    min_max(policy, facts, &ctx, &mut out);
     separation(policy, facts, &ctx, &mut out);
     elevated(policy, facts, now, &mut out);
     implied(policy, facts, &ctx, &mut out);
+    out.extend(requirements(policy, facts, now));
     out
 }
 
-fn min_max(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>) {
+/// The concrete actors an assignment's subject reaches: the actor itself, or every actor the
+/// facts name who holds the userset's role (effectively); a wildcard reaches none by name.
+fn reached(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &Context,
+    actors: &[(crate::eval::query::Who, Entity)],
+    subject: Subject,
+) -> Vec<crate::facts::EntityId> {
+    match subject {
+        Subject::Actor(a) => vec![a],
+        Subject::Wildcard(_) => Vec::new(),
+        Subject::Userset(group, role) => {
+            let Some(on) = Entity::known(facts, group) else {
+                return Vec::new();
+            };
+            actors
+                .iter()
+                .filter(|(_, a)| a.id.is_some())
+                .filter(|(_, a)| {
+                    holds_role(policy, facts, ctx, a, &on, role, false)
+                        .0
+                        .is_some()
+                })
+                .filter_map(|(_, a)| a.id)
+                .collect()
+        }
+    }
+}
+
+/// `requires S on path` (W0208): every live assignment of a role that requires `S` on a related
+/// resource, whose actor (each member, for a userset) does not hold `S` on any entity the path
+/// reaches, at time `now`. Reported at the assignment. A wildcard assignment is not checked
+/// (it names no actor). Usable on its own, to check data before it is written.
+pub fn requirements(policy: &Policy, facts: &Facts, now: i64) -> Vec<Diagnostic> {
+    let mut ctx = Context::from_facts(policy, facts);
+    ctx.now = now;
+    let mut out = Vec::new();
+    if policy
+        .types
+        .iter()
+        .all(|t| t.roles.iter().all(|r| r.requires.is_empty()))
+    {
+        return out;
+    }
+    let actors = candidates(policy, facts);
+    for (_, a) in facts.assignments() {
+        let Some(ty) = facts.entity_type(a.on) else {
+            continue;
+        };
+        let role = &policy.ty(ty).roles[a.role.index()];
+        if role.requires.is_empty() || !a.live(now) {
+            continue;
+        }
+        for actor_id in reached(policy, facts, &ctx, &actors, a.subject) {
+            let Some(actor) = Entity::known(facts, actor_id) else {
+                continue;
+            };
+            for req in &role.requires {
+                let mut frontier = vec![a.on];
+                for rel in &req.path {
+                    frontier = frontier
+                        .iter()
+                        .flat_map(|x| facts.relation(*x, *rel).iter().copied())
+                        .collect();
+                }
+                let held = frontier.iter().any(|t| {
+                    Entity::known(facts, *t).is_some_and(|on| {
+                        holds_role(policy, facts, &ctx, &actor, &on, req.role, false)
+                            .0
+                            .is_some()
+                    })
+                });
+                if held {
+                    continue;
+                }
+                let needed = &policy.ty(req.target).roles[req.role.index()].name;
+                let where_ = match frontier.as_slice() {
+                    [] => format!("`{}` (the data sets no `{}`)", req.path_text, req.path_text),
+                    [one] => format!("`{}`", facts.display(policy, *one)),
+                    many => many
+                        .iter()
+                        .map(|t| format!("`{}`", facts.display(policy, *t)))
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                };
+                let d = Diagnostic::new(
+                    Code::W0208,
+                    format!(
+                        "`{}` holds `{}` on `{}` but not `{needed}` on {where_}",
+                        facts.display(policy, actor_id),
+                        role.name,
+                        facts.display(policy, a.on),
+                    ),
+                )
+                .help(format!(
+                    "`{}` requires `{needed}` on `{}` (declared at {}): assign that first, or remove this assignment",
+                    role.name, req.path_text, role.location
+                ));
+                out.push(with_span(d, a.span(), "this assignment"));
+            }
+        }
+    }
+    out
+}
+
+/// `min` and `max` count holders: the concrete actors the live direct assignments reach, with
+/// usersets expanded to the actors the facts name who belong to them. A wildcard reaches no
+/// named actor, so it never satisfies `min`, and it exceeds any `max`.
+fn min_max(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnostic>) {
+    let now = ctx.now;
+    let mut actors = None;
     for (i, t) in policy.types.iter().enumerate() {
         let ty = TypeId(i as u32);
         if t.roles.iter().all(|r| r.min.is_none() && r.max.is_none()) {
             continue;
         }
+        let actors = actors.get_or_insert_with(|| candidates(policy, facts));
         for e in facts.entities_of(ty) {
             for (k, role) in t.roles.iter().enumerate() {
+                if role.min.is_none() && role.max.is_none() {
+                    continue;
+                }
                 let live: Vec<u32> = facts
                     .on(e)
                     .filter(|x| {
@@ -43,12 +159,19 @@ fn min_max(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>) 
                             .is_some_and(|a| a.role == RoleId(k as u32) && a.live(now))
                     })
                     .collect();
-                // Distinct holders: the same subject assigned twice counts once.
-                let subjects: std::collections::HashSet<Subject> = live
-                    .iter()
-                    .filter_map(|x| facts.assignment(*x).map(|a| a.subject))
-                    .collect();
-                let n = subjects.len() as u32;
+                // Distinct holders: the same actor reached twice counts once.
+                let mut holders = std::collections::HashSet::new();
+                let mut wildcard = None;
+                for x in &live {
+                    let Some(a) = facts.assignment(*x) else {
+                        continue;
+                    };
+                    if matches!(a.subject, Subject::Wildcard(_)) {
+                        wildcard.get_or_insert(*x);
+                    }
+                    holders.extend(reached(policy, facts, ctx, actors, a.subject));
+                }
+                let n = holders.len() as u32;
                 let name = format!("`{}`", facts.display(policy, e));
                 if let Some(min) = role.min.filter(|m| n < *m) {
                     // Point at an assignment of the entity if there is one (an expired one of
@@ -65,24 +188,45 @@ fn min_max(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>) 
                             plural(n, &role.name)
                         ),
                     )
-                    .help(format!("assign `{}` on {name} to someone", role.name));
-                    let label = format!("no live `{}` assignment on {name}", role.name);
+                    .help(format!(
+                        "assign `{}` on {name} to a named actor (a wildcard or an empty userset counts no one)",
+                        role.name
+                    ));
+                    let label = format!(
+                        "no live `{}` assignment to a named actor on {name}",
+                        role.name
+                    );
                     out.push(with_span(d, span, &label));
                 }
-                if let Some(max) = role.max.filter(|m| n > *m) {
-                    let span = live
-                        .get(max as usize)
-                        .and_then(|x| facts.assignment(*x))
-                        .and_then(|a| a.span());
+                if let Some(max) = role.max {
+                    let (over, span) = match wildcard {
+                        Some(x) => (true, facts.assignment(x).and_then(|a| a.span())),
+                        None => (
+                            n > max,
+                            live.get(max as usize)
+                                .and_then(|x| facts.assignment(*x))
+                                .and_then(|a| a.span()),
+                        ),
+                    };
+                    if !over {
+                        continue;
+                    }
+                    let count = if wildcard.is_some() {
+                        format!("every actor of a type as {}", plural(2, &role.name))
+                    } else {
+                        format!("{n} {}", plural(n, &role.name))
+                    };
                     let d = Diagnostic::new(
                         Code::W0202,
-                        format!(
-                            "{name} has {n} {} (the policy allows at most {max})",
-                            plural(n, &role.name)
-                        ),
+                        format!("{name} has {count} (the policy allows at most {max})"),
                     )
                     .help(format!("remove an assignment of `{}` on {name}", role.name));
-                    out.push(with_span(d, span, "one too many"));
+                    let label = if wildcard.is_some() {
+                        "a wildcard: no upper bound"
+                    } else {
+                        "one too many"
+                    };
+                    out.push(with_span(d, span, label));
                 }
             }
         }
@@ -156,6 +300,19 @@ fn elevated(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>)
         let role = &policy.ty(ty).roles[a.role.index()];
         if !role.elevated || !a.live(now) {
             continue;
+        }
+        if let Subject::Wildcard(actor_ty) = a.subject {
+            let d = Diagnostic::new(
+                Code::W0207,
+                format!(
+                    "elevated role `{}` is assigned to every `{}` (`{}:*`)",
+                    role.name,
+                    policy.ty(actor_ty).name,
+                    policy.ty(actor_ty).name
+                ),
+            )
+            .help("assign an elevated role to named actors, each with `until`, so that each holder is reviewed");
+            out.push(with_span(d, a.span(), "every actor of the type"));
         }
         match (a.until(), role.review) {
             (None, review) => {

@@ -5,6 +5,7 @@
 mod graph;
 mod lints;
 mod roles;
+mod sealed;
 mod typeck;
 
 pub use graph::{IncludeCycle, RoleEdge, RoleGraph, RoleNode};
@@ -35,6 +36,7 @@ pub fn resolve(files: &[ast::File], sources: &SourceMap) -> Resolved {
     r.resolve_roles();
     r.resolve_context();
     r.resolve_rules();
+    r.check_sealed_permits();
     r.check_blocks(files);
     // Lints on a policy with errors mostly repeat the errors (a grant that failed to resolve
     // leaves its role granting nothing): they wait until the errors are fixed.
@@ -54,6 +56,8 @@ pub(crate) struct RoleBuild<'a> {
     pub items: Vec<(&'a ast::RoleItem, bool)>,
     /// Where `sealed` was written, if it was.
     pub sealed: Option<Span>,
+    /// The patterns of `sealed except ...`: what an `extend` may still grant.
+    pub except: Vec<String>,
 }
 
 /// A type being built.
@@ -93,6 +97,12 @@ pub(crate) struct Resolver<'a> {
     pub actor_types: Option<Vec<TypeId>>,
     /// Attributes whose type is unknown (already reported).
     pub broken_attributes: Vec<(TypeId, compiled::AttrId)>,
+    /// Permissions declared in `extend` blocks, by type and name, with where.
+    pub extended_permissions: FxHashMap<(TypeId, String), Span>,
+    /// Spans of the grant patterns and include names written in `extend` blocks.
+    pub extend_spans: rustc_hash::FxHashSet<Span>,
+    /// Includes written in `extend` blocks: (type, role, included role, span).
+    pub extend_includes: Vec<(TypeId, compiled::RoleId, compiled::RoleId, Span)>,
 }
 
 impl<'a> Resolver<'a> {
@@ -113,6 +123,9 @@ impl<'a> Resolver<'a> {
             broken_relations: Vec::new(),
             broken_attributes: Vec::new(),
             actor_types: None,
+            extended_permissions: FxHashMap::default(),
+            extend_spans: rustc_hash::FxHashSet::default(),
+            extend_includes: Vec::new(),
         }
     }
 
@@ -253,6 +266,13 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
             }
+            if extend && let Member::Permissions(p) = m {
+                for n in &p.names {
+                    self.extended_permissions
+                        .entry((id, n.name.clone()))
+                        .or_insert(n.span);
+                }
+            }
             let b = &mut self.builds[id.index()];
             match m {
                 Member::Relation(r) => b.relations.push(r),
@@ -270,9 +290,10 @@ impl<'a> Resolver<'a> {
 
     fn add_role(&mut self, id: TypeId, decl: &'a ast::RoleDecl, extend: bool) {
         let sealed_here = decl.items.iter().find_map(|i| match i {
-            ast::RoleItem::Sealed { span } => Some(*span),
+            ast::RoleItem::Sealed { span, except } => Some((*span, except)),
             _ => None,
         });
+        let except = |e: &Vec<ast::Pattern>| e.iter().map(|p| p.text.clone()).collect();
         let b = &mut self.builds[id.index()];
         let Some(pos) = b
             .roles
@@ -282,7 +303,8 @@ impl<'a> Resolver<'a> {
             b.roles.push(RoleBuild {
                 decl,
                 items: decl.items.iter().map(|i| (i, extend)).collect(),
-                sealed: sealed_here,
+                sealed: sealed_here.map(|s| s.0),
+                except: sealed_here.map(|s| except(s.1)).unwrap_or_default(),
             });
             return;
         };
@@ -301,33 +323,17 @@ impl<'a> Resolver<'a> {
             self.error(d);
             return;
         }
-        let sealed = b.roles[pos].sealed;
-        let type_name = b.name.name.clone();
-        let mut errors = Vec::new();
-        for item in &decl.items {
-            let change = match item {
-                ast::RoleItem::Grants { span, .. } => Some(("a grant", *span)),
-                ast::RoleItem::Includes { span, .. } => Some(("an include", *span)),
-                ast::RoleItem::From(f) => Some(("a `from`", f.span)),
-                _ => None,
-            };
-            if let (Some(sealed_at), Some((what, span))) = (sealed, change) {
-                errors.push(
-                    Diagnostic::new(Code::E0302, format!("sealed role `{}` of `{type_name}` cannot be changed", decl.name.name))
-                        .primary(span, format!("this adds {what} to a sealed role"))
-                        .secondary(sealed_at, "the role is sealed here")
-                        .help("a sealed role is fixed where it is declared; give the extra access through another role"),
-                );
-            } else {
-                self.builds[id.index()].roles[pos].items.push((item, true));
-            }
+        // Every item joins the role; what an `extend` may not add to a sealed role is reported
+        // once the role graph is known (`sealed.rs`). An `extend` may seal a role that is not
+        // sealed yet (that narrows it).
+        let role = &mut b.roles[pos];
+        if role.sealed.is_none()
+            && let Some((span, e)) = sealed_here
+        {
+            role.sealed = Some(span);
+            role.except = except(e);
         }
-        if let Some(s) = sealed_here {
-            self.builds[id.index()].roles[pos].sealed.get_or_insert(s);
-        }
-        for d in errors {
-            self.error(d);
-        }
+        role.items.extend(decl.items.iter().map(|i| (i, true)));
     }
 
     // --- members -------------------------------------------------------------------------------

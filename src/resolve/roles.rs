@@ -22,6 +22,7 @@ impl<'a> Resolver<'a> {
                     grants: Vec::new(),
                     includes: Vec::new(),
                     from: Vec::new(),
+                    requires: Vec::new(),
                     sealed: b.sealed.is_some(),
                     elevated: false,
                     review: None,
@@ -41,8 +42,8 @@ impl<'a> Resolver<'a> {
             let ty = TypeId(i as u32);
             for r in 0..self.builds[i].roles.len() {
                 let items = self.builds[i].roles[r].items.clone();
-                for (item, _) in items {
-                    self.role_item(ty, RoleId(r as u32), item);
+                for (item, extend) in items {
+                    self.role_item(ty, RoleId(r as u32), item, extend);
                 }
             }
         }
@@ -50,14 +51,18 @@ impl<'a> Resolver<'a> {
             self.report_cycle(&cycle);
         }
         self.close_roles();
+        self.check_sealed();
         self.resolve_separations();
     }
 
-    fn role_item(&mut self, ty: TypeId, role: RoleId, item: &ast::RoleItem) {
+    fn role_item(&mut self, ty: TypeId, role: RoleId, item: &ast::RoleItem, extend: bool) {
         match item {
             RoleItem::Includes { roles, .. } => {
                 for name in roles {
                     if let Some(inc) = self.lookup_role(ty, name) {
+                        if extend {
+                            self.extend_includes.push((ty, role, inc, name.span));
+                        }
                         let r = &mut self.types[ty.index()].roles[role.index()];
                         if !r.includes.contains(&inc) {
                             r.includes.push(inc);
@@ -68,6 +73,9 @@ impl<'a> Resolver<'a> {
             }
             RoleItem::Grants { patterns, .. } => {
                 for pat in patterns {
+                    if extend {
+                        self.extend_spans.insert(pat.span);
+                    }
                     for p in self.expand_pattern(ty, pat) {
                         let r = &mut self.types[ty.index()].roles[role.index()];
                         if !r.grants.contains(&p) {
@@ -92,6 +100,13 @@ impl<'a> Resolver<'a> {
                         edge.default,
                     );
                     self.types[ty.index()].roles[role.index()].from.push(edge);
+                }
+            }
+            RoleItem::Requires(f) => {
+                if let Some(edge) = self.resolve_from(ty, f) {
+                    self.types[ty.index()].roles[role.index()]
+                        .requires
+                        .push(edge);
                 }
             }
             RoleItem::Sealed { .. } => {}

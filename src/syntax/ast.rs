@@ -158,7 +158,13 @@ pub enum RoleItem {
         span: Span,
     },
     From(FromClause),
+    /// `requires S on path;` (never `default`): a data check, every holder of the role must
+    /// hold `S` on the entity the path reaches.
+    Requires(FromClause),
+    /// `sealed;`, or `sealed except P, ...;`: an `extend` may add grants only of permissions
+    /// these patterns match.
     Sealed {
+        except: Vec<Pattern>,
         span: Span,
     },
     Elevated {

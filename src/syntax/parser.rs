@@ -278,7 +278,26 @@ impl<'d> Conv<'d> {
                     span,
                 })
             }
-            Rule::sealed_item => RoleItem::Sealed { span },
+            Rule::requires_item => {
+                let mut it = kids(pair);
+                it.next()?; // `requires`
+                let role = self.ident(&it.next()?);
+                it.next()?; // `on`
+                let path = kids(it.next()?).map(|p| self.ident(&p)).collect();
+                RoleItem::Requires(FromClause {
+                    default: false,
+                    role,
+                    path,
+                    span,
+                })
+            }
+            Rule::sealed_item => RoleItem::Sealed {
+                except: kids(pair)
+                    .filter(|p| p.as_rule() == Rule::pattern)
+                    .map(|p| self.pattern(&p))
+                    .collect(),
+                span,
+            },
             Rule::elevated_item => {
                 let review = kids(pair).nth(2).map(|d| self.duration(&d));
                 RoleItem::Elevated { review, span }
@@ -939,6 +958,8 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_default => "default",
         Rule::kw_on => "on",
         Rule::kw_sealed => "sealed",
+        Rule::kw_except => "except",
+        Rule::kw_requires => "requires",
         Rule::kw_elevated => "elevated",
         Rule::kw_review => "review",
         Rule::kw_min => "min",

@@ -18,6 +18,7 @@ pub const KEYWORDS: &[&str] = &[
     "default",
     "do",
     "elevated",
+    "except",
     "extend",
     "facts",
     "false",
@@ -36,6 +37,7 @@ pub const KEYWORDS: &[&str] = &[
     "permit",
     "principal",
     "relation",
+    "requires",
     "resource",
     "review",
     "role",
@@ -64,6 +66,7 @@ pub enum Token {
     #[token("default")]
     #[token("do")]
     #[token("elevated")]
+    #[token("except")]
     #[token("extend")]
     #[token("facts")]
     #[token("false")]
@@ -83,6 +86,7 @@ pub enum Token {
     #[token("principal")]
     #[token("relation")]
     #[token("resource")]
+    #[token("requires")]
     #[token("review")]
     #[token("role")]
     #[token("sealed")]

@@ -82,9 +82,9 @@ impl<'a> Node<'a> {
             Node::RoleItem(r) => match r {
                 RoleItem::Includes { span, .. }
                 | RoleItem::Grants { span, .. }
-                | RoleItem::Sealed { span }
+                | RoleItem::Sealed { span, .. }
                 | RoleItem::Elevated { span, .. } => *span,
-                RoleItem::From(f) => f.span,
+                RoleItem::From(f) | RoleItem::Requires(f) => f.span,
                 RoleItem::Min(c) | RoleItem::Max(c) => c.span,
             },
             Node::Field(f) => f.span,
@@ -492,7 +492,17 @@ impl<'a> Printer<'a> {
                     let kw = if f.default { "default from" } else { "from" };
                     Leaf::Line(format!("{kw} {} on {};", f.role.name, path.join(".")))
                 }
-                RoleItem::Sealed { .. } => Leaf::Line("sealed;".into()),
+                RoleItem::Requires(f) => {
+                    let path: Vec<&str> = f.path.iter().map(|p| p.name.as_str()).collect();
+                    Leaf::Line(format!("requires {} on {};", f.role.name, path.join(".")))
+                }
+                RoleItem::Sealed { except, .. } if except.is_empty() => {
+                    Leaf::Line("sealed;".into())
+                }
+                RoleItem::Sealed { except, .. } => Leaf::List {
+                    head: "sealed except".into(),
+                    names: except.iter().map(|p| (p.text.clone(), p.span)).collect(),
+                },
                 RoleItem::Elevated { review, .. } => Leaf::Line(match review {
                     Some(d) => format!("elevated review {};", d.text),
                     None => "elevated;".into(),

@@ -10,6 +10,8 @@ pub const AFTER_HELP: &str = "\
 Examples:
   polc check                          every .pol file below the current folder
   polc check policies/ extra.pol      folders are searched recursively for .pol files
+  polc check policies/                a folder of policies (no .pol file of its own, two or
+                                      more subfolders with .pol files): each subfolder alone
   polc check --deny-warnings          fail on warnings too (for CI)
   polc check --format github          annotations for GitHub Actions
   polc check --format sarif > polc.sarif
@@ -42,36 +44,47 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
-    match polc::compile_paths(&args.paths) {
+    match polc::compile_collection(&args.paths) {
         // The loader's errors (E0001, E0002, E0003) carry no span: nothing was read.
         Err(io) => {
             report(&io, &SourceMap::new(), args.format, color, None);
             Status::Usage
         }
-        Ok(mut compilation) => {
-            let files = compilation.sources.files().count();
-            if let (Some(data), Some(policy)) = (&args.data, &compilation.policy) {
-                let now = match &args.now {
-                    None => polc::time::now(),
-                    Some(t) => match polc::time::parse(t) {
-                        Some(t) => t,
-                        None => {
-                            output::eprint(&format!(
-                                "error: `--now {t}` is not an RFC 3339 time (e.g. 2026-11-23T10:00:00Z)\n"
-                            ));
-                            return Status::Usage;
-                        }
-                    },
+        Ok((mut sources, units)) => {
+            let files = sources.files().count();
+            let mut diags: Vec<Diagnostic> =
+                units.iter().flat_map(|u| u.diagnostics.clone()).collect();
+            if let Some(data) = &args.data {
+                let [unit] = units.as_slice() else {
+                    let names: Vec<String> =
+                        units.iter().map(|u| format!("`{}`", u.name)).collect();
+                    output::eprint(&format!(
+                        "error: `--data` is checked against one policy, and these paths hold {}: {}\n",
+                        units.len(),
+                        names.join(", ")
+                    ));
+                    return Status::Usage;
                 };
-                match polc::facts::load_data(policy, &mut compilation.sources, data) {
-                    Ok(facts) => compilation
-                        .diagnostics
-                        .extend(polc::facts::lints::run(policy, &facts, now)),
-                    Err(diags) => compilation.diagnostics.extend(diags),
+                if let Some(policy) = &unit.policy {
+                    let now = match &args.now {
+                        None => polc::time::now(),
+                        Some(t) => match polc::time::parse(t) {
+                            Some(t) => t,
+                            None => {
+                                output::eprint(&format!(
+                                    "error: `--now {t}` is not an RFC 3339 time (e.g. 2026-11-23T10:00:00Z)\n"
+                                ));
+                                return Status::Usage;
+                            }
+                        },
+                    };
+                    match polc::facts::load_data(policy, &mut sources, data) {
+                        Ok(facts) => diags.extend(polc::facts::lints::run(policy, &facts, now)),
+                        Err(d) => diags.extend(d),
+                    }
                 }
             }
-            let diags = &compilation.diagnostics;
-            report(diags, &compilation.sources, args.format, color, Some(files));
+            report(&diags, &sources, args.format, color, Some(files));
             let warnings = diags.iter().any(|d| !d.is_error());
             let errors = diags.iter().any(|d| d.is_error());
             if errors || (args.deny_warnings && warnings) {

@@ -8,7 +8,7 @@ Prints the syntax tree as pretty JSON on standard output, then the syntax diagno
 standard error. Nothing is resolved: names are still plain strings.
 
 Example:
-  polc debug ast policies/deeploy.pol | jq '.items[0]'";
+  polc debug ast policies/deeploy/deeploy.pol | jq '.items[0]'";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -7,7 +7,7 @@ pub const AFTER_HELP: &str = "\
 Prints one token per line: `line:col kind \"text\"` (comments and doc comments included).
 
 Example:
-  polc debug tokens policies/deeploy.pol";
+  polc debug tokens policies/deeploy/deeploy.pol";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

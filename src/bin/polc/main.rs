@@ -28,7 +28,7 @@ Examples:
   polc test policies/              run the test blocks of the policies
   polc query policies/ --data data.json 'who can delete workspace:ml'
   polc repl policies/ --data data.json   ask what-if questions
-  polc debug ast policies/deeploy.pol  the parsed syntax tree as JSON
+  polc debug ast policies/deeploy/deeploy.pol  the parsed syntax tree as JSON
 
 Exit status: 0 when clean, 1 when the policy has errors (or warnings with --deny-warnings),
 2 for usage errors and input that cannot be read.";

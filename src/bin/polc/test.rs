@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 pub const AFTER_HELP: &str = "\
 Examples:
-  polc test policies/                     every test block
+  polc test policies/                     every test block (in a folder of policies, each
+                                          subfolder's tests against its own policy)
   polc test policies/ --filter approval   tests whose name contains `approval`
   polc test policies/ --coverage          also list grants, from edges and rules no test exercised
   polc test policies/ --format junit > polc-tests.xml
@@ -38,6 +39,9 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
+    if polc::loader::policy_groups(&args.paths).len() > 1 {
+        return run_many(args, color);
+    }
     let loaded = match output::load_policy(&args.paths, color) {
         Ok(l) => l,
         Err(s) => return s,
@@ -62,6 +66,54 @@ pub fn run(args: &Args, color: Color) -> Status {
         TestFormat::Junit => output::print(&report::junit(&r)),
     }
     if r.failed() > 0 {
+        Status::Failed
+    } else {
+        Status::Clean
+    }
+}
+
+/// A folder of policies: each policy's tests run against that policy alone; the human report
+/// gives each policy's results under its name, then the totals.
+fn run_many(args: &Args, color: Color) -> Status {
+    if args.format != TestFormat::Human {
+        output::eprint(
+            "error: `--format json` and `--format junit` report one policy: pass one of the folder's policies\n",
+        );
+        return Status::Usage;
+    }
+    let (sources, units) = match polc::compile_collection(&args.paths) {
+        Ok(x) => x,
+        Err(io) => {
+            output::eprint(&output::human(
+                &io,
+                &polc::source::SourceMap::new(),
+                output::stderr_style(color),
+            ));
+            return Status::Usage;
+        }
+    };
+    let (mut passed, mut failed, mut broken) = (0, 0, false);
+    let mut text = String::new();
+    for unit in &units {
+        text.push_str(&format!("policy {}\n", unit.name));
+        let Some(policy) = &unit.policy else {
+            output::eprint(&output::human(
+                &unit.diagnostics,
+                &sources,
+                output::stderr_style(color),
+            ));
+            text.push_str("  does not compile: no test ran\n");
+            broken = true;
+            continue;
+        };
+        let r = testing::run(policy, &unit.files, &sources, args.filter.as_deref());
+        passed += r.passed();
+        failed += r.failed();
+        text.push_str(&report::human(&r, policy, args.coverage));
+    }
+    text.push_str(&format!("{passed} passed, {failed} failed\n"));
+    output::print(&text);
+    if failed > 0 || broken {
         Status::Failed
     } else {
         Status::Clean

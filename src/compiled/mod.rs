@@ -8,7 +8,7 @@ pub mod fast;
 pub mod plan;
 mod roleset;
 
-pub use expr::{CExpr, Type};
+pub use expr::{CExpr, FieldType, Method, Type};
 pub use roleset::RoleSet;
 
 use crate::syntax::ast::{ConditionKind, Effect};
@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 /// The artifact format version; a loader refuses any other.
-pub const ARTIFACT_VERSION: u32 = 2;
+pub const ARTIFACT_VERSION: u32 = 3;
 
 macro_rules! index_type {
     ($($(#[$m:meta])* $name:ident;)*) => {$(
@@ -184,6 +184,9 @@ impl TypeDef {
 pub struct ContextField {
     pub name: String,
     pub ty: Type,
+    /// Declared `x?: T`: read only under `context has x`.
+    #[serde(default)]
+    pub optional: bool,
 }
 
 /// A `permit` or `forbid` rule.

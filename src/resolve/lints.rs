@@ -18,6 +18,8 @@ pub(super) fn run(r: &mut Resolver<'_>) {
     elevated_without_review(r);
     mixed_and_or(r);
     naming(r);
+    let warnings = std::mem::take(&mut r.condition_warnings);
+    r.diags.extend(warnings);
 }
 
 /// Whether some role or `permit` rule can give `p` on `ty`.
@@ -227,7 +229,13 @@ fn mixed_and_or(r: &mut Resolver<'_>) {
             | ExprKind::Not(x)
             | ExprKind::Neg(x)
             | ExprKind::Paren(x)
-            | ExprKind::Has(x, _) => walk(x, out),
+            | ExprKind::Has(x, _)
+            | ExprKind::IsType { subject: x, .. } => walk(x, out),
+            ExprKind::Call { receiver, args, .. } => {
+                walk(receiver, out);
+                args.iter().for_each(|x| walk(x, out));
+            }
+            ExprKind::Record(fs) => fs.iter().for_each(|(_, x)| walk(x, out)),
             ExprKind::Is {
                 subject, target, ..
             } => {

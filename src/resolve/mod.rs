@@ -93,6 +93,9 @@ pub(crate) struct Resolver<'a> {
     pub actor_types: Option<Vec<TypeId>>,
     /// Attributes whose type is unknown (already reported).
     pub broken_attributes: Vec<(TypeId, compiled::AttrId)>,
+    /// Warnings found while type-checking conditions, reported with the lints (only when the
+    /// policy has no errors).
+    pub condition_warnings: Vec<Diagnostic>,
 }
 
 impl<'a> Resolver<'a> {
@@ -113,6 +116,7 @@ impl<'a> Resolver<'a> {
             broken_relations: Vec::new(),
             broken_attributes: Vec::new(),
             actor_types: None,
+            condition_warnings: Vec::new(),
         }
     }
 
@@ -470,6 +474,34 @@ impl<'a> Resolver<'a> {
                 Some(Type::Enum(vs))
             }
             ast::TypeKind::List(inner) => self.resolve_type(inner).map(|t| Type::List(Box::new(t))),
+            ast::TypeKind::Record(fields) => {
+                let mut out: Vec<compiled::FieldType> = Vec::new();
+                let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
+                let mut ok = true;
+                for f in fields {
+                    if let Some(prev) = seen.insert(&f.name.name, f.name.span) {
+                        let d = Diagnostic::new(
+                            Code::E0206,
+                            format!("record field `{}` is declared twice", f.name.name),
+                        )
+                        .primary(f.name.span, "declared again here")
+                        .secondary(prev, "first declared here");
+                        self.error(d);
+                        ok = false;
+                        continue;
+                    }
+                    match self.resolve_type(&f.ty) {
+                        Some(ty) => out.push(compiled::FieldType {
+                            name: f.name.name.clone(),
+                            ty,
+                            optional: f.optional,
+                        }),
+                        None => ok = false,
+                    }
+                }
+                out.sort_by(|a, b| a.name.cmp(&b.name));
+                ok.then_some(Type::Record(out))
+            }
         }
     }
 
@@ -491,6 +523,7 @@ impl<'a> Resolver<'a> {
                 self.context.push(ContextField {
                     name: f.name.name.clone(),
                     ty,
+                    optional: f.optional,
                 });
             }
         }

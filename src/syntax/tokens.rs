@@ -37,6 +37,7 @@ pub const KEYWORDS: &[&str] = &[
     "principal",
     "relation",
     "resource",
+    "retract",
     "review",
     "role",
     "sealed",
@@ -83,6 +84,7 @@ pub enum Token {
     #[token("principal")]
     #[token("relation")]
     #[token("resource")]
+    #[token("retract")]
     #[token("review")]
     #[token("role")]
     #[token("sealed")]
@@ -144,6 +146,8 @@ pub enum Token {
     Bang,
     #[token("-")]
     Minus,
+    #[token("+")]
+    Plus,
     #[token("=")]
     Eq,
     #[token("|")]
@@ -206,6 +210,7 @@ impl Token {
             | Token::OrOr
             | Token::Bang
             | Token::Minus
+            | Token::Plus
             | Token::Eq
             | Token::Bar
             | Token::Star

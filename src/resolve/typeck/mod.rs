@@ -7,7 +7,10 @@ use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Literal, Var};
 
-/// What a guard (`x has a`) has established: the base expression, as text, and the name.
+mod ops;
+
+/// What a guard has established: the base expression, as text, and the name (`x has a`), or
+/// `:T` for a type test (`x is T`).
 type Guard = (String, String);
 
 struct Checker<'r, 'a> {
@@ -47,6 +50,7 @@ pub(super) fn check_condition(r: &mut Resolver<'_>, resource: TypeId, e: &Expr) 
 fn true_guards(e: &Expr, out: &mut Vec<Guard>) {
     match &e.kind {
         ExprKind::Has(base, name) => out.push((key(base), name.name.clone())),
+        ExprKind::IsType { subject, ty } => out.push((key(subject), format!(":{}", ty.name))),
         ExprKind::Binary(BinOp::And, a, b) => {
             true_guards(a, out);
             true_guards(b, out);
@@ -147,6 +151,53 @@ impl Checker<'_, '_> {
             ExprKind::Paren(x) => self.expr(x, guards),
             ExprKind::Access(base, name) => self.access(e, base, name, guards),
             ExprKind::Literal(lit) => self.literal(lit),
+            ExprKind::Record(fields) => self.record(fields, guards),
+            ExprKind::Call {
+                receiver,
+                method,
+                args,
+            } => self.call(e, receiver, method, args, guards),
+            ExprKind::IsType { subject, ty } => {
+                let (cs, ts) = self.expr(subject, guards)?;
+                if !matches!(ts, Type::Entity(_) | Type::AnyActor) {
+                    let found = self.describe(&ts);
+                    self.mismatch(
+                        subject.span,
+                        format!(
+                            "`is {}` needs an entity on its left, found `{found}`",
+                            ty.name
+                        ),
+                        "not an entity",
+                        None,
+                    );
+                    return None;
+                }
+                let Some(t) = self.r.type_index.get(ty.name.as_str()).copied() else {
+                    let names: Vec<&str> =
+                        self.r.builds.iter().map(|b| b.name.name.as_str()).collect();
+                    let mut d = Diagnostic::new(Code::E0201, format!("unknown type `{}`", ty.name))
+                        .primary(ty.span, "not an actor or resource type");
+                    d = match did_you_mean(&ty.name, names.iter().copied()) {
+                        Some(h) => d.help(h),
+                        None => d.help(format!(
+                            "`is T` tests the type; to test a role write `is {} on ENTITY`",
+                            ty.name
+                        )),
+                    };
+                    self.report(d);
+                    return None;
+                };
+                Some((
+                    CExpr::IsType {
+                        subject: Box::new(cs),
+                        ty: t,
+                    },
+                    Type::Bool,
+                ))
+            }
+            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
+                self.arith(e, *op, a, b, guards)
+            }
             ExprKind::List(items) => {
                 let mut out = Vec::new();
                 let mut elem: Option<Type> = None;
@@ -193,17 +244,17 @@ impl Checker<'_, '_> {
             }
             ExprKind::Neg(x) => {
                 let (c, t) = self.expr(x, guards)?;
-                if t != Type::Int {
+                if !matches!(t, Type::Int | Type::Duration) {
                     let found = self.describe(&t);
                     self.mismatch(
                         x.span,
-                        format!("`-` needs an `int`, found `{found}`"),
-                        "not an int",
+                        format!("`-` needs an `int` or a `duration`, found `{found}`"),
+                        "not a number",
                         None,
                     );
                     return None;
                 }
-                Some((CExpr::Neg(Box::new(c)), Type::Int))
+                Some((CExpr::Neg(Box::new(c)), t))
             }
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
                 let (ca, ta) = self.expr(a, guards)?;
@@ -280,9 +331,23 @@ impl Checker<'_, '_> {
                 Some((CExpr::In(Box::new(ca), Box::new(cb)), Type::Bool))
             }
             ExprKind::Binary(op, a, b) => self.compare(e, *op, a, b, guards),
+            ExprKind::Has(base, name) if matches!(base.kind, ExprKind::Var(Var::Context)) => {
+                let i = self.context_field(name)?;
+                Some((CExpr::HasContext(i), Type::Bool))
+            }
             ExprKind::Has(base, name) => {
                 let (cb, tb) = self.expr(base, guards)?;
-                let member = self.member(&tb, name, base.span)?;
+                if let Type::Record(_) = tb {
+                    self.record_field(&tb, name)?;
+                    return Some((
+                        CExpr::HasField {
+                            base: Box::new(cb),
+                            name: name.name.clone(),
+                        },
+                        Type::Bool,
+                    ));
+                }
+                let member = self.member(&tb, name, base, guards)?;
                 Some((
                     CExpr::Has {
                         base: Box::new(cb),
@@ -344,19 +409,7 @@ impl Checker<'_, '_> {
             Literal::Bool(b) => (CExpr::Lit(Lit::Bool(*b)), Type::Bool),
             Literal::Int(i) => (CExpr::Lit(Lit::Int(*i)), Type::Int),
             Literal::Str(s) => (CExpr::Lit(Lit::Str(s.clone())), Type::String),
-            Literal::Duration(d) => {
-                let micros = i64::try_from(d.seconds)
-                    .ok()
-                    .and_then(|s| s.checked_mul(1_000_000));
-                let Some(micros) = micros else {
-                    self.report(
-                        Diagnostic::new(Code::E0102, format!("duration `{}` is too long", d.text))
-                            .primary(d.span, "out of range"),
-                    );
-                    return None;
-                };
-                (CExpr::Lit(Lit::Duration(micros)), Type::Duration)
-            }
+            Literal::Duration(d) => (CExpr::Lit(Lit::Duration(d.micros)), Type::Duration),
             Literal::Entity(er) => {
                 let ty = self.r.lookup_type(&er.ty)?;
                 (
@@ -379,25 +432,52 @@ impl Checker<'_, '_> {
         guards: &[Guard],
     ) -> Option<(CExpr, Type)> {
         if let ExprKind::Var(Var::Context) = base.kind {
-            let Some(i) = self.r.context.iter().position(|f| f.name == name.name) else {
-                let names: Vec<String> = self.r.context.iter().map(|f| f.name.clone()).collect();
-                let mut d = Diagnostic::new(
-                    Code::E0209,
-                    format!("no context field is named `{}`", name.name),
-                )
-                .primary(name.span, "unknown context field");
-                d = match did_you_mean(&name.name, names.iter().map(String::as_str)) {
-                    Some(h) => d.help(h),
-                    None => d.help(format!("declare it: `context {{ {}: TYPE; }}`", name.name)),
-                };
-                self.report(d);
-                return None;
-            };
-            return Some((CExpr::Context(i as u32), self.r.context[i].ty.clone()));
+            let i = self.context_field(name)?;
+            let field = &self.r.context[i as usize];
+            let ty = field.ty.clone();
+            if field.optional {
+                self.guarded(e, base, name, guards)?;
+            }
+            return Some((CExpr::Context(i), ty));
         }
         let (cb, tb) = self.expr(base, guards)?;
-        let (member, ty, optional) = self.member(&tb, name, base.span)?;
-        if optional && !guards.contains(&(key(base), name.name.clone())) {
+        if let Type::Record(_) = tb {
+            let f = self.record_field(&tb, name)?;
+            let (ty, optional) = (f.ty.clone(), f.optional);
+            if optional {
+                self.guarded(e, base, name, guards)?;
+            }
+            return Some((
+                CExpr::Field {
+                    base: Box::new(cb),
+                    name: name.name.clone(),
+                },
+                ty,
+            ));
+        }
+        let (member, ty, optional) = self.member(&tb, name, base, guards)?;
+        if optional {
+            self.guarded(e, base, name, guards)?;
+        }
+        Some((
+            CExpr::Access {
+                base: Box::new(cb),
+                name: name.name.clone(),
+                member,
+            },
+            ty,
+        ))
+    }
+
+    /// An optional field or attribute read: reports `E0402` unless a `has` guards it.
+    fn guarded(
+        &mut self,
+        e: &Expr,
+        base: &Expr,
+        name: &crate::syntax::ast::Ident,
+        guards: &[Guard],
+    ) -> Option<()> {
+        if !guards.contains(&(key(base), name.name.clone())) {
             let b = key(base);
             let d = Diagnostic::new(
                 Code::E0402,
@@ -411,14 +491,26 @@ impl Checker<'_, '_> {
             self.report(d);
             return None;
         }
-        Some((
-            CExpr::Access {
-                base: Box::new(cb),
-                name: name.name.clone(),
-                member,
-            },
-            ty,
-        ))
+        Some(())
+    }
+
+    /// The index of a context field; `E0209` when none has the name.
+    fn context_field(&mut self, name: &crate::syntax::ast::Ident) -> Option<u32> {
+        if let Some(i) = self.r.context.iter().position(|f| f.name == name.name) {
+            return Some(i as u32);
+        }
+        let names: Vec<String> = self.r.context.iter().map(|f| f.name.clone()).collect();
+        let mut d = Diagnostic::new(
+            Code::E0209,
+            format!("no context field is named `{}`", name.name),
+        )
+        .primary(name.span, "unknown context field");
+        d = match did_you_mean(&name.name, names.iter().map(String::as_str)) {
+            Some(h) => d.help(h),
+            None => d.help(format!("declare it: `context {{ {}: TYPE; }}`", name.name)),
+        };
+        self.report(d);
+        None
     }
 
     /// Resolves `.name` on a value of type `t`: the member (when the type is static), the type of
@@ -428,11 +520,29 @@ impl Checker<'_, '_> {
         &mut self,
         t: &Type,
         name: &crate::syntax::ast::Ident,
-        base_span: Span,
+        base: &Expr,
+        guards: &[Guard],
     ) -> Option<(Option<(TypeId, Member)>, Type, bool)> {
+        let base_span = base.span;
         let candidates: Vec<TypeId> = match t {
             Type::Entity(ty) => vec![*ty],
-            Type::AnyActor => self.actor_types().to_vec(),
+            Type::AnyActor => {
+                // `principal is T && principal.x`: only the tested types can reach the read.
+                let k = key(base);
+                let tested: Vec<&str> = guards
+                    .iter()
+                    .filter(|(b, n)| *b == k && n.starts_with(':'))
+                    .map(|(_, n)| &n[1..])
+                    .collect();
+                let all = self.actor_types().to_vec();
+                if tested.is_empty() {
+                    all
+                } else {
+                    all.into_iter()
+                        .filter(|ty| tested.contains(&self.r.types[ty.index()].name.as_str()))
+                        .collect()
+                }
+            }
             other => {
                 let found = self.describe(other);
                 self.mismatch(
@@ -518,11 +628,48 @@ impl Checker<'_, '_> {
             self.report(d);
             return None;
         };
-        let member = if candidates.len() == 1 {
+        // On `principal` the member is looked up by name on the runtime type, even when a type
+        // test narrowed the candidates to one.
+        let member = if matches!(t, Type::Entity(_)) {
             Some((ty, m))
         } else {
             None
         };
+        let lacking: Vec<String> = candidates
+            .iter()
+            .filter(|c| {
+                let td = &self.r.types[c.index()];
+                td.attribute(&name.name).is_none() && td.relation(&name.name).is_none()
+            })
+            .map(|c| format!("`{}`", self.r.types[c.index()].name))
+            .collect();
+        if !lacking.is_empty() {
+            let has: Vec<String> = candidates
+                .iter()
+                .filter(|c| {
+                    let td = &self.r.types[c.index()];
+                    td.attribute(&name.name).is_some() || td.relation(&name.name).is_some()
+                })
+                .map(|c| self.r.types[c.index()].name.clone())
+                .collect();
+            let first = has.first().cloned().unwrap_or_default();
+            self.r.condition_warnings.push(
+                Diagnostic::new(
+                    Code::W0115,
+                    format!(
+                        "actor type {} never has `{}`: for it the read fails and the rule fails closed",
+                        lacking.join(", "),
+                        name.name
+                    ),
+                )
+                .primary(name.span, "not declared on every actor type")
+                .help(format!(
+                    "test the type first: `{k} is {first} && {k}.{}`",
+                    name.name,
+                    k = key(base)
+                )),
+            );
+        }
         Some((member, t, opt))
     }
 

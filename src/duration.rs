@@ -21,6 +21,22 @@ pub const WEEKDAYS: [&str; 7] = [
 /// A duration in microseconds, or why the text is not one. Days are 24 hours and weeks 7 days;
 /// months and years, whose length varies, are refused.
 pub fn parse(text: &str) -> Result<i64, String> {
+    // jiff's error for `90x` does not name the unit: name it here.
+    let units = text
+        .split(|c: char| c.is_ascii_digit() || c == '-' || c == '+' || c.is_whitespace())
+        .filter(|u| !u.is_empty());
+    for u in units {
+        match u {
+            "mo" | "y" | "month" | "months" | "year" | "years" => {
+                return Err("months and years have no fixed length".into());
+            }
+            "w" | "d" | "h" | "m" | "s" | "ms" | "us" | "µs" | "ns" | "week" | "weeks" | "day"
+            | "days" | "hour" | "hours" | "hr" | "hrs" | "minute" | "minutes" | "min" | "mins"
+            | "second" | "seconds" | "sec" | "secs" | "ago" | "," => {}
+            _ if text.starts_with(['P', 'p']) => {}
+            other => return Err(format!("unknown unit `{other}`")),
+        }
+    }
     let span: jiff::Span = text
         .trim()
         .parse()
@@ -90,7 +106,8 @@ mod tests {
         assert!(parse("1mo").is_err());
         assert!(parse("1y").is_err());
         assert!(parse("5").is_err());
-        assert!(parse("5x").is_err());
+        assert_eq!(parse("5x"), Err("unknown unit `x`".into()));
+        assert_eq!(parse("PT5H"), Ok(5 * H));
     }
 
     #[test]

@@ -284,3 +284,70 @@ fn durations_read_with_jiff_everywhere() {
         .is_err()
     );
 }
+
+fn compile(text: &str) -> polc::Compilation {
+    let mut sources = SourceMap::new();
+    sources.add("p.pol", text);
+    polc::compile_sources(sources)
+}
+
+#[test]
+fn retract_removes_an_assignment_for_the_steps_after_it() {
+    let text = "actor user;\nresource list {\n  permissions view, edit;\n  role editor { grants edit, view; }\n}\n\
+                test \"revoke\" {\n  user:bob is editor on list:l0;\n  assert can user:bob edit list:l0;\n  \
+                retract user:bob is editor on list:l0;\n  assert cannot user:bob view list:l0;\n}\n\
+                test \"nothing to revoke\" {\n  retract user:bob is editor on list:l0;\n  assert cannot user:bob view list:l0;\n}\n";
+    let comp = compile(text);
+    assert!(!comp.has_errors(), "{:?}", comp.diagnostics);
+    let policy = comp.policy.as_ref().unwrap();
+    let report = polc::testing::run(policy, &comp.files, &comp.sources, None);
+    assert!(report.tests[0].passed(), "{:?}", report.tests[0].failures);
+    assert!(!report.tests[1].passed());
+    assert_eq!(report.tests[1].failures[0].actual, "no such assignment");
+    // One assertion is "1 assertion".
+    let one = compile(
+        "actor user;\nresource list {\n  permissions view;\n  role viewer { grants view; }\n}\n\
+         test \"one\" {\n  assert cannot user:bob view list:l0;\n}\n",
+    );
+    let report = polc::testing::run(one.policy.as_ref().unwrap(), &one.files, &one.sources, None);
+    let human = polc::testing::report::human(&report, one.policy.as_ref().unwrap(), false);
+    assert!(human.contains("ok    one (1 assertion)\n"), "{human}");
+}
+
+#[test]
+fn a_role_used_through_a_userset_in_the_facts_is_not_unused() {
+    let policy = "actor user;\nresource folder {\n  permissions view;\n  role viewer { grants view; }\n  role watcher;\n}\n";
+    let codes = |text: &str| -> Vec<String> {
+        compile(text)
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str().to_string())
+            .collect()
+    };
+    assert_eq!(codes(policy), ["W0102"]);
+    let used = format!("{policy}facts f {{\n  folder:a#watcher is viewer on folder:b;\n}}\n");
+    assert_eq!(codes(&used), Vec::<String>::new());
+}
+
+#[test]
+fn a_deny_names_the_permit_rules_that_did_not_apply() {
+    let l = load(
+        "actor user { attribute level: int; }\nresource doc {\n  permissions view;\n  \
+         /// Seniors read everything.\n  permit view when principal.level > 3;\n}\n",
+        "user:u.level = 1;",
+    )
+    .unwrap();
+    let req = request::Request::new(&l.policy, &l.facts, "user:u", "view", "doc:d").unwrap();
+    let d = eval::decide(&l.policy, &l.facts, &req);
+    assert!(!d.allowed);
+    let x = eval::Explainer {
+        policy: &l.policy,
+        facts: &l.facts,
+    };
+    let reasons: Vec<String> = d.reasons.iter().map(|r| x.reason(&req, r)).collect();
+    assert!(
+        reasons[0].contains("the rule \"Seniors read everything.\"")
+            && reasons[0].contains("does not apply"),
+        "{reasons:?}"
+    );
+}

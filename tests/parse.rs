@@ -534,7 +534,7 @@ fn invalid_literals_are_e0102() {
     let errs = parse_facts(F, "run:r1.d = 90x;").unwrap_err();
     assert_eq!(errs[0].code, Code::E0102);
     assert!(
-        errs[0].message.contains("unknown duration unit `x`"),
+        errs[0].message.contains("unknown unit `x`"),
         "{}",
         errs[0].message
     );

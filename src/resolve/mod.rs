@@ -39,7 +39,7 @@ pub fn resolve(files: &[ast::File], sources: &SourceMap) -> Resolved {
     // Lints on a policy with errors mostly repeat the errors (a grant that failed to resolve
     // leaves its role granting nothing): they wait until the errors are fixed.
     if !r.diags.iter().any(Diagnostic::is_error) {
-        lints::run(&mut r);
+        lints::run(&mut r, files);
     }
     r.finish()
 }

@@ -17,6 +17,9 @@ struct Checker<'r, 'a> {
     r: &'r mut Resolver<'a>,
     resource: TypeId,
     ok: bool,
+    /// Where the value of a read comes from: the read's span, what it is (`attribute `level`
+    /// of `run``) and its declaration, for the messages of E0401.
+    origins: Vec<(Span, String, Span)>,
 }
 
 /// Checks a condition; `None` when it has errors (already reported).
@@ -25,6 +28,7 @@ pub(super) fn check_condition(r: &mut Resolver<'_>, resource: TypeId, e: &Expr) 
         r,
         resource,
         ok: true,
+        origins: Vec::new(),
     };
     let typed = c.expr(e, &[]);
     match typed {
@@ -117,6 +121,32 @@ impl Checker<'_, '_> {
                 .map(|t| t.name.clone())
                 .collect::<Vec<_>>(),
         )
+    }
+
+    /// E0401 on two operands: each labelled with its type and, for a read, what it reads, with
+    /// the declarations that gave the types.
+    fn sides(&mut self, msg: String, sides: [(&Expr, &Type); 2], help: Option<String>) {
+        let mut d = Diagnostic::new(Code::E0401, msg);
+        for (i, (x, t)) in sides.into_iter().enumerate() {
+            let ty = self.describe(t);
+            let origin = self.origins.iter().find(|(s, _, _)| *s == x.span).cloned();
+            let label = match &origin {
+                Some((_, what, _)) => format!("`{ty}`: {what}"),
+                None => format!("`{ty}`"),
+            };
+            d = if i == 0 {
+                d.primary(x.span, label)
+            } else {
+                d.secondary(x.span, label)
+            };
+            if let Some((_, what, decl)) = origin {
+                d = d.secondary(decl, format!("{what} is declared `{ty}` here"));
+            }
+        }
+        if let Some(h) = help {
+            d = d.help(h);
+        }
+        self.report(d);
     }
 
     fn mismatch(&mut self, span: Span, msg: String, label: &str, help: Option<String>) {
@@ -320,10 +350,9 @@ impl Checker<'_, '_> {
                 let ca = self.coerce(ca, &ta, &elem, a.span);
                 if !ta.comparable(&elem) {
                     let (x, y) = (self.describe(&ta), self.describe(&tb));
-                    self.mismatch(
-                        e.span,
+                    self.sides(
                         format!("cannot look for a `{x}` in a `{y}`"),
-                        "types do not match",
+                        [(a, &ta), (b, &tb)],
                         None,
                     );
                     return None;
@@ -433,6 +462,15 @@ impl Checker<'_, '_> {
     ) -> Option<(CExpr, Type)> {
         if let ExprKind::Var(Var::Context) = base.kind {
             let i = self.context_field(name)?;
+            if let Some(d) = self
+                .r
+                .context_decls
+                .iter()
+                .find(|d| d.name.name == name.name)
+            {
+                let what = format!("the context field `{}`", name.name);
+                self.origins.push((e.span, what, d.name.span));
+            }
             let field = &self.r.context[i as usize];
             let ty = field.ty.clone();
             if field.optional {
@@ -456,6 +494,24 @@ impl Checker<'_, '_> {
             ));
         }
         let (member, ty, optional) = self.member(&tb, name, base, guards)?;
+        if let Type::Entity(owner) = tb {
+            let b = &self.r.builds[owner.index()];
+            let decl = b
+                .attributes
+                .iter()
+                .find(|d| d.name.name == name.name)
+                .map(|d| (d.name.span, "attribute"))
+                .or_else(|| {
+                    b.relations
+                        .iter()
+                        .find(|d| d.name.name == name.name)
+                        .map(|d| (d.name.span, "relation"))
+                });
+            if let Some((span, kind)) = decl {
+                let what = format!("the {kind} `{}` of `{}`", name.name, b.name.name);
+                self.origins.push((e.span, what, span));
+            }
+        }
         if optional {
             self.guarded(e, base, name, guards)?;
         }
@@ -720,7 +776,7 @@ impl Checker<'_, '_> {
 
     fn compare(
         &mut self,
-        e: &Expr,
+        _e: &Expr,
         op: BinOp,
         a: &Expr,
         b: &Expr,
@@ -748,10 +804,9 @@ impl Checker<'_, '_> {
             BinOp::Eq | BinOp::Ne => {
                 if !ta.comparable(&tb) {
                     let (x, y) = (self.describe(&ta), self.describe(&tb));
-                    self.mismatch(
-                        e.span,
+                    self.sides(
                         format!("cannot compare `{x}` with `{y}`"),
-                        "types do not match",
+                        [(a, &ta), (b, &tb)],
                         None,
                     );
                     return None;
@@ -769,10 +824,9 @@ impl Checker<'_, '_> {
                         ))
                     };
                     let (x, y) = (self.describe(&ta), self.describe(&tb));
-                    self.mismatch(
-                        e.span,
+                    self.sides(
                         format!("cannot order `{x}` and `{y}` with `{}`", op.symbol()),
-                        "types do not support this comparison",
+                        [(a, &ta), (b, &tb)],
                         help,
                     );
                     return None;

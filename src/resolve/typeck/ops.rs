@@ -17,18 +17,18 @@ impl Checker<'_, '_> {
         let mut out: Vec<(String, CExpr)> = Vec::new();
         let mut types: Vec<FieldType> = Vec::new();
         for (name, e) in fields {
-            if let Some(prev) = fields.iter().find(|(n, _)| n.name == name.name) {
-                if prev.0.span != name.span {
-                    self.report(
-                        Diagnostic::new(
-                            Code::E0206,
-                            format!("record field `{}` is given twice", name.name),
-                        )
-                        .primary(name.span, "given again here")
-                        .secondary(prev.0.span, "first given here"),
-                    );
-                    return None;
-                }
+            if let Some(prev) = fields.iter().find(|(n, _)| n.name == name.name)
+                && prev.0.span != name.span
+            {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0206,
+                        format!("record field `{}` is given twice", name.name),
+                    )
+                    .primary(name.span, "given again here")
+                    .secondary(prev.0.span, "first given here"),
+                );
+                return None;
             }
             let (c, t) = self.expr(e, guards)?;
             out.push((name.name.clone(), c));
@@ -79,7 +79,7 @@ impl Checker<'_, '_> {
             let mut d =
                 Diagnostic::new(Code::E0405, format!("no method is named `{}`", method.name))
                     .primary(method.span, "unknown method");
-            d = match did_you_mean(&method.name, names.into_iter()) {
+            d = match did_you_mean(&method.name, names) {
                 Some(h) => d.help(h),
                 None => d.help(format!(
                     "the methods are {}",
@@ -170,9 +170,7 @@ impl Checker<'_, '_> {
                 ty,
             ));
         }
-        let Some(((ca, ta), a)) = arg else {
-            return None;
-        };
+        let ((ca, ta), a) = arg?;
         let elem = match &tr {
             Type::List(t) => Some((**t).clone()),
             Type::EmptyList => None,

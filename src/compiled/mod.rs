@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 /// The artifact format version; a loader refuses any other.
-pub const ARTIFACT_VERSION: u32 = 3;
+pub const ARTIFACT_VERSION: u32 = 2;
 
 macro_rules! index_type {
     ($($(#[$m:meta])* $name:ident;)*) => {$(

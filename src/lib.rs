@@ -51,6 +51,7 @@
 
 pub mod compiled;
 pub mod diag;
+pub mod duration;
 pub mod eval;
 pub mod facts;
 pub mod loader;

@@ -61,7 +61,7 @@ fn show(e: &Expr) -> String {
         ExprKind::Literal(Literal::Int(i)) => i.to_string(),
         ExprKind::Literal(Literal::Str(s)) => format!("{s:?}"),
         ExprKind::Literal(Literal::Entity(r)) => format!("{}:{}", r.ty.name, r.id.value),
-        ExprKind::Literal(Literal::Duration(d)) => format!("{}s", d.seconds),
+        ExprKind::Literal(Literal::Duration(d)) => format!("{}s", d.micros / 1_000_000),
         ExprKind::List(items) => format!(
             "[{}]",
             items.iter().map(show).collect::<Vec<_>>().join(", ")
@@ -76,6 +76,24 @@ fn show(e: &Expr) -> String {
             target,
         } => format!("({} is {} on {})", show(subject), role.name, show(target)),
         ExprKind::Paren(e) => format!("paren{}", show(e)),
+        ExprKind::Record(fs) => format!(
+            "{{{}}}",
+            fs.iter()
+                .map(|(n, e)| format!("{}: {}", n.name, show(e)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ExprKind::Call {
+            receiver,
+            method,
+            args,
+        } => format!(
+            "{}.{}({})",
+            show(receiver),
+            method.name,
+            args.iter().map(show).collect::<Vec<_>>().join(", ")
+        ),
+        ExprKind::IsType { subject, ty } => format!("({} is {})", show(subject), ty.name),
     }
 }
 
@@ -105,6 +123,22 @@ fn precedence() {
             "((resource.impact in [\"a\", \"b\"]) && ((-3) < resource.n))",
         ),
         ("!!context.mfa", "(!(!context.mfa))"),
+        (
+            "context.now - context.start + 1d12h > -5h",
+            "(((context.now - context.start) + 129600s) > (-18000s))",
+        ),
+        (
+            "principal is user && resource.tags.containsAll([\"a\"])",
+            "((principal is user) && resource.tags.containsAll([\"a\"]))",
+        ),
+        (
+            "principal.set.contains({a: resource.x, b: 1}) == !context.mfa",
+            "(principal.set.contains({a: resource.x, b: 1}) == (!context.mfa))",
+        ),
+        (
+            "context.now.timeOfDay(-5h) >= 22h",
+            "(context.now.timeOfDay((-18000s)) >= 79200s)",
+        ),
         (
             "(resource.a || resource.b) && resource.c",
             "(paren(resource.a || resource.b) && resource.c)",
@@ -220,7 +254,10 @@ fn roles_patterns_and_dotted_permissions() {
     else {
         panic!()
     };
-    assert_eq!((d.seconds, d.text.as_str()), (90 * 86_400, "90d"));
+    assert_eq!(
+        (d.micros, d.text.as_str()),
+        (90 * 86_400 * 1_000_000, "90d")
+    );
     assert!(matches!(
         admin.items[6],
         RoleItem::Min(Count { value: 1, .. })
@@ -449,7 +486,7 @@ fn facts_usersets_wildcards_quoted_ids_until_and_values() {
     assert!(matches!(values[1], Value::Int(-2, _)));
     assert!(matches!(values[2], Value::Bool(true, _)));
     assert!(matches!(&values[3], Value::Str(s) if s.value == "x"));
-    assert!(matches!(&values[4], Value::Duration(d) if d.seconds == 90 * 86_400));
+    assert!(matches!(&values[4], Value::Duration(d) if d.micros == 90 * 86_400 * 1_000_000));
     assert!(matches!(&values[5], Value::Entity(e) if e.ty.name == "organization"));
     let Item::Fact(Fact::Set {
         target: SetTarget::Context(name),
@@ -497,7 +534,7 @@ fn invalid_literals_are_e0102() {
     let errs = parse_facts(F, "run:r1.d = 90x;").unwrap_err();
     assert_eq!(errs[0].code, Code::E0102);
     assert!(
-        errs[0].message.contains("unknown duration unit `x`"),
+        errs[0].message.contains("unknown unit `x`"),
         "{}",
         errs[0].message
     );

@@ -15,7 +15,10 @@ pub enum Type {
     Duration,
     /// One of the listed strings.
     Enum(Vec<String>),
+    /// `[T]`: a set (order and repetition do not count).
     List(Box<Type>),
+    /// `{ a: T, b?: U }`, the fields sorted by name.
+    Record(Vec<FieldType>),
     Entity(TypeId),
     /// `principal`: an entity of one of the actor types.
     AnyActor,
@@ -23,7 +26,23 @@ pub enum Type {
     EmptyList,
 }
 
+/// A field of a record type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldType {
+    pub name: String,
+    pub ty: Type,
+    pub optional: bool,
+}
+
 impl Type {
+    /// The field `name` of a record type.
+    pub fn field(&self, name: &str) -> Option<&FieldType> {
+        match self {
+            Type::Record(fs) => fs.iter().find(|f| f.name == name),
+            _ => None,
+        }
+    }
+
     /// How the type reads in messages.
     pub fn describe(&self, policy_types: &[String]) -> String {
         match self {
@@ -38,6 +57,16 @@ impl Type {
                 .collect::<Vec<_>>()
                 .join(" | "),
             Type::List(t) => format!("[{}]", t.describe(policy_types)),
+            Type::Record(fs) => {
+                let fs: Vec<String> = fs
+                    .iter()
+                    .map(|f| {
+                        let q = if f.optional { "?" } else { "" };
+                        format!("{}{q}: {}", f.name, f.ty.describe(policy_types))
+                    })
+                    .collect();
+                format!("{{ {} }}", fs.join(", "))
+            }
             Type::Entity(t) => policy_types
                 .get(t.index())
                 .cloned()
@@ -56,6 +85,21 @@ impl Type {
             (Entity(a), Entity(b)) => a == b,
             (List(_), EmptyList) | (EmptyList, List(_)) | (EmptyList, EmptyList) => true,
             (List(a), List(b)) => a.comparable(b),
+            // Fields on one side only must be optional there: `{a: 1}` may equal a
+            // `{ a: int, b?: int }` without `b`.
+            (Record(a), Record(b)) => {
+                let one_sided = |xs: &[FieldType], ys: &[FieldType]| {
+                    xs.iter()
+                        .all(|x| x.optional || ys.iter().any(|y| y.name == x.name))
+                };
+                one_sided(a, b)
+                    && one_sided(b, a)
+                    && a.iter().all(|x| {
+                        b.iter()
+                            .find(|y| y.name == x.name)
+                            .is_none_or(|y| x.ty.comparable(&y.ty))
+                    })
+            }
             (a, b) => a == b,
         }
     }
@@ -66,6 +110,7 @@ impl Type {
         match self {
             Type::Entity(t) => t.index() < n,
             Type::List(t) => t.types_below(n),
+            Type::Record(fs) => fs.iter().all(|f| f.ty.types_below(n)),
             _ => true,
         }
     }
@@ -80,6 +125,37 @@ impl Type {
 pub enum Member {
     Attr(AttrId),
     Rel(RelId),
+}
+
+/// A method: `s.contains(x)`, `s.containsAll(t)`, `s.containsAny(t)`, `t.timeOfDay(offset)`,
+/// `t.dayOfWeek(offset)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Method {
+    Contains,
+    ContainsAll,
+    ContainsAny,
+    TimeOfDay,
+    DayOfWeek,
+}
+
+impl Method {
+    pub const ALL: [Method; 5] = [
+        Method::Contains,
+        Method::ContainsAll,
+        Method::ContainsAny,
+        Method::TimeOfDay,
+        Method::DayOfWeek,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Contains => "contains",
+            Method::ContainsAll => "containsAll",
+            Method::ContainsAny => "containsAny",
+            Method::TimeOfDay => "timeOfDay",
+            Method::DayOfWeek => "dayOfWeek",
+        }
+    }
 }
 
 /// A literal value.
@@ -111,8 +187,35 @@ pub enum CExpr {
         name: String,
         member: Option<(TypeId, Member)>,
     },
+    /// Whether an optional context field is set (`context has x`).
+    HasContext(u32),
     Lit(Lit),
     List(Vec<CExpr>),
+    /// `{ a: e, b: f }`, the fields sorted by name.
+    Record(Vec<(String, CExpr)>),
+    /// `base.name` on a record.
+    Field {
+        base: Box<CExpr>,
+        name: String,
+    },
+    /// `base has name` on a record.
+    HasField {
+        base: Box<CExpr>,
+        name: String,
+    },
+    /// `receiver.method(arg)`.
+    Call {
+        method: Method,
+        receiver: Box<CExpr>,
+        arg: Box<CExpr>,
+    },
+    /// `a + b`, `a - b` (`BinOp::Add`, `BinOp::Sub`) on ints, times and durations.
+    Arith(BinOp, Box<CExpr>, Box<CExpr>),
+    /// `subject is ty`.
+    IsType {
+        subject: Box<CExpr>,
+        ty: TypeId,
+    },
     Not(Box<CExpr>),
     Neg(Box<CExpr>),
     /// `== != < <= > >=`
@@ -139,13 +242,30 @@ impl CExpr {
     pub fn visit_entities(&self, f: &mut impl FnMut(TypeId, &str)) {
         match self {
             CExpr::Lit(Lit::Entity { ty, id }) => f(*ty, id),
-            CExpr::Principal | CExpr::Resource | CExpr::Context(_) | CExpr::Lit(_) => {}
+            CExpr::Principal
+            | CExpr::Resource
+            | CExpr::Context(_)
+            | CExpr::HasContext(_)
+            | CExpr::Lit(_) => {}
             CExpr::Access { base, .. }
             | CExpr::Has { base, .. }
+            | CExpr::Field { base, .. }
+            | CExpr::HasField { base, .. }
+            | CExpr::IsType { subject: base, .. }
             | CExpr::Not(base)
             | CExpr::Neg(base) => base.visit_entities(f),
             CExpr::List(items) => items.iter().for_each(|i| i.visit_entities(f)),
-            CExpr::Cmp(_, a, b) | CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::In(a, b) => {
+            CExpr::Record(fields) => fields.iter().for_each(|(_, i)| i.visit_entities(f)),
+            CExpr::Call {
+                receiver: a,
+                arg: b,
+                ..
+            }
+            | CExpr::Arith(_, a, b)
+            | CExpr::Cmp(_, a, b)
+            | CExpr::And(a, b)
+            | CExpr::Or(a, b)
+            | CExpr::In(a, b) => {
                 a.visit_entities(f);
                 b.visit_entities(f);
             }
@@ -175,6 +295,23 @@ impl CExpr {
             CExpr::Principal | CExpr::Resource => Ok(()),
             CExpr::Context(i) if (*i as usize) < p.context.len() => Ok(()),
             CExpr::Context(_) => Err("context field out of range".into()),
+            CExpr::HasContext(i) if (*i as usize) < p.context.len() => Ok(()),
+            CExpr::HasContext(_) => Err("context field out of range".into()),
+            CExpr::Field { base, .. } | CExpr::HasField { base, .. } => base.validate(p),
+            CExpr::IsType { ty, .. } if ty.index() >= p.types.len() => {
+                Err("entity type out of range".into())
+            }
+            CExpr::IsType { subject, .. } => subject.validate(p),
+            CExpr::Record(fields) => fields.iter().try_for_each(|(_, e)| e.validate(p)),
+            CExpr::Call {
+                receiver: a,
+                arg: b,
+                ..
+            }
+            | CExpr::Arith(_, a, b) => {
+                a.validate(p)?;
+                b.validate(p)
+            }
             CExpr::Access { base, member, .. } | CExpr::Has { base, member, .. } => {
                 if member_ok(member) {
                     base.validate(p)

@@ -8,7 +8,7 @@ pub mod fast;
 pub mod plan;
 mod roleset;
 
-pub use expr::{CExpr, Type};
+pub use expr::{CExpr, FieldType, Method, Type};
 pub use roleset::RoleSet;
 
 use crate::syntax::ast::{ConditionKind, Effect};
@@ -187,6 +187,9 @@ impl TypeDef {
 pub struct ContextField {
     pub name: String,
     pub ty: Type,
+    /// Declared `x?: T`: read only under `context has x`.
+    #[serde(default)]
+    pub optional: bool,
 }
 
 /// A `permit` or `forbid` rule.

@@ -72,6 +72,8 @@ codes! {
     E0401 => Error, "type mismatch";
     E0402 => Error, "optional attribute read without `has`";
     E0403 => Error, "value not in the enumeration";
+    E0404 => Error, "record misses a required field";
+    E0405 => Error, "unknown method or wrong arguments";
     // Facts and requests
     E0501 => Error, "malformed JSON";
     E0502 => Error, "only actors can hold roles";
@@ -83,6 +85,7 @@ codes! {
     W0105 => Warning, "elevated role without a review period";
     W0106 => Warning, "`&&` and `||` mixed without parentheses";
     W0107 => Warning, "name not in snake_case";
+    W0115 => Warning, "attribute some actor types never have";
     // Data lints (`polc check --data`)
     W0201 => Warning, "fewer holders than the role's `min`";
     W0202 => Warning, "more holders than the role's `max`";

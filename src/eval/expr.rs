@@ -2,7 +2,7 @@
 //! cycle behind `is`) are returned, and the caller fails closed.
 
 use super::{Context, Entity};
-use crate::compiled::expr::{Lit, Member};
+use crate::compiled::expr::{Lit, Member, Method};
 use crate::compiled::{CExpr, TypeId};
 use crate::compiled::{Policy, RoleId};
 use crate::facts::Facts;
@@ -90,6 +90,17 @@ fn item_eq(item: &Value, x: &V<'_>) -> bool {
         // An unnamed entity is kept in a list as its text (see `CExpr::List`).
         (Value::Str(a), V::Unnamed(t, n)) => **a == format!("\u{0}{}:{n}", t.0),
         _ => false,
+    }
+}
+
+/// A value to keep in a set or a record: owned.
+fn owned(v: V<'_>) -> Value {
+    match v {
+        V::Known(v) => v,
+        V::Ref(v) => v.clone(),
+        V::Text(s) => Value::Str(s.into()),
+        // An unnamed entity equals nothing the facts know; keep it as its text.
+        V::Unnamed(t, n) => Value::Str(format!("\u{0}{}:{n}", t.0).into()),
     }
 }
 
@@ -211,7 +222,7 @@ fn eval<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
                     }
                     let targets = w.facts().relation(id, r);
                     if many {
-                        V::Known(Value::List(
+                        V::Known(Value::set(
                             targets.iter().map(|t| Value::Entity(*t)).collect(),
                         ))
                     } else {
@@ -236,20 +247,52 @@ fn eval<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
         CExpr::List(items) => {
             let mut out = Vec::with_capacity(items.len());
             for i in items {
-                match eval(w, i)? {
-                    V::Known(v) => out.push(v),
-                    V::Ref(v) => out.push(v.clone()),
-                    V::Text(s) => out.push(Value::Str(s.into())),
-                    // An unnamed entity equals nothing the facts know; keep it as its text.
-                    V::Unnamed(t, n) => out.push(Value::Str(format!("\u{0}{}:{n}", t.0).into())),
-                }
+                out.push(owned(eval(w, i)?));
             }
-            V::Known(Value::List(out.into()))
+            V::Known(Value::set(out))
+        }
+        CExpr::Record(fields) => {
+            let mut out = Vec::with_capacity(fields.len());
+            for (name, e) in fields {
+                out.push((name.as_str().into(), owned(eval(w, e)?)));
+            }
+            V::Known(Value::record(out))
+        }
+        CExpr::Field { base, name } => match eval(w, base)? {
+            V::Ref(v) => V::Ref(v.field(name).ok_or_else(|| no_field(name))?),
+            V::Known(v) => V::Known(v.field(name).ok_or_else(|| no_field(name))?.clone()),
+            _ => return Err(format!("`.{name}` needs a record")),
+        },
+        CExpr::HasField { base, name } => match eval(w, base)?.value() {
+            Some(v @ Value::Record(_)) => V::Known(Value::Bool(v.field(name).is_some())),
+            _ => return Err(format!("`has {name}` needs a record")),
+        },
+        CExpr::HasContext(i) => V::Known(Value::Bool(
+            w.context()
+                .values
+                .get(*i as usize)
+                .is_some_and(Option::is_some),
+        )),
+        CExpr::IsType { subject, ty } => {
+            let s = eval(w, subject)?;
+            V::Known(Value::Bool(entity_of(w, &s)?.0 == *ty))
+        }
+        CExpr::Call {
+            method,
+            receiver,
+            arg,
+        } => V::Known(call(w, *method, receiver, arg)?),
+        CExpr::Arith(op, a, b) => {
+            let (x, y) = (eval(w, a)?, eval(w, b)?);
+            V::Known(arith(*op, &x, &y)?)
         }
         CExpr::Not(x) => V::Known(Value::Bool(!eval_bool(w, x)?)),
         CExpr::Neg(x) => match eval(w, x)?.value() {
             Some(Value::Int(i)) => V::Known(Value::Int(i.checked_neg().ok_or("integer overflow")?)),
-            _ => return Err("`-` needs an integer".into()),
+            Some(Value::Duration(d)) => {
+                V::Known(Value::Duration(d.checked_neg().ok_or("duration overflow")?))
+            }
+            _ => return Err("`-` needs an integer or a duration".into()),
         },
         CExpr::And(..) | CExpr::Or(..) => V::Known(Value::Bool(eval_bool(w, e)?)),
         CExpr::Cmp(op, a, b) => {
@@ -297,6 +340,81 @@ fn eval<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
             let held = w.holds_role(sty, sid, tid, *ty, *role)?;
             V::Known(Value::Bool(held))
         }
+    })
+}
+
+fn no_field(name: &str) -> String {
+    format!("the record has no `{name}`")
+}
+
+/// The items of a set value.
+fn items<'v>(v: &'v V<'_>, method: Method) -> Result<&'v [Value], String> {
+    match v.value() {
+        Some(Value::List(items)) => Ok(items),
+        _ => Err(format!("`{}` needs a set", method.name())),
+    }
+}
+
+fn call<'e, E: Env<'e>>(
+    w: &mut E,
+    method: Method,
+    receiver: &'e CExpr,
+    arg: &'e CExpr,
+) -> Result<Value, String> {
+    let r = eval(w, receiver)?;
+    let a = eval(w, arg)?;
+    Ok(match method {
+        Method::Contains => Value::Bool(items(&r, method)?.iter().any(|i| item_eq(i, &a))),
+        Method::ContainsAll | Method::ContainsAny => {
+            let (xs, ys) = (items(&r, method)?, items(&a, method)?);
+            let found = |y: &Value| xs.binary_search(y).is_ok();
+            Value::Bool(if method == Method::ContainsAll {
+                ys.iter().all(found)
+            } else {
+                ys.iter().any(found)
+            })
+        }
+        Method::TimeOfDay | Method::DayOfWeek => {
+            let (Some(Value::Time(t)), Some(Value::Duration(offset))) = (r.value(), a.value())
+            else {
+                return Err(format!("`{}` needs a time and a duration", method.name()));
+            };
+            if method == Method::TimeOfDay {
+                Value::Duration(
+                    crate::duration::time_of_day(*t, *offset).ok_or("time out of range")?,
+                )
+            } else {
+                Value::Str(
+                    crate::duration::day_of_week(*t, *offset)
+                        .ok_or("time out of range")?
+                        .into(),
+                )
+            }
+        }
+    })
+}
+
+/// `+` and `-` on ints, times and durations; overflow is an error.
+fn arith(op: BinOp, x: &V<'_>, y: &V<'_>) -> Result<Value, String> {
+    let f = |a: i64, b: i64| {
+        if op == BinOp::Add {
+            a.checked_add(b)
+        } else {
+            a.checked_sub(b)
+        }
+        .ok_or_else(|| "arithmetic overflow".to_string())
+    };
+    Ok(match (x.value(), y.value()) {
+        (Some(Value::Int(a)), Some(Value::Int(b))) => Value::Int(f(*a, *b)?),
+        (Some(Value::Duration(a)), Some(Value::Duration(b))) => Value::Duration(f(*a, *b)?),
+        (Some(Value::Time(a)), Some(Value::Duration(b))) => Value::Time(f(*a, *b)?),
+        (Some(Value::Duration(a)), Some(Value::Time(b))) if op == BinOp::Add => {
+            Value::Time(f(*a, *b)?)
+        }
+        (Some(Value::Time(a)), Some(Value::Time(b))) if op == BinOp::Sub => {
+            Value::Duration(f(*a, *b)?)
+        }
+        _ => return Err(format!("`{}` cannot combine these values", op.symbol())),
     })
 }
 

@@ -263,6 +263,31 @@ impl Explainer<'_> {
                         ));
                     }
                 }
+                // Where the action is given by `permit` rules, name those that did not apply.
+                let permits = t
+                    .permits
+                    .get(req.action.index())
+                    .map_or(&[][..], Vec::as_slice);
+                if !permits.is_empty() {
+                    let rules: Vec<String> = permits
+                        .iter()
+                        .map(|id| {
+                            let rule = self.policy.rule(*id);
+                            format!("{} ({})", rule_name(rule), rule.location)
+                        })
+                        .collect();
+                    let what = if rules.len() == 1 {
+                        "the rule"
+                    } else {
+                        "none of the rules"
+                    };
+                    let verb = if rules.len() == 1 {
+                        "does not apply"
+                    } else {
+                        "applies"
+                    };
+                    s.push_str(&format!(", and {what} {} {verb}", rules.join(", ")));
+                }
                 s
             }
             Reason::InvalidRequest => "the request is invalid, so it is denied (see errors)".into(),

@@ -215,10 +215,16 @@ pub fn lookup_value(policy: &Policy, facts: &Facts, v: &crate::facts::FactValue)
             Some(id) => Value::Entity(id),
             None => Value::Str(crate::facts::display_entity(policy.type_name(*t), n).into()),
         },
-        F::List(items) => Value::List(
+        F::List(items) => Value::set(
             items
                 .iter()
                 .map(|i| lookup_value(policy, facts, i))
+                .collect(),
+        ),
+        F::Record(fields) => Value::record(
+            fields
+                .iter()
+                .map(|(n, v)| (n.as_str().into(), lookup_value(policy, facts, v)))
                 .collect(),
         ),
     }

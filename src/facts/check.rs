@@ -66,6 +66,8 @@ pub enum FactValue {
     Duration(i64),
     Entity(TypeId, String),
     List(Vec<FactValue>),
+    /// The fields as written (each declared field at most once).
+    Record(Vec<(String, FactValue)>),
 }
 
 /// A fact that passed every check, ready for [`super::Facts::apply`].
@@ -108,9 +110,12 @@ pub enum InputKind {
     Str(String),
     /// `type:id` written as an entity reference (in `.pol`).
     Entity(String, String),
-    /// Seconds.
-    Duration(u64, String),
+    /// Microseconds, and the text as written.
+    Duration(i64, String),
     List(Vec<Input>),
+    /// `{ name: value, ... }` (in JSON, an object where a record is expected): each field
+    /// with the span of its name.
+    Record(Vec<(String, Span, Input)>),
     /// JSON `null` or an object: never a valid fact value.
     Other(&'static str),
 }
@@ -406,6 +411,7 @@ impl<'p> Checker<'p> {
             InputKind::Entity(t, _) => format!("a `{t}`"),
             InputKind::Duration(_, t) => format!("the duration `{t}`"),
             InputKind::List(_) => "a list".into(),
+            InputKind::Record(_) => "a record".into(),
             InputKind::Other(o) => (*o).to_string(),
         };
         Diagnostic::new(
@@ -444,17 +450,67 @@ impl<'p> Checker<'p> {
                 FactValue::Str(s.clone())
             }
             (Type::Time, InputKind::Str(s)) => FactValue::Time(parse_time(s, v.span)?),
-            (Type::Duration, InputKind::Duration(secs, _)) => {
-                FactValue::Duration(duration_micros(*secs, v.span)?)
-            }
-            (Type::Duration, InputKind::Str(s)) => match parse_duration(s) {
-                Some(secs) => FactValue::Duration(duration_micros(secs, v.span)?),
-                None => {
-                    return Err(
-                        wrong().help("write durations like \"90d\", \"12h\", \"30m\", \"45s\"")
-                    );
+            (Type::Duration, InputKind::Duration(micros, _)) => FactValue::Duration(*micros),
+            (Type::Duration, InputKind::Str(s)) => match crate::duration::parse(s) {
+                Ok(micros) => FactValue::Duration(micros),
+                Err(_) => {
+                    return Err(wrong().help(
+                        "write durations like \"90d\", \"1d12h\", \"-5h\", \"30m\", \"2w\"",
+                    ));
                 }
             },
+            (Type::Record(fields), InputKind::Record(given)) => {
+                let mut out = Vec::new();
+                for (name, span, value) in given {
+                    let Some(f) = fields.iter().find(|f| f.name == *name) else {
+                        let d = Diagnostic::new(
+                            Code::E0205,
+                            format!("`{}` has no field `{name}`", what()),
+                        )
+                        .primary(*span, "unknown field");
+                        let d = match did_you_mean(name, fields.iter().map(|f| f.name.as_str())) {
+                            Some(h) => d.help(h),
+                            None => d.help(format!(
+                                "the fields are: {}",
+                                fields
+                                    .iter()
+                                    .map(|f| format!("`{}`", f.name))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        };
+                        return Err(d);
+                    };
+                    if out.iter().any(|(n, _): &(String, FactValue)| n == name) {
+                        return Err(Diagnostic::new(
+                            Code::E0206,
+                            format!("field `{name}` is given twice"),
+                        )
+                        .primary(*span, "given again here"));
+                    }
+                    let inner = || format!("{}.{name}", what());
+                    out.push((name.clone(), self.value_of(&f.ty, value, &inner)?));
+                }
+                let missing: Vec<&str> = fields
+                    .iter()
+                    .filter(|f| !f.optional && !out.iter().any(|(n, _)| *n == f.name))
+                    .map(|f| f.name.as_str())
+                    .collect();
+                if !missing.is_empty() {
+                    let list = missing
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    return Err(Diagnostic::new(
+                        Code::E0404,
+                        format!("`{}` misses the required field {list}", what()),
+                    )
+                    .primary(v.span, "incomplete record")
+                    .help("give every field that is not declared with `?`"));
+                }
+                FactValue::Record(out)
+            }
             (Type::Entity(t), InputKind::Entity(ty, id)) => self.entity_of(*t, ty, id, v)?,
             (Type::Entity(t), InputKind::Str(s)) => match s.split_once(':') {
                 Some((ty, id)) if !ty.is_empty() && !id.is_empty() => {
@@ -503,15 +559,6 @@ impl<'p> Checker<'p> {
     }
 }
 
-fn duration_micros(secs: u64, span: Span) -> Result<i64, Diagnostic> {
-    i64::try_from(secs)
-        .ok()
-        .and_then(|s| s.checked_mul(1_000_000))
-        .ok_or_else(|| {
-            Diagnostic::new(Code::E0401, "duration out of range").primary(span, "too long")
-        })
-}
-
 /// An RFC 3339 time; `E0102` otherwise.
 pub fn parse_time(text: &str, span: Span) -> Result<i64, Diagnostic> {
     crate::time::parse(text).ok_or_else(|| {
@@ -521,18 +568,4 @@ pub fn parse_time(text: &str, span: Span) -> Result<i64, Diagnostic> {
                 "write times like \"2026-12-31T00:00:00Z\" (date, `T`, time, and `Z` or an offset)",
             )
     })
-}
-
-/// `90d`, `12h`, `30m`, `45s` in seconds.
-pub fn parse_duration(text: &str) -> Option<u64> {
-    let unit = text.chars().last()?;
-    let n: u64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
-    let mult = match unit {
-        'd' => 86_400,
-        'h' => 3_600,
-        'm' => 60,
-        's' => 1,
-        _ => return None,
-    };
-    n.checked_mul(mult)
 }

@@ -120,7 +120,17 @@ impl<'t> JsonText<'t> {
             Some(b't') => InputKind::Bool(true),
             Some(b'f') => InputKind::Bool(false),
             Some(b'n') => InputKind::Other("null"),
-            Some(b'{') => InputKind::Other("an object"),
+            Some(b'{') if levels == 0 => InputKind::Other("an object nested too deeply"),
+            // An object is a record: the checker matches its members to the declared fields.
+            Some(b'{') => match serde_json::from_str::<BTreeMap<String, &RawValue>>(raw.get()) {
+                Ok(members) => InputKind::Record(
+                    members
+                        .into_iter()
+                        .map(|(k, v)| (k, self.span(v), self.input_within(v, levels - 1)))
+                        .collect(),
+                ),
+                Err(_) => InputKind::Other("a malformed object"),
+            },
             _ => match serde_json::from_str::<i64>(raw.get()) {
                 Ok(i) => InputKind::Int(i),
                 Err(_) => InputKind::Other("a number that is not an integer"),

@@ -28,7 +28,11 @@ impl EntityId {
 }
 
 /// A value of an attribute, a context field, or of an expression at decision time.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// INVARIANT: a `List` is a set, its items sorted and without repeats, and a `Record`'s fields
+/// are sorted by name: build them with [`Value::set`] and [`Value::record`], so that the derived
+/// equality is set equality (`[a, b] == [b, a]`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Value {
     Bool(bool),
     Int(i64),
@@ -39,6 +43,33 @@ pub enum Value {
     Duration(i64),
     Entity(EntityId),
     List(Arc<[Value]>),
+    Record(Arc<[(Arc<str>, Value)]>),
+}
+
+impl Value {
+    /// A set of the items: sorted, repeats removed.
+    pub fn set(mut items: Vec<Value>) -> Value {
+        items.sort_unstable();
+        items.dedup();
+        Value::List(items.into())
+    }
+
+    /// A record of the fields, sorted by name (names are unique: the checker saw to it).
+    pub fn record(mut fields: Vec<(Arc<str>, Value)>) -> Value {
+        fields.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        Value::Record(fields.into())
+    }
+
+    /// The field `name` of a record.
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        match self {
+            Value::Record(fs) => fs
+                .binary_search_by(|(n, _)| (**n).cmp(name))
+                .ok()
+                .map(|i| &fs[i].1),
+            _ => None,
+        }
+    }
 }
 
 /// Who an assignment is for.
@@ -363,6 +394,28 @@ impl Facts {
         self.names.shrink();
     }
 
+    /// Removes the assignment a checked `Assign` fact names (its `until` aside); returns how
+    /// many were removed: 0 when the facts hold no such assignment or the fact is no `Assign`.
+    pub fn retract_fact(&mut self, fact: &CheckedFact) -> usize {
+        let CheckedFact::Assign {
+            subject, role, on, ..
+        } = fact
+        else {
+            return 0;
+        };
+        let subject = match subject {
+            SubjectName::Actor(ty, name) => self.lookup(*ty, name).map(Subject::Actor),
+            SubjectName::Userset(ty, name, r) => {
+                self.lookup(*ty, name).map(|e| Subject::Userset(e, *r))
+            }
+            SubjectName::Wildcard(ty) => Some(Subject::Wildcard(*ty)),
+        };
+        match (subject, self.lookup(on.0, &on.1)) {
+            (Some(s), Some(e)) => self.retract(s, *role, e),
+            _ => 0,
+        }
+    }
+
     /// Removes every assignment equal to `(subject, role, on)`; returns how many. (The slots
     /// stay in their chains, marked retracted.)
     pub fn retract(&mut self, subject: Subject, role: RoleId, on: EntityId) -> usize {
@@ -646,7 +699,13 @@ impl Facts {
             FactValue::Time(t) => Value::Time(*t),
             FactValue::Duration(d) => Value::Duration(*d),
             FactValue::Entity(ty, name) => Value::Entity(self.entity(*ty, name)),
-            FactValue::List(items) => Value::List(items.iter().map(|i| self.value(i)).collect()),
+            FactValue::List(items) => Value::set(items.iter().map(|i| self.value(i)).collect()),
+            FactValue::Record(fields) => Value::record(
+                fields
+                    .iter()
+                    .map(|(n, v)| (n.as_str().into(), self.value(v)))
+                    .collect(),
+            ),
         }
     }
 }

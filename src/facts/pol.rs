@@ -20,8 +20,14 @@ pub fn input(v: &ast::Value) -> Input {
         ast::Value::Int(i, _) => InputKind::Int(*i),
         ast::Value::Str(s) => InputKind::Str(s.value.clone()),
         ast::Value::Entity(e) => InputKind::Entity(e.ty.name.clone(), e.id.value.clone()),
-        ast::Value::Duration(d) => InputKind::Duration(d.seconds, d.text.clone()),
+        ast::Value::Duration(d) => InputKind::Duration(d.micros, d.text.clone()),
         ast::Value::List(items, _) => InputKind::List(items.iter().map(input).collect()),
+        ast::Value::Record(fields, _) => InputKind::Record(
+            fields
+                .iter()
+                .map(|(n, v)| (n.name.clone(), n.span, input(v)))
+                .collect(),
+        ),
     };
     Input {
         kind,

@@ -347,6 +347,11 @@ fn next_words(v: &Vocabulary, pieces: &[Piece<'_>], prefix: &str) -> Vec<String>
                 .map(|k| k.to_string())
                 .collect();
             w.extend(v.types.iter().map(|t| t.name.clone()));
+            w.extend(
+                crate::compiled::Method::ALL
+                    .iter()
+                    .map(|m| m.name().to_string()),
+            );
             w.extend(roles());
             w.extend(perms());
             w

@@ -92,32 +92,18 @@ pub fn value(policy: &Policy, facts: &Facts, v: &Value) -> String {
         // Rust's escapes of a string are a subset of Pol's (`\"`, `\\`, `\n`, `\u{..}`).
         Value::Str(s) => format!("{:?}", &**s),
         Value::Time(t) => format!("\"{}\"", crate::time::format(*t)),
-        Value::Duration(micros) => duration(*micros / 1_000_000),
+        Value::Duration(micros) => crate::duration::format(*micros),
         Value::Entity(e) => facts.display(policy, *e),
         Value::List(items) => {
             let items: Vec<String> = items.iter().map(|i| value(policy, facts, i)).collect();
             format!("[{}]", items.join(", "))
         }
-    }
-}
-
-/// `90d`, `12h`, `30m`, `45s`: the largest unit that divides the duration.
-fn duration(secs: i64) -> String {
-    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
-        if secs != 0 && secs % size == 0 {
-            return format!("{}{unit}", secs / size);
+        Value::Record(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(n, v)| format!("{n}: {}", value(policy, facts, v)))
+                .collect();
+            format!("{{ {} }}", fields.join(", "))
         }
-    }
-    format!("{secs}s")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn durations_use_the_largest_unit() {
-        assert_eq!(super::duration(90 * 86_400), "90d");
-        assert_eq!(super::duration(7_200), "2h");
-        assert_eq!(super::duration(90), "90s");
-        assert_eq!(super::duration(0), "0s");
     }
 }

@@ -7,17 +7,19 @@ use crate::diag::{Code, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, Effect, Expr, ExprKind, Ident, RoleItem};
 
-pub(super) fn run(r: &mut Resolver<'_>) {
+pub(super) fn run(r: &mut Resolver<'_>, files: &[crate::syntax::ast::File]) {
     if r.types.len() != r.builds.len() {
         return;
     }
     unreachable_permissions(r);
-    unused_roles(r);
+    unused_roles(r, files);
     redundant_grants(r);
     forbids_without_permit(r);
     elevated_without_review(r);
     mixed_and_or(r);
     naming(r);
+    let warnings = std::mem::take(&mut r.condition_warnings);
+    r.diags.extend(warnings);
 }
 
 /// Whether some role or `permit` rule can give `p` on `ty`.
@@ -59,10 +61,46 @@ fn unreachable_permissions(r: &mut Resolver<'_>) {
     r.diags.extend(out);
 }
 
-fn unused_roles(r: &mut Resolver<'_>) {
+/// The roles that facts written in the policy's files name in a userset (`folder:f#viewer`):
+/// such a role gives its holders whatever the userset is assigned, so it is used.
+fn userset_roles(r: &Resolver<'_>, files: &[crate::syntax::ast::File]) -> Vec<(TypeId, RoleId)> {
+    use crate::syntax::ast::{Fact, Item, Subject, TestStep};
+    let facts = files.iter().flat_map(|f| &f.items).flat_map(|item| {
+        let v: Vec<&Fact> = match item {
+            Item::Fact(f) => vec![f],
+            Item::Facts(b) => b.facts.iter().collect(),
+            Item::Test(t) => t
+                .steps
+                .iter()
+                .filter_map(|s| match s {
+                    TestStep::Fact(f) | TestStep::Retract(f) => Some(f),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        v
+    });
+    let mut out = Vec::new();
+    for f in facts {
+        if let Fact::Assign {
+            subject: Subject::Userset { entity, role, .. },
+            ..
+        } = f
+            && let Some(ty) = r.type_index.get(entity.ty.name.as_str())
+            && let Some(k) = r.types[ty.index()].role(&role.name)
+        {
+            out.push((*ty, k));
+        }
+    }
+    out
+}
+
+fn unused_roles(r: &mut Resolver<'_>, files: &[crate::syntax::ast::File]) {
     // A hash set: a policy of thousands of roles must not make this quadratic.
     let mut used: rustc_hash::FxHashSet<(TypeId, RoleId)> =
         r.roles_used_in_rules.iter().copied().collect();
+    used.extend(userset_roles(r, files));
     for (i, t) in r.types.iter().enumerate() {
         for role in &t.roles {
             used.extend(role.includes.iter().map(|x| (TypeId(i as u32), *x)));
@@ -227,7 +265,13 @@ fn mixed_and_or(r: &mut Resolver<'_>) {
             | ExprKind::Not(x)
             | ExprKind::Neg(x)
             | ExprKind::Paren(x)
-            | ExprKind::Has(x, _) => walk(x, out),
+            | ExprKind::Has(x, _)
+            | ExprKind::IsType { subject: x, .. } => walk(x, out),
+            ExprKind::Call { receiver, args, .. } => {
+                walk(receiver, out);
+                args.iter().for_each(|x| walk(x, out));
+            }
+            ExprKind::Record(fs) => fs.iter().for_each(|(_, x)| walk(x, out)),
             ExprKind::Is {
                 subject, target, ..
             } => {

@@ -41,7 +41,7 @@ pub fn resolve(files: &[ast::File], sources: &SourceMap) -> Resolved {
     // Lints on a policy with errors mostly repeat the errors (a grant that failed to resolve
     // leaves its role granting nothing): they wait until the errors are fixed.
     if !r.diags.iter().any(Diagnostic::is_error) {
-        lints::run(&mut r);
+        lints::run(&mut r, files);
     }
     r.finish()
 }
@@ -103,6 +103,9 @@ pub(crate) struct Resolver<'a> {
     pub extend_spans: rustc_hash::FxHashSet<Span>,
     /// Includes written in `extend` blocks: (type, role, included role, span).
     pub extend_includes: Vec<(TypeId, compiled::RoleId, compiled::RoleId, Span)>,
+    /// Warnings found while type-checking conditions, reported with the lints (only when the
+    /// policy has no errors).
+    pub condition_warnings: Vec<Diagnostic>,
 }
 
 impl<'a> Resolver<'a> {
@@ -126,6 +129,7 @@ impl<'a> Resolver<'a> {
             extended_permissions: FxHashMap::default(),
             extend_spans: rustc_hash::FxHashSet::default(),
             extend_includes: Vec::new(),
+            condition_warnings: Vec::new(),
         }
     }
 
@@ -476,6 +480,34 @@ impl<'a> Resolver<'a> {
                 Some(Type::Enum(vs))
             }
             ast::TypeKind::List(inner) => self.resolve_type(inner).map(|t| Type::List(Box::new(t))),
+            ast::TypeKind::Record(fields) => {
+                let mut out: Vec<compiled::FieldType> = Vec::new();
+                let mut seen: FxHashMap<&str, Span> = FxHashMap::default();
+                let mut ok = true;
+                for f in fields {
+                    if let Some(prev) = seen.insert(&f.name.name, f.name.span) {
+                        let d = Diagnostic::new(
+                            Code::E0206,
+                            format!("record field `{}` is declared twice", f.name.name),
+                        )
+                        .primary(f.name.span, "declared again here")
+                        .secondary(prev, "first declared here");
+                        self.error(d);
+                        ok = false;
+                        continue;
+                    }
+                    match self.resolve_type(&f.ty) {
+                        Some(ty) => out.push(compiled::FieldType {
+                            name: f.name.name.clone(),
+                            ty,
+                            optional: f.optional,
+                        }),
+                        None => ok = false,
+                    }
+                }
+                out.sort_by(|a, b| a.name.cmp(&b.name));
+                ok.then_some(Type::Record(out))
+            }
         }
     }
 
@@ -497,6 +529,7 @@ impl<'a> Resolver<'a> {
                 self.context.push(ContextField {
                     name: f.name.name.clone(),
                     ty,
+                    optional: f.optional,
                 });
             }
         }

@@ -114,7 +114,7 @@ impl<'a> Resolver<'a> {
                 let r = &mut self.types[ty.index()].roles[role.index()];
                 r.elevated = true;
                 if let Some(d) = review {
-                    r.review = Some(d.seconds);
+                    r.review = Some(u64::try_from(d.micros / 1_000_000).unwrap_or(0));
                 }
             }
             RoleItem::Min(c) | RoleItem::Max(c) => {

@@ -20,10 +20,11 @@ pub struct StrLit {
     pub span: Span,
 }
 
-/// A duration such as `90d`, `12h`, `30m`, `45s`.
+/// A duration such as `90d`, `12h`, `1d12h`, `2w`, `-5h` (jiff's friendly format).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Duration {
-    pub seconds: u64,
+    /// Microseconds; negative for `-5h`.
+    pub micros: i64,
     /// As written, for messages and `fmt`.
     pub text: String,
     pub span: Span,
@@ -126,8 +127,18 @@ pub enum TypeKind {
     Named(Ident),
     /// `"low" | "medium" | "high"`
     Enum(Vec<StrLit>),
-    /// `[T]`
+    /// `[T]`: a set of `T`.
     List(Box<TypeExpr>),
+    /// `{ organization: string, location?: string }`
+    Record(Vec<RecordFieldType>),
+}
+
+/// One field of a record type.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RecordFieldType {
+    pub name: Ident,
+    pub optional: bool,
+    pub ty: TypeExpr,
 }
 
 /// `permissions view, users.edit;`
@@ -274,6 +285,8 @@ pub enum BinOp {
     And,
     Or,
     In,
+    Add,
+    Sub,
 }
 
 impl BinOp {
@@ -288,6 +301,8 @@ impl BinOp {
             BinOp::And => "&&",
             BinOp::Or => "||",
             BinOp::In => "in",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
         }
     }
 }
@@ -298,8 +313,22 @@ pub enum ExprKind {
     /// `e.name`: an attribute or a relation.
     Access(Box<Expr>, Ident),
     Literal(Literal),
-    /// `[a, b]`
+    /// `[a, b]`: a set.
     List(Vec<Expr>),
+    /// `{ organization: e, location: f }`
+    Record(Vec<(Ident, Expr)>),
+    /// `receiver.method(args)`: `contains`, `containsAll`, `containsAny`, `timeOfDay`,
+    /// `dayOfWeek`.
+    Call {
+        receiver: Box<Expr>,
+        method: Ident,
+        args: Vec<Expr>,
+    },
+    /// `e is T`: whether the entity has type `T`.
+    IsType {
+        subject: Box<Expr>,
+        ty: Ident,
+    },
     /// `!e`
     Not(Box<Expr>),
     /// `-e` on integers
@@ -370,12 +399,14 @@ pub enum Value {
     Entity(EntityRef),
     Duration(Duration),
     List(Vec<Value>, Span),
+    /// `{ organization: "acme", location: "paris" }`
+    Record(Vec<(Ident, Value)>, Span),
 }
 
 impl Value {
     pub fn span(&self) -> Span {
         match self {
-            Value::Bool(_, s) | Value::Int(_, s) | Value::List(_, s) => *s,
+            Value::Bool(_, s) | Value::Int(_, s) | Value::List(_, s) | Value::Record(_, s) => *s,
             Value::Str(s) => s.span,
             Value::Entity(e) => e.span,
             Value::Duration(d) => d.span,
@@ -528,6 +559,8 @@ pub enum TestStep {
     Use(Ident),
     /// A fact or `context.x = value;`, applied in order.
     Fact(Fact),
+    /// `retract user:bob is editor on list:l0;`: removes the assignment (a `Fact::Assign`).
+    Retract(Fact),
     Assert(Assertion),
 }
 

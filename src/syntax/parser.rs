@@ -8,6 +8,9 @@ use pest::Parser as _;
 use pest::iterators::Pair;
 use pest_derive::Parser;
 
+mod expr;
+mod query;
+
 #[derive(Parser)]
 #[grammar = "../grammar/pol.pest"]
 pub(super) struct PolParser;
@@ -230,6 +233,17 @@ impl<'d> Conv<'d> {
         let kind = match inner.as_rule() {
             Rule::ident => TypeKind::Named(self.ident(&inner)),
             Rule::list_type => TypeKind::List(Box::new(self.type_expr(kids(inner).next()?)?)),
+            Rule::record_type => {
+                let mut fields = Vec::new();
+                for f in kids(inner) {
+                    let mut it = kids(f).peekable();
+                    let name = self.ident(&it.next()?);
+                    let optional = it.next_if(|p| p.as_rule() == Rule::question).is_some();
+                    let ty = self.type_expr(it.next()?)?;
+                    fields.push(RecordFieldType { name, optional, ty });
+                }
+                TypeKind::Record(fields)
+            }
             Rule::enum_type => TypeKind::Enum(kids(inner).map(|s| self.string(s)).collect()),
             _ => return None,
         };
@@ -375,9 +389,13 @@ impl<'d> Conv<'d> {
         let mut steps = Vec::new();
         for step in it {
             let inner = kids(step).next()?;
+            let span_of_step = self.span(&inner);
             steps.push(match inner.as_rule() {
                 Rule::use_step => TestStep::Use(self.ident(&kids(inner).nth(1)?)),
                 Rule::assert_step => TestStep::Assert(self.assertion(kids(inner).nth(1)?)?),
+                Rule::retract_step => {
+                    TestStep::Retract(self.assign_fact(kids(inner).nth(1)?, span_of_step)?)
+                }
                 _ => TestStep::Fact(self.fact(inner)?),
             });
         }
@@ -402,22 +420,7 @@ impl<'d> Conv<'d> {
         };
         let inner = kids(body).next()?;
         match inner.as_rule() {
-            Rule::assign_fact => {
-                let mut it = kids(inner);
-                let subject = self.subject(it.next()?)?;
-                it.next()?; // `is`
-                let role = self.ident(&it.next()?);
-                it.next()?; // `on`
-                let on = self.entity_ref(it.next()?)?;
-                let until = it.nth(1).map(|s| self.string(s));
-                Some(Fact::Assign {
-                    subject,
-                    role,
-                    on,
-                    until,
-                    span,
-                })
-            }
+            Rule::assign_fact => self.assign_fact(inner, span),
             Rule::set_fact => {
                 let mut it = kids(inner);
                 let target = it.next()?;
@@ -441,6 +444,24 @@ impl<'d> Conv<'d> {
             }
             _ => None,
         }
+    }
+
+    /// `S is R on E [until T]`; `span` is the statement's.
+    fn assign_fact(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<Fact> {
+        let mut it = kids(pair);
+        let subject = self.subject(it.next()?)?;
+        it.next()?; // `is`
+        let role = self.ident(&it.next()?);
+        it.next()?; // `on`
+        let on = self.entity_ref(it.next()?)?;
+        let until = it.nth(1).map(|s| self.string(s));
+        Some(Fact::Assign {
+            subject,
+            role,
+            on,
+            until,
+            span,
+        })
     }
 
     fn subject(&mut self, pair: Pair<'_, Rule>) -> Option<Subject> {
@@ -475,7 +496,16 @@ impl<'d> Conv<'d> {
             Rule::entity_ref => Value::Entity(self.entity_ref(inner)?),
             Rule::kw_true => Value::Bool(true, span),
             Rule::kw_false => Value::Bool(false, span),
-            Rule::duration => Value::Duration(self.duration(&inner)),
+            Rule::signed_duration => Value::Duration(self.duration(&inner)),
+            Rule::record_value => {
+                let mut fields = Vec::new();
+                for entry in kids(inner) {
+                    let mut it = kids(entry);
+                    let name = self.ident(&it.next()?);
+                    fields.push((name, self.value(it.next()?)?));
+                }
+                Value::Record(fields, span)
+            }
             Rule::signed_int => Value::Int(self.int(&inner), span),
             Rule::string => Value::Str(self.string(inner)),
             _ => return None,
@@ -583,345 +613,24 @@ impl<'d> Conv<'d> {
         Count { value, span }
     }
 
+    /// A duration (`90d`, `1d12h`, `2w`, `-5h` in values), read with jiff's friendly format.
     fn duration(&mut self, p: &Pair<'_, Rule>) -> Duration {
         let span = self.span(p);
         let text = p.as_str().to_string();
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
-        let (digits, unit) = text.split_at(split);
-        let factor = match unit {
-            "s" => Some(1u64),
-            "m" => Some(60),
-            "h" => Some(3600),
-            "d" => Some(86_400),
-            _ => None,
-        };
-        let seconds = match factor {
-            None => {
-                let msg = format!("unknown duration unit `{unit}` in `{text}`");
+        let micros = match crate::duration::parse(&text) {
+            Ok(m) => m,
+            Err(why) => {
+                let msg = format!("`{text}` is not a valid duration: {why}");
                 self.invalid(
                     span,
                     msg,
-                    "unknown unit",
-                    Some("durations are written `90d`, `12h`, `30m` or `45s`"),
+                    "invalid duration",
+                    Some("write durations with the units `w`, `d`, `h`, `m`, `s`, `ms`: `90d`, `1d12h`, `30m`"),
                 );
                 0
             }
-            Some(f) => match digits.parse::<u64>().ok().and_then(|n| n.checked_mul(f)) {
-                Some(s) => s,
-                None => {
-                    let msg = format!("duration `{text}` is too large");
-                    self.invalid(
-                        span,
-                        msg,
-                        "too large",
-                        Some("a duration must fit in 64 bits of seconds"),
-                    );
-                    0
-                }
-            },
         };
-        Duration {
-            seconds,
-            text,
-            span,
-        }
-    }
-
-    // -----------------------------------------------------------------------------------------
-    // Expressions
-
-    fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
-        self.expr_d(pair).map(|(e, _)| e)
-    }
-
-    /// Builds an expression and returns its depth; stops (with E0003) before the tree gets deep
-    /// enough to endanger later stages' recursion.
-    fn expr_d(&mut self, pair: Pair<'_, Rule>) -> Option<(Expr, usize)> {
-        let span = self.span(&pair);
-        let checked = |conv: &mut Self, e: Expr, d: usize| -> Option<(Expr, usize)> {
-            if d > MAX_EXPR_DEPTH {
-                if !conv.limit_hit {
-                    conv.limit_hit = true;
-                    conv.diags.push(
-                        Diagnostic::new(
-                            Code::E0003,
-                            format!("expression is nested deeper than {MAX_EXPR_DEPTH} operators"),
-                        )
-                        .primary(span, "this expression is too deep")
-                        .help("split the condition into several rules"),
-                    );
-                }
-                return None;
-            }
-            Some((e, d))
-        };
-        match pair.as_rule() {
-            Rule::expr | Rule::and_expr => {
-                let mut it = kids(pair);
-                let (mut left, mut d) = self.expr_d(it.next()?)?;
-                while let Some(op) = it.next() {
-                    let op = if op.as_rule() == Rule::op_or {
-                        BinOp::Or
-                    } else {
-                        BinOp::And
-                    };
-                    let (right, rd) = self.expr_d(it.next()?)?;
-                    (left, d) = checked(self, binary(op, left, right), d.max(rd) + 1)?;
-                }
-                Some((left, d))
-            }
-            Rule::cmp_expr => {
-                let mut it = kids(pair);
-                let (left, ld) = self.expr_d(it.next()?)?;
-                let Some(op) = it.next() else {
-                    return Some((left, ld));
-                };
-                let op = match op.as_str() {
-                    "==" => BinOp::Eq,
-                    "!=" => BinOp::Ne,
-                    "<=" => BinOp::Le,
-                    ">=" => BinOp::Ge,
-                    "<" => BinOp::Lt,
-                    ">" => BinOp::Gt,
-                    _ => BinOp::In,
-                };
-                let (right, rd) = self.expr_d(it.next()?)?;
-                checked(self, binary(op, left, right), ld.max(rd) + 1)
-            }
-            Rule::unary_expr => {
-                let mut ops = Vec::new();
-                let mut operand = None;
-                for p in kids(pair) {
-                    if p.as_rule() == Rule::prefix_op {
-                        ops.push((self.span(&p), kids(p).next()?.as_rule()));
-                    } else {
-                        operand = Some(self.expr_d(p)?);
-                    }
-                }
-                let (mut e, mut d) = operand?;
-                if d + ops.len() > MAX_EXPR_DEPTH {
-                    return checked(self, e, d + ops.len());
-                }
-                for (span, op) in ops.into_iter().rev() {
-                    let span = span.to(e.span);
-                    let kind = if op == Rule::op_not {
-                        ExprKind::Not(Box::new(e))
-                    } else {
-                        ExprKind::Neg(Box::new(e))
-                    };
-                    e = Expr { kind, span };
-                    d += 1;
-                }
-                Some((e, d))
-            }
-            Rule::test_expr => {
-                let mut it = kids(pair);
-                let (subject, mut d) = self.expr_d(it.next()?)?;
-                let Some(suffix) = it.next() else {
-                    return Some((subject, d));
-                };
-                let span = subject.span.to(self.span(&suffix));
-                let mut s = kids(suffix);
-                let kw = s.next()?;
-                let kind = if kw.as_rule() == Rule::kw_has {
-                    ExprKind::Has(Box::new(subject), self.ident(&s.next()?))
-                } else {
-                    let role = self.ident(&s.next()?);
-                    s.next()?; // `on`
-                    let (target, td) = self.expr_d(s.next()?)?;
-                    d = d.max(td);
-                    ExprKind::Is {
-                        subject: Box::new(subject),
-                        role,
-                        target: Box::new(target),
-                    }
-                };
-                checked(self, Expr { kind, span }, d + 1)
-            }
-            Rule::postfix_expr => {
-                let mut it = kids(pair);
-                let (mut e, mut d) = self.expr_d(it.next()?)?;
-                for access in it {
-                    let name = self.ident(&kids(access).next()?);
-                    let span = e.span.to(name.span);
-                    let access = Expr {
-                        kind: ExprKind::Access(Box::new(e), name),
-                        span,
-                    };
-                    (e, d) = checked(self, access, d + 1)?;
-                }
-                Some((e, d))
-            }
-            Rule::primary => self.primary(kids(pair).next()?),
-            _ => None,
-        }
-    }
-
-    fn primary(&mut self, p: Pair<'_, Rule>) -> Option<(Expr, usize)> {
-        let span = self.span(&p);
-        let mut depth = 1;
-        let kind = match p.as_rule() {
-            Rule::paren_expr => {
-                let (e, d) = self.expr_d(kids(p).next()?)?;
-                depth += d;
-                ExprKind::Paren(Box::new(e))
-            }
-            Rule::list_expr => {
-                let mut items = Vec::new();
-                for item in kids(p) {
-                    let (e, d) = self.expr_d(item)?;
-                    depth = depth.max(d + 1);
-                    items.push(e);
-                }
-                ExprKind::List(items)
-            }
-            Rule::entity_ref => ExprKind::Literal(Literal::Entity(self.entity_ref(p)?)),
-            Rule::duration => ExprKind::Literal(Literal::Duration(self.duration(&p))),
-            Rule::int => ExprKind::Literal(Literal::Int(self.int(&p))),
-            Rule::string => ExprKind::Literal(Literal::Str(self.string(p).value)),
-            Rule::kw_true => ExprKind::Literal(Literal::Bool(true)),
-            Rule::kw_false => ExprKind::Literal(Literal::Bool(false)),
-            Rule::kw_principal => ExprKind::Var(Var::Principal),
-            Rule::kw_resource => ExprKind::Var(Var::Resource),
-            Rule::kw_context => ExprKind::Var(Var::Context),
-            _ => return None,
-        };
-        Some((Expr { kind, span }, depth))
-    }
-
-    // -----------------------------------------------------------------------------------------
-    // Queries and assertions
-
-    pub fn query(&mut self, pair: Pair<'_, Rule>) -> Option<Query> {
-        let pair = if pair.as_rule() == Rule::query {
-            kids(pair).next()?
-        } else {
-            pair
-        };
-        let span = self.span(&pair);
-        let rule = pair.as_rule();
-        // Keywords dropped: what is left are the operands, in order.
-        let ops: Vec<Pair<'_, Rule>> = kids(pair).filter(|p| !is_keyword(p.as_rule())).collect();
-        let get = |i: usize| ops.get(i).cloned();
-        Some(match rule {
-            Rule::q_can => Query::Can {
-                principal: self.entity_ref(get(0)?)?,
-                action: self.ident(&get(1)?),
-                resource: self.entity_ref(get(2)?)?,
-                span,
-            },
-            Rule::q_is => Query::Is {
-                principal: self.entity_ref(get(0)?)?,
-                role: self.ident(&get(1)?),
-                resource: self.entity_ref(get(2)?)?,
-                span,
-            },
-            Rule::q_who_can => Query::WhoCan {
-                action: self.ident(&get(0)?),
-                resource: self.entity_ref(get(1)?)?,
-                span,
-            },
-            Rule::q_who_is => Query::WhoIs {
-                role: self.ident(&get(0)?),
-                resource: self.entity_ref(get(1)?)?,
-                span,
-            },
-            Rule::q_what => Query::WhatCan {
-                principal: self.entity_ref(get(0)?)?,
-                resource: self.entity_ref(get(1)?)?,
-                span,
-            },
-            Rule::q_which => Query::Which {
-                ty: self.ident(&get(0)?),
-                principal: self.entity_ref(get(1)?)?,
-                action: self.ident(&get(2)?),
-                span,
-            },
-            _ => return None,
-        })
-    }
-
-    /// An `assertion` pair (without `assert` and `;`); `span` covers the whole statement.
-    pub fn assertion(&mut self, pair: Pair<'_, Rule>) -> Option<Assertion> {
-        let inner = kids(pair).next()?;
-        let span = self.span(&inner);
-        Some(match inner.as_rule() {
-            Rule::a_equals => {
-                let mut it = kids(inner);
-                let query = self.query(it.next()?)?;
-                let expected = kids(it.next()?)
-                    .map(|e| self.expected(e))
-                    .collect::<Option<_>>()?;
-                Assertion::Equals {
-                    query,
-                    expected,
-                    span,
-                }
-            }
-            Rule::a_cannot => {
-                let mut it = kids(inner).skip(1);
-                let principal = self.entity_ref(it.next()?)?;
-                let action = self.ident(&it.next()?);
-                let resource = self.entity_ref(it.next()?)?;
-                Assertion::Holds {
-                    query: Query::Can {
-                        principal,
-                        action,
-                        resource,
-                        span,
-                    },
-                    expect: false,
-                    span,
-                }
-            }
-            Rule::a_subject_is => {
-                let mut it = kids(inner);
-                let principal = self.entity_ref(it.next()?)?;
-                let mut rest = it.skip(1).peekable(); // `is`
-                let negated = rest.next_if(|p| p.as_rule() == Rule::kw_not).is_some();
-                let role = self.ident(&rest.next()?);
-                rest.next()?; // `on`
-                let resource = self.entity_ref(rest.next()?)?;
-                Assertion::Holds {
-                    query: Query::Is {
-                        principal,
-                        role,
-                        resource,
-                        span,
-                    },
-                    expect: !negated,
-                    span,
-                }
-            }
-            _ => Assertion::Holds {
-                query: self.query(inner)?,
-                expect: true,
-                span,
-            },
-        })
-    }
-
-    fn expected(&mut self, pair: Pair<'_, Rule>) -> Option<Expected> {
-        let inner = kids(pair).next()?;
-        let span = self.span(&inner);
-        Some(match inner.as_rule() {
-            Rule::wildcard => Expected::Wildcard {
-                ty: self.ident(&kids(inner).next()?),
-                span,
-            },
-            Rule::entity_ref => Expected::Entity(self.entity_ref(inner)?),
-            _ => Expected::Permission(self.ident(&inner)),
-        })
-    }
-}
-
-fn binary(op: BinOp, left: Expr, right: Expr) -> Expr {
-    let span = left.span.to(right.span);
-    Expr {
-        kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
-        span,
+        Duration { micros, text, span }
     }
 }
 
@@ -987,6 +696,7 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_true => "true",
         Rule::kw_false => "false",
         Rule::kw_principal => "principal",
+        Rule::kw_retract => "retract",
         _ => return None,
     })
 }

@@ -39,6 +39,7 @@ pub const KEYWORDS: &[&str] = &[
     "relation",
     "requires",
     "resource",
+    "retract",
     "review",
     "role",
     "sealed",
@@ -87,6 +88,7 @@ pub enum Token {
     #[token("relation")]
     #[token("resource")]
     #[token("requires")]
+    #[token("retract")]
     #[token("review")]
     #[token("role")]
     #[token("sealed")]
@@ -148,6 +150,8 @@ pub enum Token {
     Bang,
     #[token("-")]
     Minus,
+    #[token("+")]
+    Plus,
     #[token("=")]
     Eq,
     #[token("|")]
@@ -210,6 +214,7 @@ impl Token {
             | Token::OrOr
             | Token::Bang
             | Token::Minus
+            | Token::Plus
             | Token::Eq
             | Token::Bar
             | Token::Star

@@ -151,6 +151,23 @@ fn run_one(
                     result.failures.push(bad_step(f.span(), diags));
                 }
             }
+            TestStep::Retract(f) => match pol::check_fact(policy, f) {
+                Ok(checked) => {
+                    if facts.retract_fact(&checked) == 0 {
+                        result.failures.push(Failure {
+                            span: f.span(),
+                            location: sources.location(f.span()),
+                            statement: statement(f.span()),
+                            expected: "an assignment to retract".into(),
+                            actual: "no such assignment".into(),
+                            why: vec![
+                                "the facts of the test so far hold no such assignment".into(),
+                            ],
+                        });
+                    }
+                }
+                Err(d) => result.failures.push(bad_step(f.span(), vec![d])),
+            },
             TestStep::Assert(a) => {
                 result.assertions += 1;
                 let ctx = Context::from_facts(policy, &facts);
@@ -297,7 +314,7 @@ pub fn check_static(policy: &Policy, files: &[ast::File]) -> Vec<Diagnostic> {
             Item::Test(t) => {
                 for step in &t.steps {
                     match step {
-                        TestStep::Fact(f) => fact(f, &mut out),
+                        TestStep::Fact(f) | TestStep::Retract(f) => fact(f, &mut out),
                         TestStep::Assert(a) => {
                             out.extend(check_assertion_names(policy, &empty, &ctx, a))
                         }

@@ -10,7 +10,12 @@ pub fn human(report: &Report, policy: &Policy, coverage: bool) -> String {
     let mut out = String::new();
     for t in &report.tests {
         if t.passed() {
-            out.push_str(&format!("ok    {} ({} assertions)\n", t.name, t.assertions));
+            let noun = if t.assertions == 1 {
+                "assertion"
+            } else {
+                "assertions"
+            };
+            out.push_str(&format!("ok    {} ({} {noun})\n", t.name, t.assertions));
             continue;
         }
         out.push_str(&format!("FAIL  {} ({})\n", t.name, t.location));

@@ -91,7 +91,7 @@ impl<'a> Node<'a> {
             Node::Fact(f) => f.span(),
             Node::Step(s) => match s {
                 TestStep::Use(i) => i.span,
-                TestStep::Fact(f) => f.span(),
+                TestStep::Fact(f) | TestStep::Retract(f) => f.span(),
                 TestStep::Assert(a) => a.span(),
             },
         }
@@ -514,6 +514,7 @@ impl<'a> Printer<'a> {
                 Leaf::Line(format!("{};", self.fact(f)))
             }
             Node::Step(TestStep::Use(i)) => Leaf::Line(format!("use {};", i.name)),
+            Node::Step(TestStep::Retract(f)) => Leaf::Line(format!("retract {};", self.fact(f))),
             Node::Step(TestStep::Assert(Assertion::Equals {
                 query, expected, ..
             })) => {
@@ -706,6 +707,20 @@ impl<'a> Printer<'a> {
                 .collect::<Vec<_>>()
                 .join(" | "),
             TypeKind::List(inner) => format!("[{}]", self.ty(inner)),
+            TypeKind::Record(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| {
+                        let q = if f.optional { "?" } else { "" };
+                        format!("{}{q}: {}", f.name.name, self.ty(&f.ty))
+                    })
+                    .collect();
+                if fields.is_empty() {
+                    "{}".into()
+                } else {
+                    format!("{{ {} }}", fields.join(", "))
+                }
+            }
         }
     }
 
@@ -765,6 +780,31 @@ impl<'a> Printer<'a> {
                 self.expr(target)
             ),
             ExprKind::Paren(x) => format!("({})", self.expr(x)),
+            ExprKind::Record(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(n, x)| format!("{}: {}", n.name, self.expr(x)))
+                    .collect();
+                if fields.is_empty() {
+                    "{}".into()
+                } else {
+                    format!("{{ {} }}", fields.join(", "))
+                }
+            }
+            ExprKind::Call {
+                receiver,
+                method,
+                args,
+            } => format!(
+                "{}.{}({})",
+                self.expr(receiver),
+                method.name,
+                args.iter()
+                    .map(|x| self.expr(x))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ExprKind::IsType { subject, ty } => format!("{} is {}", self.expr(subject), ty.name),
         }
     }
 
@@ -809,6 +849,17 @@ impl<'a> Printer<'a> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Value::Record(fields, _) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(n, x)| format!("{}: {}", n.name, self.value(x)))
+                    .collect();
+                if fields.is_empty() {
+                    "{}".into()
+                } else {
+                    format!("{{ {} }}", fields.join(", "))
+                }
+            }
             _ => self.slice(v.span()).to_string(),
         }
     }

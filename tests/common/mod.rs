@@ -173,7 +173,10 @@ impl Model {
 /// The policy text of a model.
 pub fn policy_text(m: &Model, shape: Shape, c: &mut Chooser) -> String {
     let mut s = String::new();
-    s.push_str("actor user;\n\ncontext {\n  now: time;\n  mfa: bool;\n  tier: int;\n}\n\n");
+    s.push_str(
+        "actor user;\n\ncontext {\n  now: time;\n  mfa: bool;\n  tier: int;\n  \
+         start: time;\n  opt?: bool;\n}\n\n",
+    );
     s.push_str(
         "resource team {\n  permissions view;\n  role member { grants view; }\n  \
          role lead { includes member; }\n}\n\n",
@@ -192,7 +195,9 @@ pub fn policy_text(m: &Model, shape: Shape, c: &mut Chooser) -> String {
         s.push_str(
             "  attribute flag: bool;\n  attribute level: int;\n  \
              attribute kind: \"a\" | \"b\" | \"c\";\n  attribute note?: string;\n  \
-             attribute ghost: int;\n",
+             attribute ghost: int;\n  attribute tags: [string];\n  \
+             attribute spot?: { org: string, loc?: string };\n  \
+             attribute pairs: [{ org: string, loc: string }];\n  attribute age: duration;\n",
         );
         let _ = writeln!(s, "  permissions {};", PERMISSIONS.join(", "));
         for (i, name) in ROLE_NAMES.iter().enumerate().take(t.roles) {
@@ -302,6 +307,23 @@ fn expr(
         "(resource has note && resource.note == \"x\")".into(),
         "context.mfa".into(),
         format!("context.tier >= {n}"),
+        "resource.tags.contains(\"x\")".into(),
+        "resource.tags.containsAny([\"x\", \"z\"])".into(),
+        "resource.tags.containsAll([\"y\", \"x\"])".into(),
+        "resource.tags == [\"y\", \"x\", \"y\"]".into(),
+        "(resource has spot && resource.spot.org == \"a\")".into(),
+        "(resource has spot && resource.spot has loc && resource.spot.loc == \"p\")".into(),
+        "(resource has spot && resource.spot == {org: \"a\"})".into(),
+        "resource.pairs.contains({loc: \"p\", org: \"a\"})".into(),
+        "context.now - context.start > 1d".into(),
+        "context.now - 1d12h < context.start".into(),
+        "context.now.timeOfDay(-5h) >= 12h".into(),
+        "context.now.dayOfWeek(resource.age) == \"monday\"".into(),
+        "resource.age + 1h > -2h".into(),
+        "-resource.age < 0s".into(),
+        "principal is user".into(),
+        format!("resource is {}", m.chain[k].name),
+        "(context has opt && context.opt)".into(),
     ];
     if k > 0 {
         atoms.push("resource has up".into());
@@ -327,6 +349,12 @@ pub fn facts_text(m: &Model, c: &mut Chooser) -> String {
     }
     if c.chance(60) {
         let _ = writeln!(s, "context.tier = {};", c.below(3));
+    }
+    if c.chance(60) {
+        let _ = writeln!(s, "context.start = \"{}\";", c.pick(&[BEFORE, AFTER, NOW]));
+    }
+    if c.chance(50) {
+        let _ = writeln!(s, "context.opt = {};", c.chance(50));
     }
     for t in &m.chain {
         let k = t.index;
@@ -361,6 +389,34 @@ pub fn facts_text(m: &Model, c: &mut Chooser) -> String {
             }
             if c.chance(40) {
                 let _ = writeln!(s, "{me}.note = \"{}\";", c.pick(&["x", "y"]));
+            }
+            if c.chance(60) {
+                let tags = ["x", "y"]
+                    .iter()
+                    .filter(|_| c.chance(50))
+                    .map(|t| format!("\"{t}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let _ = writeln!(s, "{me}.tags = [{tags}];");
+            }
+            if c.chance(50) {
+                let spot = c.pick(&[
+                    "{org: \"a\"}",
+                    "{org: \"b\", loc: \"p\"}",
+                    "{loc: \"p\", org: \"a\"}",
+                ]);
+                let _ = writeln!(s, "{me}.spot = {spot};");
+            }
+            if c.chance(50) {
+                let pairs = c.pick(&[
+                    "[]",
+                    "[{org: \"a\", loc: \"p\"}]",
+                    "[{org: \"b\", loc: \"p\"}, {org: \"a\", loc: \"q\"}]",
+                ]);
+                let _ = writeln!(s, "{me}.pairs = {pairs};");
+            }
+            if c.chance(50) {
+                let _ = writeln!(s, "{me}.age = {};", c.pick(&["-5h", "1d12h", "0s", "2w"]));
             }
         }
     }

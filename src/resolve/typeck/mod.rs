@@ -1,19 +1,26 @@
 //! Type-checks rule conditions against the declarations and compiles them to [`CExpr`].
 
 use super::Resolver;
-use crate::compiled::expr::{Lit, Member};
+use crate::compiled::expr::Lit;
 use crate::compiled::{CExpr, Kind, Type, TypeId};
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::source::Span;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Literal, Var};
 
-/// What a guard (`x has a`) has established: the base expression, as text, and the name.
+mod ops;
+mod reads;
+
+/// What a guard has established: the base expression, as text, and the name (`x has a`), or
+/// `:T` for a type test (`x is T`).
 type Guard = (String, String);
 
 struct Checker<'r, 'a> {
     r: &'r mut Resolver<'a>,
     resource: TypeId,
     ok: bool,
+    /// Where the value of a read comes from: the read's span, what it is (`attribute `level`
+    /// of `run``) and its declaration, for the messages of E0401.
+    origins: Vec<(Span, String, Span)>,
 }
 
 /// Checks a condition; `None` when it has errors (already reported).
@@ -22,6 +29,7 @@ pub(super) fn check_condition(r: &mut Resolver<'_>, resource: TypeId, e: &Expr) 
         r,
         resource,
         ok: true,
+        origins: Vec::new(),
     };
     let typed = c.expr(e, &[]);
     match typed {
@@ -47,6 +55,7 @@ pub(super) fn check_condition(r: &mut Resolver<'_>, resource: TypeId, e: &Expr) 
 fn true_guards(e: &Expr, out: &mut Vec<Guard>) {
     match &e.kind {
         ExprKind::Has(base, name) => out.push((key(base), name.name.clone())),
+        ExprKind::IsType { subject, ty } => out.push((key(subject), format!(":{}", ty.name))),
         ExprKind::Binary(BinOp::And, a, b) => {
             true_guards(a, out);
             true_guards(b, out);
@@ -115,6 +124,32 @@ impl Checker<'_, '_> {
         )
     }
 
+    /// E0401 on two operands: each labelled with its type and, for a read, what it reads, with
+    /// the declarations that gave the types.
+    fn sides(&mut self, msg: String, sides: [(&Expr, &Type); 2], help: Option<String>) {
+        let mut d = Diagnostic::new(Code::E0401, msg);
+        for (i, (x, t)) in sides.into_iter().enumerate() {
+            let ty = self.describe(t);
+            let origin = self.origins.iter().find(|(s, _, _)| *s == x.span).cloned();
+            let label = match &origin {
+                Some((_, what, _)) => format!("`{ty}`: {what}"),
+                None => format!("`{ty}`"),
+            };
+            d = if i == 0 {
+                d.primary(x.span, label)
+            } else {
+                d.secondary(x.span, label)
+            };
+            if let Some((_, what, decl)) = origin {
+                d = d.secondary(decl, format!("{what} is declared `{ty}` here"));
+            }
+        }
+        if let Some(h) = help {
+            d = d.help(h);
+        }
+        self.report(d);
+    }
+
     fn mismatch(&mut self, span: Span, msg: String, label: &str, help: Option<String>) {
         let mut d = Diagnostic::new(Code::E0401, msg).primary(span, label.to_string());
         if let Some(h) = help {
@@ -147,6 +182,53 @@ impl Checker<'_, '_> {
             ExprKind::Paren(x) => self.expr(x, guards),
             ExprKind::Access(base, name) => self.access(e, base, name, guards),
             ExprKind::Literal(lit) => self.literal(lit),
+            ExprKind::Record(fields) => self.record(fields, guards),
+            ExprKind::Call {
+                receiver,
+                method,
+                args,
+            } => self.call(e, receiver, method, args, guards),
+            ExprKind::IsType { subject, ty } => {
+                let (cs, ts) = self.expr(subject, guards)?;
+                if !matches!(ts, Type::Entity(_) | Type::AnyActor) {
+                    let found = self.describe(&ts);
+                    self.mismatch(
+                        subject.span,
+                        format!(
+                            "`is {}` needs an entity on its left, found `{found}`",
+                            ty.name
+                        ),
+                        "not an entity",
+                        None,
+                    );
+                    return None;
+                }
+                let Some(t) = self.r.type_index.get(ty.name.as_str()).copied() else {
+                    let names: Vec<&str> =
+                        self.r.builds.iter().map(|b| b.name.name.as_str()).collect();
+                    let mut d = Diagnostic::new(Code::E0201, format!("unknown type `{}`", ty.name))
+                        .primary(ty.span, "not an actor or resource type");
+                    d = match did_you_mean(&ty.name, names.iter().copied()) {
+                        Some(h) => d.help(h),
+                        None => d.help(format!(
+                            "`is T` tests the type; to test a role write `is {} on ENTITY`",
+                            ty.name
+                        )),
+                    };
+                    self.report(d);
+                    return None;
+                };
+                Some((
+                    CExpr::IsType {
+                        subject: Box::new(cs),
+                        ty: t,
+                    },
+                    Type::Bool,
+                ))
+            }
+            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) => {
+                self.arith(e, *op, a, b, guards)
+            }
             ExprKind::List(items) => {
                 let mut out = Vec::new();
                 let mut elem: Option<Type> = None;
@@ -193,17 +275,17 @@ impl Checker<'_, '_> {
             }
             ExprKind::Neg(x) => {
                 let (c, t) = self.expr(x, guards)?;
-                if t != Type::Int {
+                if !matches!(t, Type::Int | Type::Duration) {
                     let found = self.describe(&t);
                     self.mismatch(
                         x.span,
-                        format!("`-` needs an `int`, found `{found}`"),
-                        "not an int",
+                        format!("`-` needs an `int` or a `duration`, found `{found}`"),
+                        "not a number",
                         None,
                     );
                     return None;
                 }
-                Some((CExpr::Neg(Box::new(c)), Type::Int))
+                Some((CExpr::Neg(Box::new(c)), t))
             }
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
                 let (ca, ta) = self.expr(a, guards)?;
@@ -269,10 +351,9 @@ impl Checker<'_, '_> {
                 let ca = self.coerce(ca, &ta, &elem, a.span);
                 if !ta.comparable(&elem) {
                     let (x, y) = (self.describe(&ta), self.describe(&tb));
-                    self.mismatch(
-                        e.span,
+                    self.sides(
                         format!("cannot look for a `{x}` in a `{y}`"),
-                        "types do not match",
+                        [(a, &ta), (b, &tb)],
                         None,
                     );
                     return None;
@@ -280,9 +361,23 @@ impl Checker<'_, '_> {
                 Some((CExpr::In(Box::new(ca), Box::new(cb)), Type::Bool))
             }
             ExprKind::Binary(op, a, b) => self.compare(e, *op, a, b, guards),
+            ExprKind::Has(base, name) if matches!(base.kind, ExprKind::Var(Var::Context)) => {
+                let i = self.context_field(name)?;
+                Some((CExpr::HasContext(i), Type::Bool))
+            }
             ExprKind::Has(base, name) => {
                 let (cb, tb) = self.expr(base, guards)?;
-                let member = self.member(&tb, name, base.span)?;
+                if let Type::Record(_) = tb {
+                    self.record_field(&tb, name)?;
+                    return Some((
+                        CExpr::HasField {
+                            base: Box::new(cb),
+                            name: name.name.clone(),
+                        },
+                        Type::Bool,
+                    ));
+                }
+                let member = self.member(&tb, name, base, guards)?;
                 Some((
                     CExpr::Has {
                         base: Box::new(cb),
@@ -344,19 +439,7 @@ impl Checker<'_, '_> {
             Literal::Bool(b) => (CExpr::Lit(Lit::Bool(*b)), Type::Bool),
             Literal::Int(i) => (CExpr::Lit(Lit::Int(*i)), Type::Int),
             Literal::Str(s) => (CExpr::Lit(Lit::Str(s.clone())), Type::String),
-            Literal::Duration(d) => {
-                let micros = i64::try_from(d.seconds)
-                    .ok()
-                    .and_then(|s| s.checked_mul(1_000_000));
-                let Some(micros) = micros else {
-                    self.report(
-                        Diagnostic::new(Code::E0102, format!("duration `{}` is too long", d.text))
-                            .primary(d.span, "out of range"),
-                    );
-                    return None;
-                };
-                (CExpr::Lit(Lit::Duration(micros)), Type::Duration)
-            }
+            Literal::Duration(d) => (CExpr::Lit(Lit::Duration(d.micros)), Type::Duration),
             Literal::Entity(er) => {
                 let ty = self.r.lookup_type(&er.ty)?;
                 (
@@ -368,162 +451,6 @@ impl Checker<'_, '_> {
                 )
             }
         })
-    }
-
-    /// `base.name`: an attribute (checked for `has` when optional) or a relation.
-    fn access(
-        &mut self,
-        e: &Expr,
-        base: &Expr,
-        name: &crate::syntax::ast::Ident,
-        guards: &[Guard],
-    ) -> Option<(CExpr, Type)> {
-        if let ExprKind::Var(Var::Context) = base.kind {
-            let Some(i) = self.r.context.iter().position(|f| f.name == name.name) else {
-                let names: Vec<String> = self.r.context.iter().map(|f| f.name.clone()).collect();
-                let mut d = Diagnostic::new(
-                    Code::E0209,
-                    format!("no context field is named `{}`", name.name),
-                )
-                .primary(name.span, "unknown context field");
-                d = match did_you_mean(&name.name, names.iter().map(String::as_str)) {
-                    Some(h) => d.help(h),
-                    None => d.help(format!("declare it: `context {{ {}: TYPE; }}`", name.name)),
-                };
-                self.report(d);
-                return None;
-            };
-            return Some((CExpr::Context(i as u32), self.r.context[i].ty.clone()));
-        }
-        let (cb, tb) = self.expr(base, guards)?;
-        let (member, ty, optional) = self.member(&tb, name, base.span)?;
-        if optional && !guards.contains(&(key(base), name.name.clone())) {
-            let b = key(base);
-            let d = Diagnostic::new(
-                Code::E0402,
-                format!("`{b}.{}` may be absent: it is declared optional", name.name),
-            )
-            .primary(e.span, "read without a `has` check")
-            .help(format!(
-                "guard the read: `{b} has {n} && {b}.{n} ...`",
-                n = name.name
-            ));
-            self.report(d);
-            return None;
-        }
-        Some((
-            CExpr::Access {
-                base: Box::new(cb),
-                name: name.name.clone(),
-                member,
-            },
-            ty,
-        ))
-    }
-
-    /// Resolves `.name` on a value of type `t`: the member (when the type is static), the type of
-    /// what it reads and whether it is optional.
-    #[allow(clippy::type_complexity)]
-    fn member(
-        &mut self,
-        t: &Type,
-        name: &crate::syntax::ast::Ident,
-        base_span: Span,
-    ) -> Option<(Option<(TypeId, Member)>, Type, bool)> {
-        let candidates: Vec<TypeId> = match t {
-            Type::Entity(ty) => vec![*ty],
-            Type::AnyActor => self.actor_types().to_vec(),
-            other => {
-                let found = self.describe(other);
-                self.mismatch(
-                    base_span,
-                    format!("`{found}` has no fields: cannot read `.{}`", name.name),
-                    "not an entity",
-                    None,
-                );
-                return None;
-            }
-        };
-        let mut found: Option<(TypeId, Member, Type, bool)> = None;
-        for ty in &candidates {
-            let td = &self.r.types[ty.index()];
-            let hit = if let Some(a) = td.attribute(&name.name) {
-                let at = &td.attributes[a.index()];
-                Some((Member::Attr(a), at.ty.clone(), at.optional))
-            } else {
-                td.relation(&name.name).map(|rel| {
-                    let r = &td.relations[rel.index()];
-                    let t = if r.many {
-                        Type::List(Box::new(Type::Entity(r.target)))
-                    } else {
-                        Type::Entity(r.target)
-                    };
-                    (Member::Rel(rel), t, false)
-                })
-            };
-            let broken = match &hit {
-                Some((Member::Rel(rel), _, _)) => self.r.broken_relations.contains(&(*ty, *rel)),
-                Some((Member::Attr(a), _, _)) => self.r.broken_attributes.contains(&(*ty, *a)),
-                None => false,
-            };
-            if broken {
-                self.ok = false;
-                return None;
-            }
-            if let Some((m, t, opt)) = hit {
-                match &found {
-                    Some((_, _, prev, _)) if *prev != t => {
-                        let (a, b) = (self.describe(prev), self.describe(&t));
-                        self.mismatch(
-                            name.span,
-                            format!(
-                                "`{}` has type `{a}` on one actor type and `{b}` on another",
-                                name.name
-                            ),
-                            "ambiguous",
-                            Some("give the field one type on every actor type".into()),
-                        );
-                        return None;
-                    }
-                    Some(_) => {}
-                    None => found = Some((*ty, m, t, opt)),
-                }
-            }
-        }
-        let Some((ty, m, t, opt)) = found else {
-            let names: Vec<String> = candidates
-                .iter()
-                .flat_map(|ty| {
-                    let td = &self.r.types[ty.index()];
-                    td.attributes
-                        .iter()
-                        .map(|a| a.name.clone())
-                        .chain(td.relations.iter().map(|r| r.name.clone()))
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            let owner = match t {
-                Type::Entity(ty) => format!("`{}`", self.r.types[ty.index()].name),
-                _ => "no actor type".into(),
-            };
-            let mut d = Diagnostic::new(
-                Code::E0205,
-                format!("{owner} has no attribute or relation `{}`", name.name),
-            )
-            .primary(name.span, "unknown attribute or relation");
-            d = match did_you_mean(&name.name, names.iter().map(String::as_str)) {
-                Some(h) => d.help(h),
-                None => d.help(format!("declare it: `attribute {}: TYPE;`", name.name)),
-            };
-            self.report(d);
-            return None;
-        };
-        let member = if candidates.len() == 1 {
-            Some((ty, m))
-        } else {
-            None
-        };
-        Some((member, t, opt))
     }
 
     fn check_enum(&mut self, values: &[String], s: &str, span: Span) {
@@ -573,7 +500,7 @@ impl Checker<'_, '_> {
 
     fn compare(
         &mut self,
-        e: &Expr,
+        _e: &Expr,
         op: BinOp,
         a: &Expr,
         b: &Expr,
@@ -601,10 +528,9 @@ impl Checker<'_, '_> {
             BinOp::Eq | BinOp::Ne => {
                 if !ta.comparable(&tb) {
                     let (x, y) = (self.describe(&ta), self.describe(&tb));
-                    self.mismatch(
-                        e.span,
+                    self.sides(
                         format!("cannot compare `{x}` with `{y}`"),
-                        "types do not match",
+                        [(a, &ta), (b, &tb)],
                         None,
                     );
                     return None;
@@ -622,10 +548,9 @@ impl Checker<'_, '_> {
                         ))
                     };
                     let (x, y) = (self.describe(&ta), self.describe(&tb));
-                    self.mismatch(
-                        e.span,
+                    self.sides(
                         format!("cannot order `{x}` and `{y}` with `{}`", op.symbol()),
-                        "types do not support this comparison",
+                        [(a, &ta), (b, &tb)],
                         help,
                     );
                     return None;

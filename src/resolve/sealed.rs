@@ -238,7 +238,11 @@ fn is_span(e: &Expr, role: &str) -> Option<crate::source::Span> {
         ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::Paren(x) | ExprKind::Access(x, _) => {
             is_span(x, role)
         }
-        ExprKind::Has(x, _) => is_span(x, role),
+        ExprKind::Has(x, _) | ExprKind::IsType { subject: x, .. } => is_span(x, role),
+        ExprKind::Record(fields) => fields.iter().find_map(|(_, x)| is_span(x, role)),
+        ExprKind::Call { receiver, args, .. } => {
+            is_span(receiver, role).or_else(|| args.iter().find_map(|x| is_span(x, role)))
+        }
         ExprKind::Binary(_, a, b) => is_span(a, role).or_else(|| is_span(b, role)),
         ExprKind::List(xs) => xs.iter().find_map(|x| is_span(x, role)),
         ExprKind::Var(_) | ExprKind::Literal(_) => None,

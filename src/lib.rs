@@ -51,6 +51,7 @@
 
 pub mod compiled;
 pub mod diag;
+pub mod entity;
 pub mod eval;
 pub mod facts;
 pub mod loader;

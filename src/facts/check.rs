@@ -456,13 +456,12 @@ impl<'p> Checker<'p> {
                 }
             },
             (Type::Entity(t), InputKind::Entity(ty, id)) => self.entity_of(*t, ty, id, v)?,
-            (Type::Entity(t), InputKind::Str(s)) => match s.split_once(':') {
-                Some((ty, id)) if !ty.is_empty() && !id.is_empty() => {
-                    self.entity_of(*t, ty, id, v)?
-                }
-                _ => {
+            (Type::Entity(t), InputKind::Str(s)) => match crate::entity::EntityRef::parse(s) {
+                Ok(e) => self.entity_of(*t, e.ty, e.id, v)?,
+                Err(e) => {
                     return Err(wrong().help(format!(
-                        "write entities as \"{}:ID\"",
+                        "{}; write entities as \"{}:ID\", the id everything after the first `:`",
+                        e.reason(),
                         self.policy.type_name(*t)
                     )));
                 }

@@ -2,6 +2,7 @@
 //! diagnostic points at the exact place in the file.
 
 use super::Facts;
+use crate::entity::{EntityRef, RefError, SubjectRef};
 use super::check::{CheckedFact, Checker, Input, InputKind, Named, SubjectInput};
 use crate::compiled::{Policy, RelId, TypeId};
 use crate::diag::{Code, Diagnostic};
@@ -151,23 +152,30 @@ fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
     (start + column.saturating_sub(1)).min(text.len())
 }
 
-/// `type:id` split; the id may contain anything, including `:`.
-pub fn split_entity(s: &str) -> Option<(&str, &str)> {
-    let (ty, id) = s.split_once(':')?;
-    (!ty.is_empty() && !id.is_empty()).then_some((ty, id))
+/// `type:id` read by the one rule of every input ([`EntityRef::parse`]); `E0401` otherwise.
+pub fn entity<'a>(text: &'a str, span: Span, what: &str) -> Result<EntityRef<'a>, Diagnostic> {
+    EntityRef::parse(text).map_err(|e| entity_error(text, span, what, e))
 }
 
-fn entity_error(text: &str, span: Span, what: &str) -> Diagnostic {
-    Diagnostic::new(Code::E0401, format!("{what} \"{text}\" is not an entity"))
-        .primary(span, "expected \"type:id\"")
-        .help("write entities as \"type:id\", e.g. \"user:alice\"")
+/// The diagnostic for a text that is not an entity reference.
+pub fn entity_error(text: &str, span: Span, what: &str, e: RefError) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0401,
+        format!("{what} {text:?} is not an entity: {}", e.reason()),
+    )
+    .primary(span, "expected \"type:id\"")
+    .help(e.help())
 }
 
 /// `type:id` split, the id still borrowed from the text when the string was.
-fn split_entity_cow<'a, 't>(s: &'a Cow<'t, str>) -> Option<(&'a str, Cow<'t, str>)> {
+fn entity_cow<'a, 't>(
+    s: &'a Cow<'t, str>,
+    span: Span,
+    what: &str,
+) -> Result<(&'a str, Cow<'t, str>), Diagnostic> {
     match s {
-        Cow::Borrowed(b) => split_entity(b).map(|(ty, id)| (ty, Cow::Borrowed(id))),
-        Cow::Owned(o) => split_entity(o).map(|(ty, id)| (ty, Cow::Owned(id.to_owned()))),
+        Cow::Borrowed(b) => entity(b, span, what).map(|e| (e.ty, Cow::Borrowed(e.id))),
+        Cow::Owned(o) => entity(o, span, what).map(|e| (e.ty, Cow::Owned(e.id.to_owned()))),
     }
 }
 
@@ -275,11 +283,14 @@ impl<'t> Loader<'_, 't> {
         if let Some(attrs) = self.attributes {
             match j.object(attrs, "`attributes`") {
                 Ok(map) => {
-                    for (entity, values) in map {
+                    for (key, values) in map {
                         let span = j.span(values);
-                        let Some((ty, id)) = split_entity(&entity) else {
-                            push(Err(entity_error(&entity, span, "attribute key")));
-                            continue;
+                        let (ty, id) = match entity(&key, span, "attribute key") {
+                            Ok(e) => (e.ty, e.id),
+                            Err(d) => {
+                                push(Err(d));
+                                continue;
+                            }
                         };
                         match j.object(values, "the attributes of an entity") {
                             Ok(fields) => {
@@ -355,39 +366,37 @@ fn assignment(
         Some(u) if u.get().trim() != "null" => Some(j.string(u, "`until`")?),
         _ => None,
     };
-    let subject = if let Some(ty) = actor.strip_suffix(":*") {
-        SubjectInput::Wildcard {
+    let subject = match SubjectRef::parse(&actor) {
+        Ok(SubjectRef::Wildcard(ty)) => SubjectInput::Wildcard {
             ty: Named {
                 name: ty,
                 span: aspan,
             },
-        }
-    } else if let Some((entity, set_role)) = actor.split_once('#') {
-        let (ty, id) =
-            split_entity(entity).ok_or_else(|| entity_error(&actor, aspan, "`actor`"))?;
-        SubjectInput::Userset {
+        },
+        Ok(SubjectRef::Userset(e, set_role)) => SubjectInput::Userset {
             ty: Named {
-                name: ty,
+                name: e.ty,
                 span: aspan,
             },
-            id,
+            id: e.id,
             role: Named {
                 name: set_role,
                 span: aspan,
             },
-        }
-    } else {
-        let (ty, id) =
-            split_entity(&actor).ok_or_else(|| entity_error(&actor, aspan, "`actor`"))?;
-        SubjectInput::Entity {
+        },
+        Ok(SubjectRef::Entity(e)) => SubjectInput::Entity {
             ty: Named {
-                name: ty,
+                name: e.ty,
                 span: aspan,
             },
-            id,
-        }
+            id: e.id,
+        },
+        Err(e) => return Err(entity_error(&actor, aspan, "`actor`", e)),
     };
-    let (on_ty, on_id) = split_entity(&on).ok_or_else(|| entity_error(&on, ospan, "`on`"))?;
+    let EntityRef {
+        ty: on_ty,
+        id: on_id,
+    } = entity(&on, ospan, "`on`")?;
     let checked = c.check_assignment(
         subject,
         Named {
@@ -417,14 +426,17 @@ fn relation<'t>(
 ) -> Result<Relation<'t>, Diagnostic> {
     let (from, fspan) = j.string(r.from, "`from`")?;
     let (rel, rspan) = j.string(r.relation, "`relation`")?;
-    let (ty, id) = split_entity_cow(&from).ok_or_else(|| entity_error(&from, fspan, "`from`"))?;
+    let (ty, id) = entity_cow(&from, fspan, "`from`")?;
     // The common case, a relation to one entity written as a string without escapes, is checked
     // without building the value; anything else takes the general path, which also words every
     // problem.
     let p = c.policy;
     if let Some(tid) = p.type_id(ty)
         && let Some(rid) = p.ty(tid).relation(&rel)
-        && let Some((to_ty, to_id)) = JsonText::plain_string(r.to).and_then(split_entity)
+        && let Some(EntityRef {
+            ty: to_ty,
+            id: to_id,
+        }) = JsonText::plain_string(r.to).and_then(|t| EntityRef::parse(t).ok())
         && let Some(to_tid) = p.type_id(to_ty)
         && to_tid == p.ty(tid).relations[rid.index()].target
     {

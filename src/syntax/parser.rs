@@ -476,6 +476,10 @@ impl<'d> Conv<'d> {
                 span: self.span(&id),
             }
         };
+        if let Err(e) = crate::entity::check_id(&id.value) {
+            let msg = format!("`{}:{:?}` is not an entity: {}", ty.name, id.value, e.reason());
+            self.invalid(id.span, msg, "not an entity id", Some(e.help()));
+        }
         Some(EntityRef { ty, id, span })
     }
 

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 
@@ -122,24 +121,74 @@ impl<'t> JsonText<'t> {
             Some(b'f') => InputKind::Bool(false),
             Some(b'n') => InputKind::Other("null"),
             Some(b'{') => InputKind::Other("an object"),
-            _ => match serde_json::from_str::<i64>(raw.get()) {
-                Ok(i) => InputKind::Int(i),
-                Err(_) => InputKind::Other("a number that is not an integer"),
-            },
+            _ => int(raw.get().trim()),
         };
         Input { kind, span }
     }
 
-    /// An object's members with their values, for `attributes` and `context`.
+    /// An object's members with their values, in the order of their keys, for `attributes` and
+    /// `context`. A key given twice is refused: a reader that keeps the first would see another
+    /// document than one that keeps the last.
     pub fn object(
         &self,
         raw: &'t RawValue,
         what: &str,
-    ) -> Result<BTreeMap<String, &'t RawValue>, Diagnostic> {
-        serde_json::from_str(raw.get()).map_err(|_| {
+    ) -> Result<Vec<(String, &'t RawValue)>, Diagnostic> {
+        let Members(mut members) = serde_json::from_str(raw.get()).map_err(|_| {
             Diagnostic::new(Code::E0501, format!("{what} must be an object"))
                 .primary(self.span(raw), "not an object")
-        })
+        })?;
+        // Stable: of two equal keys, the first stays first.
+        members.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(w) = members.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(Diagnostic::new(
+                Code::E0501,
+                format!("duplicate key {:?} in {what}", w[0].0),
+            )
+            .primary(self.span(w[1].1), "the second value")
+            .secondary(self.span(w[0].1), "the first value")
+            .help("give each key once"));
+        }
+        Ok(members)
+    }
+}
+
+/// A JSON number as an integer: `-0` is 0; digits beyond the 64-bit range are named so, not
+/// "not an integer".
+fn int(text: &str) -> InputKind {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return InputKind::Other("a number that is not an integer");
+    }
+    match text.parse::<i64>() {
+        Ok(i) => InputKind::Int(i),
+        Err(_) => InputKind::Other(
+            "an integer out of range (-9223372036854775808 to 9223372036854775807)",
+        ),
+    }
+}
+
+/// The members of a JSON object in the order written, duplicates kept (for [`JsonText::object`]
+/// to refuse).
+struct Members<'t>(Vec<(String, &'t RawValue)>);
+
+impl<'t> Deserialize<'t> for Members<'t> {
+    fn deserialize<D: Deserializer<'t>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'t> Visitor<'t> for V {
+            type Value = Members<'t>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<Members<'t>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(kv) = map.next_entry::<String, &'t RawValue>()? {
+                    out.push(kv);
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 
@@ -195,7 +244,7 @@ pub fn load(policy: &Policy, file: FileId, text: &str) -> Result<Facts, Vec<Diag
         assignment_errors: Vec::new(),
         relation_errors: Vec::new(),
         relations: Vec::new(),
-        many: FxHashMap::default(),
+        seen: FxHashMap::default(),
         attributes: None,
         context: None,
     };
@@ -227,8 +276,9 @@ struct Loader<'p, 't> {
     assignment_errors: Vec<Diagnostic>,
     relation_errors: Vec<Diagnostic>,
     relations: Vec<Relation<'t>>,
-    /// (entity, many-valued relation) -> its entry in `relations`, which later entries join.
-    many: FxHashMap<(TypeId, Cow<'t, str>, RelId), usize>,
+    /// (entity, relation) -> its entry in `relations`, which later entries of a many-valued
+    /// relation join, and which a single-valued relation may not have twice.
+    seen: FxHashMap<(TypeId, Cow<'t, str>, RelId), usize>,
     attributes: Option<&'t RawValue>,
     context: Option<&'t RawValue>,
 }
@@ -242,6 +292,7 @@ impl<'t> Loader<'_, 't> {
     }
 
     fn relation(&mut self, r: JsonRelation<'t>) {
+        let from_span = self.j.span(r.from);
         let r = match relation(&self.j, &self.c, &r) {
             Ok(r) => r,
             Err(d) => {
@@ -253,17 +304,39 @@ impl<'t> Loader<'_, 't> {
         if self.facts.is_none() {
             return;
         }
-        if self.c.policy.ty(r.entity.0).relations[r.rel.index()].many {
-            match self.many.entry((r.entity.0, r.entity.1.clone(), r.rel)) {
-                Entry::Occupied(first) => {
-                    if let Some(first) = self.relations.get_mut(*first.get()) {
-                        first.targets.extend(r.targets);
-                    }
-                    return;
+        let p = self.c.policy;
+        let decl = &p.ty(r.entity.0).relations[r.rel.index()];
+        match self.seen.entry((r.entity.0, r.entity.1.clone(), r.rel)) {
+            Entry::Occupied(first) if decl.many => {
+                if let Some(first) = self.relations.get_mut(*first.get()) {
+                    first.targets.extend(r.targets);
                 }
-                Entry::Vacant(v) => {
-                    v.insert(self.relations.len());
-                }
+                return;
+            }
+            Entry::Occupied(_) => {
+                // The last entry winning would make the order of the entries decide.
+                let t = p.ty(r.entity.0);
+                let d = Diagnostic::new(
+                    Code::E0401,
+                    format!(
+                        "`{}.{}` holds one `{}`, and is given twice",
+                        crate::facts::display_entity(&t.name, &r.entity.1),
+                        decl.name,
+                        p.type_name(decl.target)
+                    ),
+                )
+                .primary(from_span, "a second entry")
+                .help(format!(
+                    "give it one entry, or declare it `relation {}: [{}];` to allow several",
+                    decl.name,
+                    p.type_name(decl.target)
+                ));
+                self.facts = None;
+                self.relation_errors.push(d);
+                return;
+            }
+            Entry::Vacant(v) => {
+                v.insert(self.relations.len());
             }
         }
         self.relations.push(r);
@@ -363,8 +436,13 @@ fn assignment(
     let (role, rspan) = j.string(a.role, "`role`")?;
     let (on, ospan) = j.string(a.on, "`on`")?;
     let until = match a.until {
-        Some(u) if u.get().trim() != "null" => Some(j.string(u, "`until`")?),
-        _ => None,
+        Some(u) if u.get().trim() == "null" => {
+            return Err(Diagnostic::new(Code::E0501, "`until` is null")
+                .primary(j.span(u), "not a time")
+                .help("omit `until` for an assignment that does not expire"));
+        }
+        Some(u) => Some(j.string(u, "`until`")?),
+        None => None,
     };
     let subject = match SubjectRef::parse(&actor) {
         Ok(SubjectRef::Wildcard(ty)) => SubjectInput::Wildcard {

@@ -68,6 +68,9 @@ pub(super) struct Conv<'d> {
     pub limit_hit: bool,
 }
 
+/// The magnitude of `i64::MIN`, which only a `-` before it makes an integer.
+const MIN_MAGNITUDE: &str = "9223372036854775808";
+
 /// How deep an expression tree may be (operators, accesses, parentheses): later stages walk
 /// expressions recursively.
 pub const MAX_EXPR_DEPTH: usize = 256;
@@ -681,6 +684,15 @@ impl<'d> Conv<'d> {
                 for p in kids(pair) {
                     if p.as_rule() == Rule::prefix_op {
                         ops.push((self.span(&p), kids(p).next()?.as_rule()));
+                    } else if let Some(&(neg, Rule::op_neg)) = ops.last()
+                        && p.as_str().trim_end() == MIN_MAGNITUDE
+                    {
+                        // `-9223372036854775808`: the one integer whose magnitude alone does
+                        // not fit in 64 bits is read with its sign.
+                        ops.pop();
+                        let span = neg.to(self.span(&p));
+                        let kind = ExprKind::Literal(Literal::Int(i64::MIN));
+                        operand = Some((Expr { kind, span }, 1));
                     } else {
                         operand = Some(self.expr_d(p)?);
                     }

@@ -24,8 +24,14 @@ struct JsonAssignment<'a> {
     role: &'a RawValue,
     #[serde(borrow)]
     on: &'a RawValue,
-    #[serde(borrow, default)]
+    /// Present means given, `null` included (which is refused: omit `until` instead).
+    #[serde(borrow, default, deserialize_with = "given")]
     until: Option<&'a RawValue>,
+}
+
+/// A member that is present, whatever its value (`Option`'s own reading takes `null` for absent).
+fn given<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<&'a RawValue>, D::Error> {
+    <&'a RawValue>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]

@@ -170,7 +170,13 @@ mod tests {
         );
         assert_eq!(
             SubjectRef::parse("team:a#b#member").unwrap(),
-            SubjectRef::Userset(EntityRef { ty: "team", id: "a#b" }, "member")
+            SubjectRef::Userset(
+                EntityRef {
+                    ty: "team",
+                    id: "a#b"
+                },
+                "member"
+            )
         );
         assert_eq!(SubjectRef::parse("team:*#member"), Err(RefError::Wildcard));
         assert_eq!(SubjectRef::parse("team:x#"), Err(RefError::BadRole));

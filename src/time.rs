@@ -59,7 +59,10 @@ pub fn parse_checked(text: &str) -> Result<i64, &'static str> {
     let mut at = 19;
     let mut micros = 0i64;
     if b[at] == b'.' {
-        let digits = b[at + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let digits = b[at + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if digits == 0 || digits > 9 {
             return Err("a fraction of a second has 1 to 9 digits");
         }
@@ -81,8 +84,8 @@ pub fn parse_checked(text: &str) -> Result<i64, &'static str> {
         [b'+' | b'-', ..] => return Err("an offset is written `+HH:MM`, with a colon"),
         _ => return Err(SHAPE),
     };
-    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second
-        - offset;
+    let secs =
+        days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second - offset;
     Ok(secs * 1_000_000 + micros)
 }
 
@@ -192,10 +195,18 @@ mod tests {
         assert_eq!(format(end), "9999-12-31T23:59:59Z");
         assert!(parse("0000-01-01T00:00:00Z").is_some());
         assert!(parse("9999-12-31T23:59:59-23:59").is_some());
-        assert!(parse_checked("2026-12-31T23:59:60Z").unwrap_err().contains("leap"));
+        assert!(
+            parse_checked("2026-12-31T23:59:60Z")
+                .unwrap_err()
+                .contains("leap")
+        );
         assert!(parse("2026-11-23T10:00:00+24:00").is_none());
         assert!(parse("2026-11-23T10:00:00+25:59").is_none());
-        assert!(parse_checked("2026-11-23T10:00:00+0530").unwrap_err().contains("colon"));
+        assert!(
+            parse_checked("2026-11-23T10:00:00+0530")
+                .unwrap_err()
+                .contains("colon")
+        );
         assert!(parse("2026-02-29T00:00:00Z").is_none());
         assert!(parse("2026-11-23 10:00:00Z").is_none());
         assert!(parse(" 2026-11-23T10:00:00Z").is_none());

@@ -61,8 +61,7 @@ fn pol_facts(p: &Policy, text: &str) -> Result<Facts, Vec<Diagnostic>> {
 /// agree.
 fn allowed(p: &Policy, f: &Facts, id: &str) -> Result<bool, Diagnostic> {
     let principal = format!("user:{id}");
-    let by_new = Request::new(p, f, &principal, "read", "doc:d")
-        .map(|r| decide(p, f, &r).allowed);
+    let by_new = Request::new(p, f, &principal, "read", "doc:d").map(|r| decide(p, f, &r).allowed);
     let json = format!(
         r#"{{"principal": {}, "action": "read", "resource": "doc:d"}}"#,
         json_str(&principal)
@@ -219,7 +218,10 @@ fn wildcards_are_never_entities() {
     let e = json_facts(&p, "user:bob", "doc:*").unwrap_err();
     assert_eq!(e[0].code, Code::E0401);
     assert!(e[0].message.contains("wildcard"), "{}", e[0].message);
-    assert_eq!(codes(json_facts(&p, "team:*#member", "doc:d")), [Code::E0401]);
+    assert_eq!(
+        codes(json_facts(&p, "team:*#member", "doc:d")),
+        [Code::E0401]
+    );
     assert_eq!(
         codes(pol_facts(&p, r#"user:bob is reader on doc:"*";"#)),
         [Code::E0102]

@@ -50,7 +50,10 @@ fn a_duplicate_context_key_in_a_request_is_refused() {
     let f = Facts::new(&p);
     let base = r#"{"principal": "user:u", "action": "read", "resource": "folder:a", "context": "#;
     assert!(req(&p, &f, &format!("{base}{{\"mfa\": true}}}}")).unwrap());
-    for ctx in [r#"{"mfa": false, "mfa": true}"#, r#"{"mfa": true, "mfa": false}"#] {
+    for ctx in [
+        r#"{"mfa": false, "mfa": true}"#,
+        r#"{"mfa": true, "mfa": false}"#,
+    ] {
         let d = req(&p, &f, &format!("{base}{ctx}}}")).unwrap_err();
         assert_eq!(d.code, Code::E0501);
         assert!(d.message.contains("duplicate key \"mfa\""), "{}", d.message);
@@ -60,18 +63,33 @@ fn a_duplicate_context_key_in_a_request_is_refused() {
 #[test]
 fn duplicate_keys_in_facts_objects_are_refused() {
     let p = policy();
-    let d = one_error(json(&p, r#"{"attributes": {"folder:a": {"size": 1, "size": 2}}}"#));
+    let d = one_error(json(
+        &p,
+        r#"{"attributes": {"folder:a": {"size": 1, "size": 2}}}"#,
+    ));
     assert_eq!(d.code, Code::E0501);
-    assert!(d.message.contains("duplicate key \"size\""), "{}", d.message);
+    assert!(
+        d.message.contains("duplicate key \"size\""),
+        "{}",
+        d.message
+    );
     let d = one_error(json(
         &p,
         r#"{"attributes": {"folder:a": {"size": 1}, "folder:a": {"size": 2}}}"#,
     ));
-    assert!(d.message.contains("duplicate key \"folder:a\""), "{}", d.message);
+    assert!(
+        d.message.contains("duplicate key \"folder:a\""),
+        "{}",
+        d.message
+    );
     let d = one_error(json(&p, r#"{"context": {"mfa": true, "mfa": false}}"#));
     assert_eq!(d.code, Code::E0501);
     // Distinct keys still load, whatever their order.
-    json(&p, r#"{"attributes": {"folder:b": {"size": 1}, "folder:a": {"size": 2}}}"#).unwrap();
+    json(
+        &p,
+        r#"{"attributes": {"folder:b": {"size": 1}, "folder:a": {"size": 2}}}"#,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -162,7 +180,11 @@ fn offsets_are_strict_rfc_3339() {
         "actor user; context { now: time; } resource r { permissions p; role x { grants p; } \
          forbid p when context.now < \"2026-12-31T23:59:60Z\"; }",
     );
-    let d: Vec<_> = c.diagnostics.iter().filter(|d| d.code == Code::E0102).collect();
+    let d: Vec<_> = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::E0102)
+        .collect();
     assert_eq!(d.len(), 1, "{:#?}", c.diagnostics);
     assert!(d[0].message.contains("leap second"), "{}", d[0].message);
 }
@@ -170,7 +192,10 @@ fn offsets_are_strict_rfc_3339() {
 // ---- item 8: integers, NUL, long cycles
 
 fn size(p: &Policy, n: &str) -> Result<Facts, Vec<Diagnostic>> {
-    json(p, &format!(r#"{{"attributes": {{"folder:a": {{"size": {n}}}}}}}"#))
+    json(
+        p,
+        &format!(r#"{{"attributes": {{"folder:a": {{"size": {n}}}}}}}"#),
+    )
 }
 
 #[test]
@@ -185,10 +210,18 @@ fn json_integers_at_the_edges() {
     for n in ["9223372036854775808", "-9223372036854775809", "1e40"] {
         let d = one_error(size(&p, n));
         assert_eq!(d.code, Code::E0401);
-        let expected = if n.contains('e') { "not an integer" } else { "out of range" };
+        let expected = if n.contains('e') {
+            "not an integer"
+        } else {
+            "out of range"
+        };
         assert!(d.message.contains(expected), "{n}: {}", d.message);
     }
-    assert!(one_error(size(&p, "1.5")).message.contains("not an integer"));
+    assert!(
+        one_error(size(&p, "1.5"))
+            .message
+            .contains("not an integer")
+    );
 }
 
 #[test]
@@ -229,10 +262,21 @@ fn a_nul_byte_in_a_string_is_a_syntax_error() {
         c.diagnostics
     );
     let p = policy();
-    let facts = Facts::from_pol_str(&p, &mut SourceMap::new(), "d.pol", "folder:\"a\u{0}\".size = 1;");
+    let facts = Facts::from_pol_str(
+        &p,
+        &mut SourceMap::new(),
+        "d.pol",
+        "folder:\"a\u{0}\".size = 1;",
+    );
     assert_eq!(facts.unwrap_err()[0].code, Code::E0101);
     // The escape still writes one.
-    Facts::from_pol_str(&p, &mut SourceMap::new(), "d.pol", "folder:\"a\\0\".size = 1;").unwrap();
+    Facts::from_pol_str(
+        &p,
+        &mut SourceMap::new(),
+        "d.pol",
+        "folder:\"a\\0\".size = 1;",
+    )
+    .unwrap();
 }
 
 fn folder_ring(n: usize) -> String {
@@ -252,7 +296,9 @@ fn a_long_data_cycle_is_named_a_cycle_and_denies() {
         let d = decide(&p, &f, &r);
         assert!(!d.allowed, "{n}");
         assert!(
-            d.errors.iter().any(|e| e.starts_with("cycle in the data: folder:f")),
+            d.errors
+                .iter()
+                .any(|e| e.starts_with("cycle in the data: folder:f")),
             "{n}: {:?}",
             d.errors
         );

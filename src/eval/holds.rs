@@ -302,7 +302,14 @@ impl<'a> Walk<'a> {
                         "evaluation stopped after {STEP_LIMIT} steps: the data is too deeply connected"
                     )
                 } else if self.explain
-                    && let Some(cycle) = self.cycle_beyond(actor, entity, plan_id)
+                    && let Some(cycle) = super::cycles::beyond(
+                        self.policy,
+                        self.facts,
+                        self.now(),
+                        &self.stack.to_vec(),
+                        actor,
+                        (entity, plan_id),
+                    )
                 {
                     // A cycle longer than the limit: said as what it is, and still a cut (the
                     // decision fails closed). Only looked for in explained decisions (one
@@ -504,111 +511,6 @@ impl<'a> Walk<'a> {
         chain.reverse();
         steps.extend(chain);
         Derivation(steps)
-    }
-
-    /// The questions the walk would ask next after (entity, plan): the groups of live usersets
-    /// whose role the plan takes, and the ends of its `from` edges (as [`Walk::holds_walk`]
-    /// follows them).
-    fn next_questions(
-        &self,
-        actor: Option<EntityId>,
-        entity: EntityId,
-        plan_id: PlanId,
-    ) -> Vec<(EntityId, PlanId)> {
-        let (policy, facts, now) = (self.policy, self.facts, self.now());
-        let plan = policy.plan(plan_id);
-        let mut out = Vec::new();
-        for i in facts.sets(entity) {
-            if let Some(a) = facts.assignment(i)
-                && a.live(now)
-                && plan.direct.contains(a.role)
-                && let Subject::Userset(group, role) = a.subject
-                && let Some(gty) = facts.entity_type(group)
-            {
-                out.push((group, policy.ty(gty).role_plans[role.index()]));
-            }
-        }
-        let own = actor.is_some_and(|a| {
-            facts
-                .direct(a, entity)
-                .any(|i| facts.assignment(i).is_some_and(|x| x.live(now)))
-        });
-        for edge in plan.edges.iter().filter(|e| !(e.default && own)) {
-            let mut ends = vec![entity];
-            for rel in &edge.path {
-                ends = ends
-                    .iter()
-                    .flat_map(|e| facts.relation(*e, *rel).iter().copied())
-                    .collect();
-            }
-            out.extend(ends.into_iter().map(|e| (e, edge.plan)));
-        }
-        out
-    }
-
-    /// At the depth limit: whether the questions beyond (entity, plan) lead back to one on the
-    /// stack or loop among themselves, a data cycle longer than the limit. A bounded search
-    /// (`PROBE_LIMIT` questions), only run when the limit is hit; the cycle as text.
-    fn cycle_beyond(
-        &self,
-        actor: Option<EntityId>,
-        entity: EntityId,
-        plan_id: PlanId,
-    ) -> Option<String> {
-        const PROBE_LIMIT: usize = 50_000;
-        let stack = self.stack.to_vec();
-        let on_stack: rustc_hash::FxHashSet<_> = stack.iter().copied().collect();
-        let mut seen = rustc_hash::FxHashSet::default();
-        let mut on_path = rustc_hash::FxHashSet::default();
-        on_path.insert((entity, plan_id));
-        // Depth-first, iteratively: the path so far and, per question on it, what is left.
-        let mut path = vec![(entity, plan_id)];
-        let mut todo = vec![self.next_questions(actor, entity, plan_id)];
-        seen.insert((entity, plan_id));
-        let mut budget = PROBE_LIMIT;
-        let back = loop {
-            let Some(next) = todo.last_mut()?.pop() else {
-                todo.pop();
-                if let Some(q) = path.pop() {
-                    on_path.remove(&q);
-                }
-                if todo.is_empty() {
-                    return None;
-                }
-                continue;
-            };
-            if on_stack.contains(&next)
-                && let Some(at) = stack.iter().position(|q| *q == next)
-            {
-                let mut cycle: Vec<EntityId> = stack[at..].iter().map(|q| q.0).collect();
-                cycle.extend(path.iter().map(|q| q.0));
-                break cycle;
-            }
-            if on_path.contains(&next)
-                && let Some(at) = path.iter().position(|q| *q == next)
-            {
-                break path[at..].iter().map(|q| q.0).collect();
-            }
-            budget = budget.checked_sub(1)?;
-            if seen.insert(next) {
-                todo.push(self.next_questions(actor, next.0, next.1));
-                path.push(next);
-                on_path.insert(next);
-            }
-        };
-        let mut names: Vec<String> = back
-            .iter()
-            .map(|e| self.facts.display(self.policy, *e))
-            .collect();
-        names.dedup();
-        if let Some(first) = names.first().cloned() {
-            names.push(first);
-        }
-        if names.len() > 12 {
-            let hidden = names.len() - 8;
-            names.splice(4..names.len() - 4, [format!("({hidden} more)")]);
-        }
-        Some(names.join(" -> "))
     }
 
     fn report_cycle(&mut self, entity: EntityId, plan: PlanId) {

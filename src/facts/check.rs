@@ -514,11 +514,8 @@ fn duration_micros(secs: u64, span: Span) -> Result<i64, Diagnostic> {
 /// An RFC 3339 time; `E0102` otherwise.
 pub fn parse_time(text: &str, span: Span) -> Result<i64, Diagnostic> {
     crate::time::parse_checked(text).map_err(|why| {
-        Diagnostic::new(
-            Code::E0102,
-            format!("{text:?} is not a valid time: {why}"),
-        )
-        .primary(span, "expected an RFC 3339 time")
+        Diagnostic::new(Code::E0102, format!("{text:?} is not a valid time: {why}"))
+            .primary(span, "expected an RFC 3339 time")
             .help(
                 "write times like \"2026-12-31T00:00:00Z\" (date, `T`, time, and `Z` or an offset)",
             )

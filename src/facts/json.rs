@@ -2,10 +2,10 @@
 //! diagnostic points at the exact place in the file.
 
 use super::Facts;
-use crate::entity::{EntityRef, RefError, SubjectRef};
 use super::check::{CheckedFact, Checker, Input, InputKind, Named, SubjectInput};
 use crate::compiled::{Policy, RelId, TypeId};
 use crate::diag::{Code, Diagnostic};
+use crate::entity::{EntityRef, RefError, SubjectRef};
 use crate::source::{FileId, Span};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;

@@ -480,7 +480,12 @@ impl<'d> Conv<'d> {
             }
         };
         if let Err(e) = crate::entity::check_id(&id.value) {
-            let msg = format!("`{}:{:?}` is not an entity: {}", ty.name, id.value, e.reason());
+            let msg = format!(
+                "`{}:{:?}` is not an entity: {}",
+                ty.name,
+                id.value,
+                e.reason()
+            );
             self.invalid(id.span, msg, "not an entity id", Some(e.help()));
         }
         Some(EntityRef { ty, id, span })

@@ -33,7 +33,7 @@ fn json(p: &Policy, text: &str) -> Result<Facts, Vec<Diagnostic>> {
 }
 
 fn one_error(r: Result<Facts, Vec<Diagnostic>>) -> Diagnostic {
-    let e = r.err().expect("refused");
+    let e = r.expect_err("refused");
     assert_eq!(e.len(), 1, "{e:#?}");
     e.into_iter().next().unwrap()
 }

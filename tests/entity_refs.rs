@@ -261,3 +261,22 @@ fn the_library_function() {
     assert_eq!(EntityRef::parse("us er:x"), Err(RefError::BadType));
     assert_eq!(EntityRef::parse("user:\u{0}").unwrap().id, "\u{0}");
 }
+
+/// An artifact is an input too: an entity literal whose id was edited to `*` or emptied is
+/// refused on load, like the Pol it came from.
+#[test]
+fn artifacts_follow_the_same_rule() {
+    let c = polc::compile_str(
+        "a.pol",
+        "actor user; resource doc { permissions read; role reader { grants read; } \
+         permit read when principal == user:rootzz; }",
+    );
+    let p = c.policy.unwrap();
+    let json = p.to_json();
+    assert!(json.contains("\"rootzz\""));
+    assert!(Policy::from_json(&json).is_ok());
+    for id in ["\"*\"", "\"\""] {
+        let edited = json.replace("\"rootzz\"", id);
+        assert!(Policy::from_json(&edited).is_err(), "{id}");
+    }
+}

@@ -52,6 +52,7 @@
 pub mod compiled;
 pub mod diag;
 pub mod duration;
+pub mod entity;
 pub mod eval;
 pub mod facts;
 pub mod loader;

@@ -322,6 +322,9 @@ impl CExpr {
             CExpr::Lit(Lit::Entity { ty, .. }) if ty.index() >= p.types.len() => {
                 Err("entity type out of range".into())
             }
+            CExpr::Lit(Lit::Entity { id, .. }) if crate::entity::check_id(id).is_err() => {
+                Err("entity id empty or `*`".into())
+            }
             CExpr::Lit(_) => Ok(()),
             CExpr::List(items) => items.iter().try_for_each(|e| e.validate(p)),
             CExpr::Not(e) | CExpr::Neg(e) => e.validate(p),

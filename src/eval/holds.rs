@@ -301,6 +301,21 @@ impl<'a> Walk<'a> {
                     format!(
                         "evaluation stopped after {STEP_LIMIT} steps: the data is too deeply connected"
                     )
+                } else if self.explain
+                    && let Some(cycle) = super::cycles::beyond(
+                        self.policy,
+                        self.facts,
+                        self.now(),
+                        &self.stack.to_vec(),
+                        actor,
+                        (entity, plan_id),
+                    )
+                {
+                    // A cycle longer than the limit: said as what it is, and still a cut (the
+                    // decision fails closed). Only looked for in explained decisions (one
+                    // request, `eval`, `can`): list queries decide thousands of candidates
+                    // without reasons, and the search costs up to the size of the data.
+                    format!("cycle in the data: {cycle}")
                 } else {
                     format!(
                         "evaluation stopped at a chain of {DEPTH_LIMIT} relations and groups: the data nests too deeply"

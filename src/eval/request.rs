@@ -3,7 +3,7 @@
 use crate::compiled::{Kind, PermId, Policy, Type, TypeId};
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::facts::check::{Checker, Input, Named};
-use crate::facts::json::{JsonText, split_entity};
+use crate::facts::json::JsonText;
 use crate::facts::{EntityId, Facts, Value};
 use crate::source::{FileId, Span};
 use serde::Deserialize;
@@ -230,7 +230,9 @@ pub fn lookup_value(policy: &Policy, facts: &Facts, v: &crate::facts::FactValue)
     }
 }
 
-/// `type:id` text as an entity; `E0504` when it has no `:`.
+/// `type:id` text as an entity, read by the one rule of every input
+/// ([`crate::entity::EntityRef::parse`]: the id is everything after the first `:`, literally);
+/// `E0401` when it is not an entity.
 pub fn entity_from_text(
     policy: &Policy,
     facts: &Facts,
@@ -238,18 +240,8 @@ pub fn entity_from_text(
     span: Span,
     what: &str,
 ) -> Result<Entity, Diagnostic> {
-    let Some((ty, id)) = split_entity(text) else {
-        return Err(
-            Diagnostic::new(Code::E0401, format!("{what} \"{text}\" is not an entity"))
-                .primary(span, "expected \"type:id\"")
-                .help("write entities as \"type:id\", e.g. \"user:alice\""),
-        );
-    };
-    let id = id
-        .strip_prefix('"')
-        .and_then(|s| s.strip_suffix('"'))
-        .unwrap_or(id);
-    Entity::new(policy, facts, ty, id, span)
+    let e = crate::facts::json::entity(text, span, what)?;
+    Entity::new(policy, facts, e.ty, e.id, span)
 }
 
 #[derive(Deserialize)]

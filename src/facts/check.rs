@@ -512,13 +512,12 @@ impl<'p> Checker<'p> {
                 FactValue::Record(out)
             }
             (Type::Entity(t), InputKind::Entity(ty, id)) => self.entity_of(*t, ty, id, v)?,
-            (Type::Entity(t), InputKind::Str(s)) => match s.split_once(':') {
-                Some((ty, id)) if !ty.is_empty() && !id.is_empty() => {
-                    self.entity_of(*t, ty, id, v)?
-                }
-                _ => {
+            (Type::Entity(t), InputKind::Str(s)) => match crate::entity::EntityRef::parse(s) {
+                Ok(e) => self.entity_of(*t, e.ty, e.id, v)?,
+                Err(e) => {
                     return Err(wrong().help(format!(
-                        "write entities as \"{}:ID\"",
+                        "{}; write entities as \"{}:ID\", the id everything after the first `:`",
+                        e.reason(),
                         self.policy.type_name(*t)
                     )));
                 }
@@ -561,8 +560,8 @@ impl<'p> Checker<'p> {
 
 /// An RFC 3339 time; `E0102` otherwise.
 pub fn parse_time(text: &str, span: Span) -> Result<i64, Diagnostic> {
-    crate::time::parse(text).ok_or_else(|| {
-        Diagnostic::new(Code::E0102, format!("\"{text}\" is not a valid time"))
+    crate::time::parse_checked(text).map_err(|why| {
+        Diagnostic::new(Code::E0102, format!("{text:?} is not a valid time: {why}"))
             .primary(span, "expected an RFC 3339 time")
             .help(
                 "write times like \"2026-12-31T00:00:00Z\" (date, `T`, time, and `Z` or an offset)",

@@ -5,13 +5,13 @@ use super::Facts;
 use super::check::{CheckedFact, Checker, Input, InputKind, Named, SubjectInput};
 use crate::compiled::{Policy, RelId, TypeId};
 use crate::diag::{Code, Diagnostic};
+use crate::entity::{EntityRef, RefError, SubjectRef};
 use crate::source::{FileId, Span};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 
@@ -24,8 +24,14 @@ struct JsonAssignment<'a> {
     role: &'a RawValue,
     #[serde(borrow)]
     on: &'a RawValue,
-    #[serde(borrow, default)]
+    /// Present means given, `null` included (which is refused: omit `until` instead).
+    #[serde(borrow, default, deserialize_with = "given")]
     until: Option<&'a RawValue>,
+}
+
+/// A member that is present, whatever its value (`Option`'s own reading takes `null` for absent).
+fn given<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Option<&'a RawValue>, D::Error> {
+    <&'a RawValue>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -122,33 +128,91 @@ impl<'t> JsonText<'t> {
             Some(b'n') => InputKind::Other("null"),
             Some(b'{') if levels == 0 => InputKind::Other("an object nested too deeply"),
             // An object is a record: the checker matches its members to the declared fields.
-            Some(b'{') => match serde_json::from_str::<BTreeMap<String, &RawValue>>(raw.get()) {
-                Ok(members) => InputKind::Record(
-                    members
-                        .into_iter()
-                        .map(|(k, v)| (k, self.span(v), self.input_within(v, levels - 1)))
-                        .collect(),
-                ),
+            // A key given twice is refused here too, as in `attributes` and `context`.
+            Some(b'{') => match serde_json::from_str::<Members>(raw.get()) {
+                Ok(Members(mut members)) => {
+                    members.sort_by(|a, b| a.0.cmp(&b.0));
+                    if members.windows(2).any(|w| w[0].0 == w[1].0) {
+                        InputKind::Other("an object with a key given twice")
+                    } else {
+                        InputKind::Record(
+                            members
+                                .into_iter()
+                                .map(|(k, v)| (k, self.span(v), self.input_within(v, levels - 1)))
+                                .collect(),
+                        )
+                    }
+                }
                 Err(_) => InputKind::Other("a malformed object"),
             },
-            _ => match serde_json::from_str::<i64>(raw.get()) {
-                Ok(i) => InputKind::Int(i),
-                Err(_) => InputKind::Other("a number that is not an integer"),
-            },
+            _ => int(raw.get().trim()),
         };
         Input { kind, span }
     }
 
-    /// An object's members with their values, for `attributes` and `context`.
+    /// An object's members with their values, in the order of their keys, for `attributes` and
+    /// `context`. A key given twice is refused: a reader that keeps the first would see another
+    /// document than one that keeps the last.
     pub fn object(
         &self,
         raw: &'t RawValue,
         what: &str,
-    ) -> Result<BTreeMap<String, &'t RawValue>, Diagnostic> {
-        serde_json::from_str(raw.get()).map_err(|_| {
+    ) -> Result<Vec<(String, &'t RawValue)>, Diagnostic> {
+        let Members(mut members) = serde_json::from_str(raw.get()).map_err(|_| {
             Diagnostic::new(Code::E0501, format!("{what} must be an object"))
                 .primary(self.span(raw), "not an object")
-        })
+        })?;
+        // Stable: of two equal keys, the first stays first.
+        members.sort_by(|a, b| a.0.cmp(&b.0));
+        if let Some(w) = members.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(Diagnostic::new(
+                Code::E0501,
+                format!("duplicate key {:?} in {what}", w[0].0),
+            )
+            .primary(self.span(w[1].1), "the second value")
+            .secondary(self.span(w[0].1), "the first value")
+            .help("give each key once"));
+        }
+        Ok(members)
+    }
+}
+
+/// A JSON number as an integer: `-0` is 0; digits beyond the 64-bit range are named so, not
+/// "not an integer".
+fn int(text: &str) -> InputKind {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return InputKind::Other("a number that is not an integer");
+    }
+    match text.parse::<i64>() {
+        Ok(i) => InputKind::Int(i),
+        Err(_) => InputKind::Other(
+            "an integer out of range (-9223372036854775808 to 9223372036854775807)",
+        ),
+    }
+}
+
+/// The members of a JSON object in the order written, duplicates kept (for [`JsonText::object`]
+/// to refuse).
+struct Members<'t>(Vec<(String, &'t RawValue)>);
+
+impl<'t> Deserialize<'t> for Members<'t> {
+    fn deserialize<D: Deserializer<'t>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'t> Visitor<'t> for V {
+            type Value = Members<'t>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<Members<'t>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(kv) = map.next_entry::<String, &'t RawValue>()? {
+                    out.push(kv);
+                }
+                Ok(Members(out))
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 
@@ -161,23 +225,30 @@ fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
     (start + column.saturating_sub(1)).min(text.len())
 }
 
-/// `type:id` split; the id may contain anything, including `:`.
-pub fn split_entity(s: &str) -> Option<(&str, &str)> {
-    let (ty, id) = s.split_once(':')?;
-    (!ty.is_empty() && !id.is_empty()).then_some((ty, id))
+/// `type:id` read by the one rule of every input ([`EntityRef::parse`]); `E0401` otherwise.
+pub fn entity<'a>(text: &'a str, span: Span, what: &str) -> Result<EntityRef<'a>, Diagnostic> {
+    EntityRef::parse(text).map_err(|e| entity_error(text, span, what, e))
 }
 
-fn entity_error(text: &str, span: Span, what: &str) -> Diagnostic {
-    Diagnostic::new(Code::E0401, format!("{what} \"{text}\" is not an entity"))
-        .primary(span, "expected \"type:id\"")
-        .help("write entities as \"type:id\", e.g. \"user:alice\"")
+/// The diagnostic for a text that is not an entity reference.
+pub fn entity_error(text: &str, span: Span, what: &str, e: RefError) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0401,
+        format!("{what} {text:?} is not an entity: {}", e.reason()),
+    )
+    .primary(span, "expected \"type:id\"")
+    .help(e.help())
 }
 
 /// `type:id` split, the id still borrowed from the text when the string was.
-fn split_entity_cow<'a, 't>(s: &'a Cow<'t, str>) -> Option<(&'a str, Cow<'t, str>)> {
+fn entity_cow<'a, 't>(
+    s: &'a Cow<'t, str>,
+    span: Span,
+    what: &str,
+) -> Result<(&'a str, Cow<'t, str>), Diagnostic> {
     match s {
-        Cow::Borrowed(b) => split_entity(b).map(|(ty, id)| (ty, Cow::Borrowed(id))),
-        Cow::Owned(o) => split_entity(o).map(|(ty, id)| (ty, Cow::Owned(id.to_owned()))),
+        Cow::Borrowed(b) => entity(b, span, what).map(|e| (e.ty, Cow::Borrowed(e.id))),
+        Cow::Owned(o) => entity(o, span, what).map(|e| (e.ty, Cow::Owned(e.id.to_owned()))),
     }
 }
 
@@ -197,7 +268,7 @@ pub fn load(policy: &Policy, file: FileId, text: &str) -> Result<Facts, Vec<Diag
         assignment_errors: Vec::new(),
         relation_errors: Vec::new(),
         relations: Vec::new(),
-        many: FxHashMap::default(),
+        seen: FxHashMap::default(),
         attributes: None,
         context: None,
     };
@@ -229,8 +300,9 @@ struct Loader<'p, 't> {
     assignment_errors: Vec<Diagnostic>,
     relation_errors: Vec<Diagnostic>,
     relations: Vec<Relation<'t>>,
-    /// (entity, many-valued relation) -> its entry in `relations`, which later entries join.
-    many: FxHashMap<(TypeId, Cow<'t, str>, RelId), usize>,
+    /// (entity, relation) -> its entry in `relations`, which later entries of a many-valued
+    /// relation join, and which a single-valued relation may not have twice.
+    seen: FxHashMap<(TypeId, Cow<'t, str>, RelId), usize>,
     attributes: Option<&'t RawValue>,
     context: Option<&'t RawValue>,
 }
@@ -244,6 +316,7 @@ impl<'t> Loader<'_, 't> {
     }
 
     fn relation(&mut self, r: JsonRelation<'t>) {
+        let from_span = self.j.span(r.from);
         let r = match relation(&self.j, &self.c, &r) {
             Ok(r) => r,
             Err(d) => {
@@ -255,17 +328,39 @@ impl<'t> Loader<'_, 't> {
         if self.facts.is_none() {
             return;
         }
-        if self.c.policy.ty(r.entity.0).relations[r.rel.index()].many {
-            match self.many.entry((r.entity.0, r.entity.1.clone(), r.rel)) {
-                Entry::Occupied(first) => {
-                    if let Some(first) = self.relations.get_mut(*first.get()) {
-                        first.targets.extend(r.targets);
-                    }
-                    return;
+        let p = self.c.policy;
+        let decl = &p.ty(r.entity.0).relations[r.rel.index()];
+        match self.seen.entry((r.entity.0, r.entity.1.clone(), r.rel)) {
+            Entry::Occupied(first) if decl.many => {
+                if let Some(first) = self.relations.get_mut(*first.get()) {
+                    first.targets.extend(r.targets);
                 }
-                Entry::Vacant(v) => {
-                    v.insert(self.relations.len());
-                }
+                return;
+            }
+            Entry::Occupied(_) => {
+                // The last entry winning would make the order of the entries decide.
+                let t = p.ty(r.entity.0);
+                let d = Diagnostic::new(
+                    Code::E0401,
+                    format!(
+                        "`{}.{}` holds one `{}`, and is given twice",
+                        crate::facts::display_entity(&t.name, &r.entity.1),
+                        decl.name,
+                        p.type_name(decl.target)
+                    ),
+                )
+                .primary(from_span, "a second entry")
+                .help(format!(
+                    "give it one entry, or declare it `relation {}: [{}];` to allow several",
+                    decl.name,
+                    p.type_name(decl.target)
+                ));
+                self.facts = None;
+                self.relation_errors.push(d);
+                return;
+            }
+            Entry::Vacant(v) => {
+                v.insert(self.relations.len());
             }
         }
         self.relations.push(r);
@@ -285,11 +380,14 @@ impl<'t> Loader<'_, 't> {
         if let Some(attrs) = self.attributes {
             match j.object(attrs, "`attributes`") {
                 Ok(map) => {
-                    for (entity, values) in map {
+                    for (key, values) in map {
                         let span = j.span(values);
-                        let Some((ty, id)) = split_entity(&entity) else {
-                            push(Err(entity_error(&entity, span, "attribute key")));
-                            continue;
+                        let (ty, id) = match entity(&key, span, "attribute key") {
+                            Ok(e) => (e.ty, e.id),
+                            Err(d) => {
+                                push(Err(d));
+                                continue;
+                            }
                         };
                         match j.object(values, "the attributes of an entity") {
                             Ok(fields) => {
@@ -362,42 +460,45 @@ fn assignment(
     let (role, rspan) = j.string(a.role, "`role`")?;
     let (on, ospan) = j.string(a.on, "`on`")?;
     let until = match a.until {
-        Some(u) if u.get().trim() != "null" => Some(j.string(u, "`until`")?),
-        _ => None,
-    };
-    let subject = if let Some(ty) = actor.strip_suffix(":*") {
-        SubjectInput::Wildcard {
-            ty: Named {
-                name: ty,
-                span: aspan,
-            },
+        Some(u) if u.get().trim() == "null" => {
+            return Err(Diagnostic::new(Code::E0501, "`until` is null")
+                .primary(j.span(u), "not a time")
+                .help("omit `until` for an assignment that does not expire"));
         }
-    } else if let Some((entity, set_role)) = actor.split_once('#') {
-        let (ty, id) =
-            split_entity(entity).ok_or_else(|| entity_error(&actor, aspan, "`actor`"))?;
-        SubjectInput::Userset {
+        Some(u) => Some(j.string(u, "`until`")?),
+        None => None,
+    };
+    let subject = match SubjectRef::parse(&actor) {
+        Ok(SubjectRef::Wildcard(ty)) => SubjectInput::Wildcard {
             ty: Named {
                 name: ty,
                 span: aspan,
             },
-            id,
+        },
+        Ok(SubjectRef::Userset(e, set_role)) => SubjectInput::Userset {
+            ty: Named {
+                name: e.ty,
+                span: aspan,
+            },
+            id: e.id,
             role: Named {
                 name: set_role,
                 span: aspan,
             },
-        }
-    } else {
-        let (ty, id) =
-            split_entity(&actor).ok_or_else(|| entity_error(&actor, aspan, "`actor`"))?;
-        SubjectInput::Entity {
+        },
+        Ok(SubjectRef::Entity(e)) => SubjectInput::Entity {
             ty: Named {
-                name: ty,
+                name: e.ty,
                 span: aspan,
             },
-            id,
-        }
+            id: e.id,
+        },
+        Err(e) => return Err(entity_error(&actor, aspan, "`actor`", e)),
     };
-    let (on_ty, on_id) = split_entity(&on).ok_or_else(|| entity_error(&on, ospan, "`on`"))?;
+    let EntityRef {
+        ty: on_ty,
+        id: on_id,
+    } = entity(&on, ospan, "`on`")?;
     let checked = c.check_assignment(
         subject,
         Named {
@@ -427,14 +528,17 @@ fn relation<'t>(
 ) -> Result<Relation<'t>, Diagnostic> {
     let (from, fspan) = j.string(r.from, "`from`")?;
     let (rel, rspan) = j.string(r.relation, "`relation`")?;
-    let (ty, id) = split_entity_cow(&from).ok_or_else(|| entity_error(&from, fspan, "`from`"))?;
+    let (ty, id) = entity_cow(&from, fspan, "`from`")?;
     // The common case, a relation to one entity written as a string without escapes, is checked
     // without building the value; anything else takes the general path, which also words every
     // problem.
     let p = c.policy;
     if let Some(tid) = p.type_id(ty)
         && let Some(rid) = p.ty(tid).relation(&rel)
-        && let Some((to_ty, to_id)) = JsonText::plain_string(r.to).and_then(split_entity)
+        && let Some(EntityRef {
+            ty: to_ty,
+            id: to_id,
+        }) = JsonText::plain_string(r.to).and_then(|t| EntityRef::parse(t).ok())
         && let Some(to_tid) = p.type_id(to_ty)
         && to_tid == p.ty(tid).relations[rid.index()].target
     {

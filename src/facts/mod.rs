@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use crate::entity::{EntityRef, RefError, SubjectRef};
 pub use check::{CheckedAssignment, CheckedFact, FactValue, SubjectName};
 
 /// An entity named in the facts (or in a request), numbered.

@@ -71,6 +71,9 @@ pub(super) struct Conv<'d> {
     pub limit_hit: bool,
 }
 
+/// The magnitude of `i64::MIN`, which only a `-` before it makes an integer.
+pub(super) const MIN_MAGNITUDE: &str = "9223372036854775808";
+
 /// How deep an expression tree may be (operators, accesses, parentheses): later stages walk
 /// expressions recursively.
 pub const MAX_EXPR_DEPTH: usize = 256;
@@ -525,6 +528,15 @@ impl<'d> Conv<'d> {
                 span: self.span(&id),
             }
         };
+        if let Err(e) = crate::entity::check_id(&id.value) {
+            let msg = format!(
+                "`{}:{:?}` is not an entity: {}",
+                ty.name,
+                id.value,
+                e.reason()
+            );
+            self.invalid(id.span, msg, "not an entity id", Some(e.help()));
+        }
         Some(EntityRef { ty, id, span })
     }
 

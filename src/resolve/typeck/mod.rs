@@ -477,17 +477,19 @@ impl Checker<'_, '_> {
     /// Turns a string literal into a time literal where a time is expected.
     fn coerce(&mut self, c: CExpr, from: &Type, to: &Type, span: Span) -> CExpr {
         match (c, from, to) {
-            (CExpr::Lit(Lit::Str(s)), Type::String, Type::Time) => match crate::time::parse(&s) {
-                Some(t) => CExpr::Lit(Lit::Time(t)),
-                None => {
-                    self.report(
-                        Diagnostic::new(Code::E0102, format!("\"{s}\" is not a time"))
-                            .primary(span, "expected an RFC 3339 time")
-                            .help("write times like \"2026-11-23T10:00:00Z\""),
-                    );
-                    CExpr::Lit(Lit::Str(s))
+            (CExpr::Lit(Lit::Str(s)), Type::String, Type::Time) => {
+                match crate::time::parse_checked(&s) {
+                    Ok(t) => CExpr::Lit(Lit::Time(t)),
+                    Err(why) => {
+                        self.report(
+                            Diagnostic::new(Code::E0102, format!("{s:?} is not a time: {why}"))
+                                .primary(span, "expected an RFC 3339 time")
+                                .help("write times like \"2026-11-23T10:00:00Z\""),
+                        );
+                        CExpr::Lit(Lit::Str(s))
+                    }
                 }
-            },
+            }
             (CExpr::List(items), Type::List(inner), Type::List(target)) => CExpr::List(
                 items
                     .into_iter()

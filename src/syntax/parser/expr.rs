@@ -1,6 +1,6 @@
 //! pest pairs -> AST for expressions (conditions), with the nesting limit.
 
-use super::{Conv, MAX_EXPR_DEPTH, Rule, kids};
+use super::{Conv, MAX_EXPR_DEPTH, MIN_MAGNITUDE, Rule, kids};
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::ast::*;
 use pest::iterators::Pair;
@@ -84,6 +84,15 @@ impl Conv<'_> {
                 for p in kids(pair) {
                     if p.as_rule() == Rule::prefix_op {
                         ops.push((self.span(&p), kids(p).next()?.as_rule()));
+                    } else if let Some(&(neg, Rule::op_neg)) = ops.last()
+                        && p.as_str().trim_end() == MIN_MAGNITUDE
+                    {
+                        // `-9223372036854775808`: the one integer whose magnitude alone does
+                        // not fit in 64 bits is read with its sign.
+                        ops.pop();
+                        let span = neg.to(self.span(&p));
+                        let kind = ExprKind::Literal(Literal::Int(i64::MIN));
+                        operand = Some((Expr { kind, span }, 1));
                     } else {
                         operand = Some(self.expr_d(p)?);
                     }

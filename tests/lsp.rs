@@ -575,3 +575,51 @@ fn broken_and_hostile_input_never_ends_the_session() {
     assert!(r.is_array());
     c.stop();
 }
+
+#[path = "../benches/common/big_policy.rs"]
+#[allow(dead_code)]
+mod big_policy;
+
+/// How long diagnostics take on a 100,000-line workspace (10 files), from an edit to the
+/// published list. Prints the figures: `cargo test --test lsp -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn diagnostics_on_a_large_workspace() {
+    let text = big_policy::big_policy(100_000);
+    let dir = std::env::temp_dir().join(format!("polc-lsp-big-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Ten files, split between top-level items (a line that starts a declaration).
+    let lines: Vec<&str> = text.lines().collect();
+    let mut cuts = vec![0];
+    for k in 1..10 {
+        let mut at = lines.len() * k / 10;
+        while at < lines.len() && !lines[at].starts_with("resource") {
+            at += 1;
+        }
+        cuts.push(at);
+    }
+    cuts.push(lines.len());
+    for k in 0..10 {
+        let body = lines[cuts[k]..cuts[k + 1]].join("\n");
+        std::fs::write(dir.join(format!("f{k}.pol")), body + "\n").unwrap();
+    }
+    let started = Instant::now();
+    let mut c = Client::start(dir.clone(), &[]);
+    c.init();
+    let d = c.diagnostics("f9.pol", |_| true);
+    assert!(d.is_empty(), "{d:?}");
+    println!("first diagnostics of 100,000 lines: {:?}", started.elapsed());
+    let f5 = std::fs::read_to_string(dir.join("f5.pol")).unwrap();
+    c.open("f5.pol", &f5);
+    let broken = f5.replacen("includes", "includes nosuchrole,", 1);
+    let t = Instant::now();
+    c.change("f5.pol", &broken);
+    let d = c.diagnostics("f5.pol", |d| !d.is_empty());
+    println!("diagnostics after an edit (150 ms debounce included): {:?}", t.elapsed());
+    assert_eq!(codes(&d), ["E0202"]);
+    let t = Instant::now();
+    let _ = c.result("textDocument/hover", json!({"textDocument": {"uri": c.file("f5.pol")}, "position": {"line": 3, "character": 8}}));
+    println!("hover: {:?}", t.elapsed());
+    c.stop();
+}

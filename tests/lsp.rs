@@ -609,17 +609,26 @@ fn diagnostics_on_a_large_workspace() {
     c.init();
     let d = c.diagnostics("f9.pol", |_| true);
     assert!(d.is_empty(), "{d:?}");
-    println!("first diagnostics of 100,000 lines: {:?}", started.elapsed());
+    println!(
+        "first diagnostics of 100,000 lines: {:?}",
+        started.elapsed()
+    );
     let f5 = std::fs::read_to_string(dir.join("f5.pol")).unwrap();
     c.open("f5.pol", &f5);
     let broken = f5.replacen("includes", "includes nosuchrole,", 1);
     let t = Instant::now();
     c.change("f5.pol", &broken);
     let d = c.diagnostics("f5.pol", |d| !d.is_empty());
-    println!("diagnostics after an edit (150 ms debounce included): {:?}", t.elapsed());
+    println!(
+        "diagnostics after an edit (150 ms debounce included): {:?}",
+        t.elapsed()
+    );
     assert_eq!(codes(&d), ["E0202"]);
     let t = Instant::now();
-    let _ = c.result("textDocument/hover", json!({"textDocument": {"uri": c.file("f5.pol")}, "position": {"line": 3, "character": 8}}));
+    let _ = c.result(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": c.file("f5.pol")}, "position": {"line": 3, "character": 8}}),
+    );
     println!("hover: {:?}", t.elapsed());
     c.stop();
 }

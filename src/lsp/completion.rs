@@ -173,18 +173,6 @@ fn words_at(
     // `x.y.` in a path or an expression: the fields of the type `x.y` ends on.
     if last == "." {
         let mut cur: Option<String> = None;
-        let mut i = ctx.len() - 1;
-        while i >= 1
-            && ctx[i] == "."
-            && ctx[i - 1]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            i = i.saturating_sub(2);
-            if i == 0 || ctx.get(i) != Some(&".") {
-                break;
-            }
-        }
         let chain: Vec<&str> = ctx[..ctx.len() - 1]
             .iter()
             .rev()

@@ -14,6 +14,7 @@ mod features;
 mod fixes;
 pub mod index;
 pub mod position;
+mod roles;
 mod symbols;
 pub mod transport;
 pub mod workspace;

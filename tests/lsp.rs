@@ -219,7 +219,10 @@ impl Client {
     fn pos(text: &str, marker: &str, n: usize) -> Value {
         let at = text.find(marker).unwrap() + n;
         let line = text[..at].matches('\n').count();
-        let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+        // LSP columns count UTF-16 units.
+        let col = text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at]
+            .encode_utf16()
+            .count();
         json!({"line": line, "character": col})
     }
 
@@ -283,6 +286,37 @@ fn diagnostics_follow_edits_across_files() {
     );
     let edit = &actions[0]["edit"]["changes"][c.file("b.pol")][0];
     assert_eq!(edit["newText"], "viewer");
+    // Columns in UTF-16 units, after characters of two and four bytes.
+    let wide = B.replace("includes viewer", "/* \u{e9}\u{1F600} */ includes viewr");
+    c.change("b.pol", &wide);
+    let d = c.diagnostics("b.pol", |d| {
+        d.iter()
+            .any(|x| x["range"]["start"]["character"] != json!(23))
+    });
+    assert_eq!(
+        d[0]["range"]["start"],
+        Client::pos(&wide, "viewr", 0),
+        "{d:?}"
+    );
+    // 33 characters, 36 bytes, 34 UTF-16 units.
+    assert_eq!(d[0]["range"]["start"]["character"], json!(34));
+    // A read of an optional attribute without `has`: the guard as a fix.
+    let unguarded = B.replace("resource.impact == \"high\"", "resource.notes == \"x\"");
+    c.change("b.pol", &unguarded);
+    let d = c.diagnostics("b.pol", |d| codes(d) == ["E0402"]);
+    let mut at = c.at("b.pol", &unguarded, "resource.notes", 0);
+    at["range"] = d[0]["range"].clone();
+    at["context"] = json!({"diagnostics": []});
+    let actions = c.result("textDocument/codeAction", at);
+    assert_eq!(
+        actions[0]["title"], "guard the read with `resource has notes`",
+        "{actions}"
+    );
+    let edit = &actions[0]["edit"]["changes"][c.file("b.pol")][0];
+    assert_eq!(
+        edit["newText"],
+        "(resource has notes && resource.notes == \"x\")"
+    );
     // Fixed in b.pol; then a change in a.pol breaks b.pol: diagnostics of the other file follow.
     c.change("b.pol", B);
     assert!(c.diagnostics("b.pol", |d| d.is_empty()).is_empty());

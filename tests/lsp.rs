@@ -275,6 +275,10 @@ fn diagnostics_follow_edits_across_files() {
     );
     assert_eq!(d[0]["range"]["start"], Client::pos(&typo, "viewr", 0));
     assert_eq!(d[0]["source"], "polc");
+    // Hover over the diagnostic: its code's explanation.
+    let h = c.result("textDocument/hover", c.at("b.pol", &typo, "viewr", 2));
+    let text = h["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("**E0202**: unknown role"), "{text}");
     // The quick fix takes the help's suggestion.
     let mut at = c.at("b.pol", &typo, "viewr", 0);
     at["range"] = json!({"start": at["position"], "end": at["position"]});

@@ -56,6 +56,8 @@ pub mod entity;
 pub mod eval;
 pub mod facts;
 pub mod loader;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 pub mod repl;
 pub mod resolve;
 pub mod source;

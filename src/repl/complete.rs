@@ -177,8 +177,9 @@ enum Piece<'a> {
     Other(Token),
 }
 
-/// Completion inside Pol text (`text[from..]`: facts or a query).
-fn pol(v: &Vocabulary, text: &str, from: usize) -> Completion {
+/// Completion inside Pol text (`text[from..]`: facts or a query). The REPL calls it on its
+/// line, the language server on the statement of a `facts` or `test` block.
+pub fn pol(v: &Vocabulary, text: &str, from: usize) -> Completion {
     let tokens: Vec<(Token, std::ops::Range<usize>)> = tokenize(&text[from..])
         .into_iter()
         .filter(|(t, _)| !t.is_comment())

@@ -11,6 +11,8 @@ mod eval;
 mod explain;
 mod fmt;
 mod graph;
+#[cfg(feature = "lsp")]
+mod lsp;
 mod output;
 mod query;
 mod repl;
@@ -78,6 +80,10 @@ enum Command {
     /// Compare two versions of a policy: permissions, roles, edges, rules, decisions over data
     #[command(after_help = diff::AFTER_HELP)]
     Diff(diff::Args),
+    /// The language server for editors (LSP over stdio)
+    #[cfg(feature = "lsp")]
+    #[command(after_help = lsp::AFTER_HELP)]
+    Lsp(lsp::Args),
     /// Show what one stage of the compiler makes of a file
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -109,6 +115,8 @@ fn main() -> std::process::ExitCode {
         Command::Fmt(args) => fmt::run(args, cli.color),
         Command::Graph(args) => graph::run(args, cli.color),
         Command::Diff(args) => diff::run(args, cli.color),
+        #[cfg(feature = "lsp")]
+        Command::Lsp(args) => lsp::run(args),
         Command::Debug(DebugCommand::Graph(args)) => debug_graph::run(args, cli.color),
         Command::Debug(DebugCommand::Tokens(args)) => debug_tokens::run(args, cli.color),
         Command::Debug(DebugCommand::Ast(args)) => debug_ast::run(args, cli.color),

@@ -258,7 +258,7 @@ impl Index {
                         ast::TestStep::Use(n) => {
                             self.push(Sym::Facts(n.name.clone()), n.span, false)
                         }
-                        ast::TestStep::Fact(f) => self.fact(f),
+                        ast::TestStep::Fact(f) | ast::TestStep::Retract(f) => self.fact(f),
                         ast::TestStep::Assert(a) => self.assertion(a),
                     }
                 }
@@ -273,6 +273,11 @@ impl Index {
                 self.push(Sym::Type(n.name.clone()), n.span, false)
             }
             ast::TypeKind::List(inner) => self.type_expr(inner),
+            ast::TypeKind::Record(fields) => {
+                for f in fields {
+                    self.type_expr(&f.ty);
+                }
+            }
             _ => {}
         }
     }
@@ -406,6 +411,26 @@ impl Index {
                 Vec::new()
             }
             ExprKind::Paren(x) => self.expr(ty, x),
+            ExprKind::Record(fields) => {
+                for (_, x) in fields {
+                    self.expr(ty, x);
+                }
+                Vec::new()
+            }
+            ExprKind::Call { receiver, args, .. } => {
+                self.expr(ty, receiver);
+                for x in args {
+                    self.expr(ty, x);
+                }
+                Vec::new()
+            }
+            ExprKind::IsType { subject, ty: t } => {
+                self.expr(ty, subject);
+                if self.types.contains_key(&t.name) {
+                    self.push(Sym::Type(t.name.clone()), t.span, false);
+                }
+                Vec::new()
+            }
             ExprKind::Binary(_, a, b) => {
                 self.expr(ty, a);
                 self.expr(ty, b);

@@ -11,6 +11,7 @@
 
 pub mod commands;
 pub mod complete;
+#[cfg(feature = "cli")]
 pub mod editor;
 pub mod highlight;
 pub mod text;

@@ -82,6 +82,21 @@ impl Diagnostic {
     }
 }
 
+/// `E0203: `workspace` has no permission `delet``, then ` (help: ...)` when there is help: the
+/// one-line form, for `?` into `anyhow` / `thiserror` callers. The rendered form with the
+/// source is [`render::human`].
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, " (help: {help})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
 /// Diagnostics collected by a stage that keeps going after an error.
 #[derive(Clone, Debug, Default)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
@@ -159,6 +174,17 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::{did_you_mean, edit_distance};
+
+    #[test]
+    fn a_diagnostic_is_an_error_with_its_code_and_help() {
+        let d = super::Diagnostic::new(super::Code::E0203, "`workspace` has no permission `delet`")
+            .help("did you mean `delete`?");
+        let e: Box<dyn std::error::Error> = Box::new(d);
+        assert_eq!(
+            e.to_string(),
+            "E0203: `workspace` has no permission `delet` (help: did you mean `delete`?)"
+        );
+    }
 
     #[test]
     fn distance_counts_swaps_as_one_edit() {

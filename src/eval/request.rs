@@ -377,7 +377,10 @@ impl Request {
         resource: EntityId,
     ) -> Result<(), Diagnostic> {
         let unknown = || Diagnostic::new(Code::E0401, "an entity id the facts do not hold");
-        for (e, id) in [(&mut self.principal, principal), (&mut self.resource, resource)] {
+        for (e, id) in [
+            (&mut self.principal, principal),
+            (&mut self.resource, resource),
+        ] {
             e.ty = facts.entity_type(id).ok_or_else(unknown)?;
             e.id = Some(id);
             e.name.clear();
@@ -386,14 +389,20 @@ impl Request {
         if policy.ty(self.principal.ty).kind != Kind::Actor {
             return Err(Diagnostic::new(
                 Code::E0502,
-                format!("`{}` is not an actor type", policy.type_name(self.principal.ty)),
+                format!(
+                    "`{}` is not an actor type",
+                    policy.type_name(self.principal.ty)
+                ),
             ));
         }
         let perms = &policy.ty(self.resource.ty).permissions;
         if action.index() >= perms.len() {
             return Err(Diagnostic::new(
                 Code::E0203,
-                format!("`{}` has no such permission", policy.type_name(self.resource.ty)),
+                format!(
+                    "`{}` has no such permission",
+                    policy.type_name(self.resource.ty)
+                ),
             ));
         }
         self.action = action;
@@ -413,7 +422,13 @@ impl Request {
         resource: &str,
     ) -> Result<(), Diagnostic> {
         let span = Span::default();
-        self.set_texts(policy, facts, (principal, span), (action_name, span), (resource, span))
+        self.set_texts(
+            policy,
+            facts,
+            (principal, span),
+            (action_name, span),
+            (resource, span),
+        )
     }
 
     fn set_texts(
@@ -455,13 +470,20 @@ impl Request {
         let r: TolerantRequest<'t> =
             serde_json::from_str(text).map_err(|e| j.syntax_error(&e, "request JSON"))?;
         let missing = |field: &str| {
-            Diagnostic::new(Code::E0501, format!("malformed request JSON: missing field `{field}`"))
-                .primary(Span::new(file, 0, text.len()), "in this request")
-                .help("`polc explain E0501` shows the request JSON format")
+            Diagnostic::new(
+                Code::E0501,
+                format!("malformed request JSON: missing field `{field}`"),
+            )
+            .primary(Span::new(file, 0, text.len()), "in this request")
+            .help("`polc explain E0501` shows the request JSON format")
         };
-        let (p, pspan) = j.string(r.principal.ok_or_else(|| missing("principal"))?, "`principal`")?;
+        let (p, pspan) = j.string(
+            r.principal.ok_or_else(|| missing("principal"))?,
+            "`principal`",
+        )?;
         let (a, aspan) = j.string(r.action.ok_or_else(|| missing("action"))?, "`action`")?;
-        let (res, rspan) = j.string(r.resource.ok_or_else(|| missing("resource"))?, "`resource`")?;
+        let (res, rspan) =
+            j.string(r.resource.ok_or_else(|| missing("resource"))?, "`resource`")?;
         self.set_texts(policy, facts, (&p, pspan), (&a, aspan), (&res, rspan))?;
         self.context.clone_from(defaults);
         if let Some(ctx) = r.context {
@@ -504,9 +526,13 @@ impl RequestLines {
         let mut req = placeholder(&defaults);
         req.apply_json_context(policy, facts, &j, raw)?;
         if let Some(e) = req.errors.first() {
-            return Err(Diagnostic::new(Code::E0501, format!("malformed context JSON: {e}"))
-                .primary(Span::new(file, 0, text.len()), "in this context")
-                .help("the policy's `context { ... }` block lists the fields a context may set"));
+            return Err(
+                Diagnostic::new(Code::E0501, format!("malformed context JSON: {e}"))
+                    .primary(Span::new(file, 0, text.len()), "in this context")
+                    .help(
+                        "the policy's `context { ... }` block lists the fields a context may set",
+                    ),
+            );
         }
         Ok(RequestLines::new(req.context))
     }

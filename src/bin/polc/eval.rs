@@ -98,12 +98,10 @@ pub fn run(args: &Args, color: Color) -> Status {
             eval.line("--request", r);
             Ok(())
         }
-        (None, Some(path)) if path.as_os_str() == "-" => {
-            eval.stream(
-                "<stdin>",
-                BufReader::with_capacity(64 * 1024, std::io::stdin()),
-            )
-        }
+        (None, Some(path)) if path.as_os_str() == "-" => eval.stream(
+            "<stdin>",
+            BufReader::with_capacity(64 * 1024, std::io::stdin()),
+        ),
         (None, Some(path)) => match std::fs::File::open(path) {
             Ok(f) => eval.stream(
                 &path.display().to_string(),
@@ -158,9 +156,7 @@ impl<W: Write> Eval<'_, W> {
             let n = (&mut input)
                 .take(limit + 1)
                 .read_until(b'\n', &mut buf)
-                .map_err(|e| {
-                    Diagnostic::new(Code::E0001, format!("cannot read `{name}`: {e}"))
-                })?;
+                .map_err(|e| Diagnostic::new(Code::E0001, format!("cannot read `{name}`: {e}")))?;
             if n == 0 {
                 return Ok(());
             }
@@ -194,7 +190,16 @@ impl<W: Write> Eval<'_, W> {
     fn line(&mut self, name: &str, text: &str) {
         let (req, extras) = match self.lines.read(self.policy, self.facts, FileId(0), text) {
             Ok(r) => r,
-            Err(d) => return self.refuse(&d, name, text, None),
+            Err(d) => {
+                // The answer still carries the line's id, when the line has one.
+                #[derive(serde::Deserialize)]
+                struct Id<'t> {
+                    #[serde(borrow)]
+                    id: Option<&'t serde_json::value::RawValue>,
+                }
+                let id = serde_json::from_str::<Id>(text).ok().and_then(|i| i.id);
+                return self.refuse(&d, name, text, id.map(|r| r.get()));
+            }
         };
         if !extras.unknown.is_empty() {
             let fields = extras

@@ -740,6 +740,16 @@ impl Facts {
         Facts::from_json(policy, &text)
     }
 
+    /// Adds facts written in Pol (`user:bob is viewer on workspace:ml;`) to these facts: all of
+    /// them, or none when one does not fit the policy (spans as in [`Facts::from_json`]).
+    pub fn add_pol(&mut self, policy: &Policy, text: &str) -> Result<(), Vec<Diagnostic>> {
+        let (ast, diags) = crate::syntax::parse_file(crate::source::FileId(0), text);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(diags);
+        }
+        pol::load(policy, self, pol::file_facts(&ast))
+    }
+
     /// Facts from a JSON value already parsed. It is written back to text once, so that every
     /// diagnostic keeps a place (in that text, as file 0).
     pub fn from_json_value(

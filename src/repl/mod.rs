@@ -195,7 +195,14 @@ impl Session {
         match cmd {
             Command::Help => Reply::text(commands::help()),
             Command::Quit => Reply {
-                text: String::new(),
+                // Leaving drops an uncommitted what-if: say what is lost.
+                text: match &self.whatif {
+                    Some(w) => format!(
+                        "dropped the what-if ({} not committed)\n",
+                        plural(w.changes, "change")
+                    ),
+                    None => String::new(),
+                },
                 quit: true,
             },
             Command::Assume => Reply::text(self.assume(args)),
@@ -349,6 +356,11 @@ impl Session {
         if !args.is_empty() {
             let file = self.input_file(args);
             out = self.add_facts(file, args);
+            // Facts that did not fit change nothing: no what-if is opened for them.
+            if started && self.whatif.as_ref().is_some_and(|w| w.changes == 0) {
+                self.whatif = None;
+                return out;
+            }
         }
         if started {
             out.push_str(

@@ -1,0 +1,43 @@
+//! REPL edges: a failed `:assume` opens no what-if; `:q` says what an uncommitted what-if loses.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use polc::diag::render::HumanStyle;
+use polc::repl::Session;
+use std::path::PathBuf;
+
+fn session() -> Session {
+    let policy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ok/language_complete_example.pol");
+    let mut s = Session::start(&[policy], None, HumanStyle::plain()).unwrap();
+    s.run(":use acme");
+    s
+}
+
+#[test]
+fn a_failed_assume_opens_no_what_if() {
+    let mut s = session();
+    let out = s
+        .run(":assume user:bob is nosuchrole on workspace:ml;")
+        .text;
+    assert!(out.contains("E0202"), "{out}");
+    assert!(!out.contains("what-if started"), "{out}");
+    assert_eq!(s.prompt(), "polc> ");
+    // A good one does.
+    let out = s.run(":assume user:bob is operator on workspace:ml;").text;
+    assert!(out.contains("what-if started"), "{out}");
+    assert_eq!(s.prompt(), "polc (what-if)> ");
+}
+
+#[test]
+fn quitting_says_what_an_uncommitted_what_if_drops() {
+    let mut s = session();
+    let quiet = s.run(":q");
+    assert!(quiet.quit);
+    assert_eq!(quiet.text, "");
+    let mut s = session();
+    s.run(":assume user:bob is operator on workspace:ml;");
+    let reply = s.run(":q");
+    assert!(reply.quit);
+    assert_eq!(reply.text, "dropped the what-if (1 change not committed)\n");
+}

@@ -41,3 +41,27 @@ fn quitting_says_what_an_uncommitted_what_if_drops() {
     assert!(reply.quit);
     assert_eq!(reply.text, "dropped the what-if (1 change not committed)\n");
 }
+
+#[test]
+fn save_writes_the_facts_that_load_back() {
+    let mut s = session();
+    s.run("user:zed is operator on workspace:ml;");
+    let dir = std::env::temp_dir().join(format!("polc-repl-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("saved.pol");
+    let out = s.run(&format!(":save {}", file.display())).text;
+    assert!(out.starts_with("saved "), "{out}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("user:zed is operator on workspace:ml;"),
+        "{text}"
+    );
+    // The saved facts are a data file of their own: a new session starts from them.
+    let policy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ok/language_complete_example.pol");
+    let mut t = Session::start(&[policy], Some(&file), HumanStyle::plain()).unwrap();
+    assert_eq!(t.run(":facts").text, s.run(":facts").text);
+    let out = s.run(":save").text;
+    assert!(out.starts_with("error: `:save` needs a file name"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

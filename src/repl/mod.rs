@@ -186,6 +186,7 @@ impl Session {
                 | Command::Context
                 | Command::Use
                 | Command::Load
+                | Command::Save
         );
         if !takes_args && !args.is_empty() {
             return Reply::text(format!(
@@ -211,6 +212,7 @@ impl Session {
             Command::Rollback => Reply::text(self.rollback()),
             Command::Retract => Reply::text(self.retract(args)),
             Command::Facts => Reply::text(self.list_facts(args)),
+            Command::Save => Reply::text(self.save(args)),
             Command::Context => Reply::text(self.context(args)),
             Command::Why => Reply::text(self.why()),
             Command::Check => Reply::text(self.check()),
@@ -341,6 +343,28 @@ impl Session {
                 .lookup(*ty, name)
                 .map(|e| Subject::Userset(e, *r)),
             SubjectName::Wildcard(ty) => Some(Subject::Wildcard(*ty)),
+        }
+    }
+
+    /// `:save FILE`: every fact as a Pol line, what-if included (it says so).
+    fn save(&self, args: &str) -> String {
+        let path = args.trim();
+        if path.is_empty() {
+            return "error: `:save` needs a file name\n  help: `:save data.pol`\n".into();
+        }
+        let lines = text::facts_lines(&self.loaded.policy, &self.facts);
+        let mut body = lines.join("\n");
+        body.push('\n');
+        match std::fs::write(path, body) {
+            Ok(()) => {
+                let mut out = format!("saved {} to `{path}`", plural(lines.len(), "fact"));
+                if self.whatif.is_some() {
+                    out.push_str(" (the what-if's facts included)");
+                }
+                out.push('\n');
+                out
+            }
+            Err(e) => format!("error: cannot write `{path}`: {e}\n"),
         }
     }
 

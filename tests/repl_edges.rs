@@ -65,3 +65,19 @@ fn save_writes_the_facts_that_load_back() {
     assert!(out.starts_with("error: `:save` needs a file name"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_question_like_fact_says_it_was_added() {
+    let mut s = session();
+    let out = s.run("user:zed is operator on workspace:ml").text;
+    assert!(out.starts_with("added 1 fact\n"), "{out}");
+    assert!(
+        out.contains("to ask instead, type `is user:zed operator on workspace:ml`"),
+        "{out}"
+    );
+    let asked = s.run("is user:zed operator on workspace:ml").text;
+    assert!(asked.starts_with("yes"), "{asked}");
+    // With its `;` it is plainly a fact: no note.
+    let out = s.run("user:amy is operator on workspace:ml;").text;
+    assert_eq!(out, "added 1 fact\n");
+}

@@ -159,7 +159,20 @@ impl Session {
             Some((Token::Keyword, "facts")) => self.facts_block(trimmed),
             Some(_) => {
                 let file = self.input_file(trimmed);
-                Reply::text(self.add_facts(file, trimmed))
+                let before = self.facts.assignment_count();
+                let mut out = self.add_facts(file, trimmed);
+                // `user:bob is admin on org:acme` without `;` reads like a question: say that
+                // it was taken as a fact, and how to ask instead.
+                if !trimmed.ends_with(';')
+                    && self.facts.assignment_count() > before
+                    && let Some((subject, rest)) = trimmed.split_once(" is ")
+                    && !rest.contains(';')
+                {
+                    out.push_str(&format!(
+                        "  note: `{trimmed}` is a fact, now in the facts; to ask instead, type `is {subject} {rest}` (`:retract {trimmed}` takes it back)\n"
+                    ));
+                }
+                Reply::text(out)
             }
         }
     }

@@ -174,12 +174,12 @@ impl<W: Write> Eval<'_, W> {
                     let text = text.trim_end_matches(['\n', '\r']);
                     self.line(&line_name(), text);
                 }
+                // Not text: the input itself is unusable (exit 2), as a file would be.
                 Err(_) => {
-                    let d = Diagnostic::new(
+                    return Err(Diagnostic::new(
                         Code::E0002,
                         format!("`{}` is not valid UTF-8", line_name()),
-                    );
-                    self.refuse(&d, &line_name(), "", None);
+                    ));
                 }
             }
         }

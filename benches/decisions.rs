@@ -164,8 +164,40 @@ fn compile(c: &mut Criterion) {
     g.finish();
 }
 
+/// Building a request for probe (b): from names each time (`Request::new`, reads the clock),
+/// into one reused request from names (`set_names`) and from ids resolved once (`set_ids`).
+fn build_requests(c: &mut Criterion, sets: &[Data]) {
+    let mut g = quick(c, "build_request");
+    for d in sets {
+        let (p, a, r) = Probes::ORG_ADMIN;
+        let (policy, facts) = (&d.policy, &d.facts);
+        let n = d.shape.assignments;
+        g.bench_function(BenchmarkId::new("new_from_names", n), |b| {
+            b.iter(|| Request::new(policy, facts, black_box(p), black_box(a), black_box(r)))
+        });
+        let mut req = Request::new(policy, facts, p, a, r).unwrap();
+        g.bench_function(BenchmarkId::new("set_names_reused", n), |b| {
+            b.iter(|| {
+                req.set_names(policy, facts, black_box(p), black_box(a), black_box(r))
+                    .unwrap();
+            })
+        });
+        let (pid, rid) = (req.principal.id.unwrap(), req.resource.id.unwrap());
+        let action = req.action;
+        g.bench_function(BenchmarkId::new("set_ids_reused", n), |b| {
+            b.iter(|| {
+                req.set_ids(policy, facts, black_box(pid), action, black_box(rid))
+                    .unwrap();
+            })
+        });
+        assert!(eval::decide_with(policy, facts, &req, false).allowed);
+    }
+    g.finish();
+}
+
 fn all(c: &mut Criterion) {
     let sets = data_sets();
+    build_requests(c, &sets);
     single_decisions(c, &sets);
     batch(c, &sets);
     load_json(c, &sets);

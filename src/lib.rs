@@ -1,15 +1,19 @@
-//! polc: a policy-as-code engine.
+//! polc: a policy-as-code engine. A policy written in Pol is compiled once into a resolved role
+//! graph; requests are then decided against facts (role assignments, relations, attributes) in
+//! tens of nanoseconds, and every decision can explain itself.
 //!
 //! The pipeline, one module per stage (see `ARCHITECTURE.md`):
 //!
 //! `source text -> syntax (parse) -> AST -> resolve -> compiled Policy -> eval`
 //!
-//! Compile a policy, load facts, decide a request and explain the decision:
+//! # A walk through the library
+//!
+//! **1. Compile** a policy with [`compile_str`] (or [`compile_paths`] for files and folders).
+//! Every stage reports all it finds in [`Compilation::diagnostics`]; the policy is there only
+//! when none of them is an error.
 //!
 //! ```
-//! use polc::eval::{Explainer, Request, decide};
-//! use polc::facts::Facts;
-//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let compilation = polc::compile_str("policy.pol", r#"
 //!     actor user;
 //!     resource organization {
@@ -24,30 +28,69 @@
 //!     }
 //! "#);
 //! assert!(compilation.diagnostics.is_empty());
-//! let policy = compilation.policy.expect("the policy compiles");
+//! let policy = compilation.policy.ok_or("the policy has errors")?;
 //!
-//! let mut sources = compilation.sources;
-//! let facts = Facts::from_pol_str(&policy, &mut sources, "data.pol", r#"
-//!     user:alice is admin on organization:acme;
-//!     workspace:ml.organization = organization:acme;
-//! "#).expect("the facts fit the policy");
+//! // 2. Facts: from JSON (a `&str`, a reader or a `serde_json::Value`) or from Pol text,
+//! //    checked against the policy. No source map is needed: a diagnostic's spans point into
+//! //    the text given (file 0).
+//! let mut facts = polc::facts::Facts::from_json(&policy, r#"{
+//!     "assignments": [{"actor": "user:alice", "role": "admin", "on": "organization:acme"}],
+//!     "relations": [{"from": "workspace:ml", "relation": "organization", "to": "organization:acme"}]
+//! }"#).map_err(|d| d[0].clone())?;
 //!
+//! // 3. A request from names. A `Diagnostic` is a `std::error::Error`, so `?` carries it.
+//! use polc::eval::{Context, Explainer, Request, decide, decide_with};
 //! let request = Request::new(&policy, &facts, "user:alice", "delete", "workspace:ml")?;
+//!
+//! // 4. The decision; `decide_with(.., false)` skips the reasons (the fast path).
+//! assert!(decide_with(&policy, &facts, &request, false).allowed);
+//!
+//! // 5. The explanation: `decide` keeps the reasons, the `Explainer` words them.
 //! let decision = decide(&policy, &facts, &request);
-//! assert!(decision.allowed);
 //! let why = Explainer { policy: &policy, facts: &facts }.reason(&request, &decision.reasons[0]);
 //! assert_eq!(
 //!     why,
 //!     "user:alice is admin on organization:acme -> owner on workspace:ml (from admin on organization) -> grants delete"
 //! );
 //!
-//! // Reverse queries: who can delete the workspace?
+//! // Many requests: resolve the names once, keep one `Request`, and point it at other ids;
+//! // neither the clock nor the allocator is touched per decision.
+//! let workspace = policy.type_id("workspace").ok_or("no type")?;
+//! let view = policy.ty(workspace).permission("view").ok_or("no permission")?;
+//! let alice = facts.lookup(policy.type_id("user").ok_or("no type")?, "alice").ok_or("unknown")?;
+//! let ml = facts.lookup(workspace, "ml").ok_or("unknown")?;
+//! let context = Context::from_facts(&policy, &facts);
+//! let mut reused = Request::from_ids(&policy, &facts, alice, view, ml, context)?;
+//! assert!(decide_with(&policy, &facts, &reused, false).allowed);
+//! reused.set_names(&policy, &facts, "user:alice", "delete", "workspace:ml")?;
+//! assert!(decide_with(&policy, &facts, &reused, false).allowed);
+//!
+//! // 6. Reverse queries: who can delete the workspace?
 //! let query = polc::syntax::parse_query(polc::source::FileId(0), "who can delete workspace:ml")?;
-//! let context = polc::eval::Context::from_facts(&policy, &facts);
+//! let context = Context::from_facts(&policy, &facts);
 //! let answer = polc::eval::query::run(&policy, &facts, &context, &query)?;
 //! assert_eq!(answer.names(), ["user:alice"]);
-//! # Ok::<(), polc::diag::Diagnostic>(())
+//!
+//! // 7. Incremental fact changes: add facts (checked, all or nothing) and retract them.
+//! facts.add_pol(&policy, "user:bob is viewer on workspace:ml;").map_err(|d| d[0].clone())?;
+//! let bob_views = Request::new(&policy, &facts, "user:bob", "view", "workspace:ml")?;
+//! assert!(decide_with(&policy, &facts, &bob_views, false).allowed);
+//! let viewer = policy.ty(workspace).role("viewer").ok_or("no role")?;
+//! let bob = bob_views.principal.id.ok_or("unknown")?;
+//! assert_eq!(facts.retract(polc::facts::Subject::Actor(bob), viewer, ml), 1);
+//! assert!(!decide_with(&policy, &facts, &bob_views, false).allowed);
+//! # Ok(())
+//! # }
 //! ```
+//!
+//! To show a diagnostic with its source, add the text to a [`source::SourceMap`] and render it
+//! with [`diag::render::human`]; `Display` gives the one-line form (`E0203: ...`).
+//!
+//! # Features
+//!
+//! `cli` (default): the `polc` binary and the REPL's line editor (clap, rustyline,
+//! terminal_size). With `default-features = false` the library has everything else, the REPL's
+//! session logic included.
 
 pub mod compiled;
 pub mod diag;

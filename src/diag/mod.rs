@@ -82,6 +82,21 @@ impl Diagnostic {
     }
 }
 
+/// `E0203: `workspace` has no permission `delet``, then ` (help: ...)` when there is help: the
+/// one-line form, for `?` into `anyhow` / `thiserror` callers. The rendered form with the
+/// source is [`render::human`].
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, " (help: {help})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
 /// Diagnostics collected by a stage that keeps going after an error.
 #[derive(Clone, Debug, Default)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
@@ -129,36 +144,25 @@ pub fn did_you_mean<'a>(
 }
 
 /// Edit distance counted in characters, where swapping two neighbours counts as one edit
-/// (optimal string alignment): `hihg` is one edit from `high`.
+/// (optimal string alignment, `strsim::osa_distance`): `hihg` is one edit from `high`.
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for (i, row) in d.chunks_mut(w).enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d.iter_mut().take(w).enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
-            }
-            d[i * w + j] = v;
-        }
-    }
-    d[a.len() * w + b.len()]
+    strsim::osa_distance(a, b)
 }
 
 #[cfg(test)]
 mod tests {
     use super::{did_you_mean, edit_distance};
+
+    #[test]
+    fn a_diagnostic_is_an_error_with_its_code_and_help() {
+        let d = super::Diagnostic::new(super::Code::E0203, "`workspace` has no permission `delet`")
+            .help("did you mean `delete`?");
+        let e: Box<dyn std::error::Error> = Box::new(d);
+        assert_eq!(
+            e.to_string(),
+            "E0203: `workspace` has no permission `delet` (help: did you mean `delete`?)"
+        );
+    }
 
     #[test]
     fn distance_counts_swaps_as_one_edit() {

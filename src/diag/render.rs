@@ -7,7 +7,8 @@ use serde_json::{Value as Json, json};
 use std::fmt;
 
 /// Output formats of `polc check`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     #[default]
     Human,

@@ -278,3 +278,292 @@ pub fn from_json(
     }
     Ok(req)
 }
+
+/// A request line of `polc eval`: the request and what travels with it.
+#[derive(Debug, Default)]
+pub struct LineExtras<'t> {
+    /// The `id` field, as written (any JSON value), to echo in the answer.
+    pub id: Option<&'t RawValue>,
+    /// Fields polc does not know, in the order written.
+    pub unknown: Vec<String>,
+}
+
+/// The fields of a request object; unknown ones are collected rather than refused.
+struct TolerantRequest<'t> {
+    principal: Option<&'t RawValue>,
+    action: Option<&'t RawValue>,
+    resource: Option<&'t RawValue>,
+    context: Option<&'t RawValue>,
+    extras: LineExtras<'t>,
+}
+
+impl<'t> Deserialize<'t> for TolerantRequest<'t> {
+    fn deserialize<D: serde::Deserializer<'t>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{MapAccess, Visitor};
+        use std::borrow::Cow;
+        struct Fields;
+        impl<'t> Visitor<'t> for Fields {
+            type Value = TolerantRequest<'t>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a request object")
+            }
+            fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut r = TolerantRequest {
+                    principal: None,
+                    action: None,
+                    resource: None,
+                    context: None,
+                    extras: LineExtras::default(),
+                };
+                while let Some(key) = map.next_key::<Cow<'t, str>>()? {
+                    let value: &'t RawValue = map.next_value()?;
+                    let slot = match key.as_ref() {
+                        "principal" => &mut r.principal,
+                        "action" => &mut r.action,
+                        "resource" => &mut r.resource,
+                        "context" => &mut r.context,
+                        "id" => &mut r.extras.id,
+                        _ => {
+                            r.extras.unknown.push(key.into_owned());
+                            continue;
+                        }
+                    };
+                    if slot.is_some() {
+                        return Err(serde::de::Error::custom(format!("duplicate field `{key}`")));
+                    }
+                    *slot = Some(value);
+                }
+                Ok(r)
+            }
+        }
+        d.deserialize_map(Fields)
+    }
+}
+
+impl Request {
+    /// A request from ids the caller resolved once (`facts.lookup(...)`,
+    /// `policy.ty(t).permission(...)`), with the given context. Neither the clock nor the text
+    /// of a name is read: only the names are copied for explanations.
+    pub fn from_ids(
+        policy: &Policy,
+        facts: &Facts,
+        principal: EntityId,
+        action: PermId,
+        resource: EntityId,
+        context: Context,
+    ) -> Result<Request, Diagnostic> {
+        let unknown = || Diagnostic::new(Code::E0401, "an entity id the facts do not hold");
+        let mut req = Request {
+            principal: Entity::known(facts, principal).ok_or_else(unknown)?,
+            action,
+            resource: Entity::known(facts, resource).ok_or_else(unknown)?,
+            context,
+            errors: Vec::new(),
+        };
+        req.set_ids(policy, facts, principal, action, resource)?;
+        Ok(req)
+    }
+
+    /// Points this request at other ids, keeping its context; the name buffers are reused, so a
+    /// caller that keeps one `Request` allocates nothing per decision.
+    pub fn set_ids(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        principal: EntityId,
+        action: PermId,
+        resource: EntityId,
+    ) -> Result<(), Diagnostic> {
+        let unknown = || Diagnostic::new(Code::E0401, "an entity id the facts do not hold");
+        for (e, id) in [
+            (&mut self.principal, principal),
+            (&mut self.resource, resource),
+        ] {
+            e.ty = facts.entity_type(id).ok_or_else(unknown)?;
+            e.id = Some(id);
+            e.name.clear();
+            e.name.push_str(facts.entity_name(id).ok_or_else(unknown)?);
+        }
+        if policy.ty(self.principal.ty).kind != Kind::Actor {
+            return Err(Diagnostic::new(
+                Code::E0502,
+                format!(
+                    "`{}` is not an actor type",
+                    policy.type_name(self.principal.ty)
+                ),
+            ));
+        }
+        let perms = &policy.ty(self.resource.ty).permissions;
+        if action.index() >= perms.len() {
+            return Err(Diagnostic::new(
+                Code::E0203,
+                format!(
+                    "`{}` has no such permission",
+                    policy.type_name(self.resource.ty)
+                ),
+            ));
+        }
+        self.action = action;
+        self.errors.clear();
+        Ok(())
+    }
+
+    /// Points this request at other names (`"user:alice"`, `"delete"`, `"workspace:ml"`),
+    /// keeping its context: the clock is not read (the context was set once, e.g. by
+    /// [`Context::from_facts`]).
+    pub fn set_names(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        principal: &str,
+        action_name: &str,
+        resource: &str,
+    ) -> Result<(), Diagnostic> {
+        let span = Span::default();
+        self.set_texts(
+            policy,
+            facts,
+            (principal, span),
+            (action_name, span),
+            (resource, span),
+        )
+    }
+
+    fn set_texts(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        (p, pspan): (&str, Span),
+        (a, aspan): (&str, Span),
+        (r, rspan): (&str, Span),
+    ) -> Result<(), Diagnostic> {
+        let principal = entity_from_text(policy, facts, p, pspan, "principal")?;
+        let resource = entity_from_text(policy, facts, r, rspan, "resource")?;
+        if policy.ty(principal.ty).kind != Kind::Actor {
+            return Err(Diagnostic::new(
+                Code::E0502,
+                format!("`{}` is not an actor type", policy.type_name(principal.ty)),
+            )
+            .primary(aspan, "the principal must be an actor"));
+        }
+        self.action = action(policy, resource.ty, a, aspan)?;
+        self.principal = principal;
+        self.resource = resource;
+        self.errors.clear();
+        Ok(())
+    }
+
+    /// Fills this request from one JSON request line, starting from `defaults` for the context
+    /// (its buffers are reused: no clock read, no allocation for a context of plain values).
+    /// Fields polc does not know are returned, not refused; `id` is returned as written.
+    pub fn set_from_json<'t>(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        defaults: &Context,
+        file: FileId,
+        text: &'t str,
+    ) -> Result<LineExtras<'t>, Diagnostic> {
+        let j = JsonText { file, text };
+        let r: TolerantRequest<'t> =
+            serde_json::from_str(text).map_err(|e| j.syntax_error(&e, "request JSON"))?;
+        let missing = |field: &str| {
+            Diagnostic::new(
+                Code::E0501,
+                format!("malformed request JSON: missing field `{field}`"),
+            )
+            .primary(Span::new(file, 0, text.len()), "in this request")
+            .help("`polc explain E0501` shows the request JSON format")
+        };
+        let (p, pspan) = j.string(
+            r.principal.ok_or_else(|| missing("principal"))?,
+            "`principal`",
+        )?;
+        let (a, aspan) = j.string(r.action.ok_or_else(|| missing("action"))?, "`action`")?;
+        let (res, rspan) =
+            j.string(r.resource.ok_or_else(|| missing("resource"))?, "`resource`")?;
+        self.set_texts(policy, facts, (&p, pspan), (&a, aspan), (&res, rspan))?;
+        self.context.clone_from(defaults);
+        if let Some(ctx) = r.context {
+            self.apply_json_context(policy, facts, &j, ctx)?;
+        }
+        Ok(r.extras)
+    }
+}
+
+/// Requests read one JSON line at a time into one reused [`Request`]: what `polc eval` does,
+/// without a clock read or a source map entry per line.
+#[derive(Debug)]
+pub struct RequestLines {
+    defaults: Context,
+    request: Option<Request>,
+}
+
+impl RequestLines {
+    /// Lines decided against `defaults` (e.g. [`Context::from_facts`], with the fields of
+    /// `eval --context` set): each line's `context` is applied on top of it.
+    pub fn new(defaults: Context) -> RequestLines {
+        RequestLines {
+            defaults,
+            request: None,
+        }
+    }
+
+    /// Like [`RequestLines::new`], with the fields of a JSON context object (`eval --context`)
+    /// set on `defaults`. An undeclared field is refused here: it would deny every request.
+    pub fn with_context_json(
+        policy: &Policy,
+        facts: &Facts,
+        defaults: Context,
+        file: FileId,
+        text: &str,
+    ) -> Result<RequestLines, Diagnostic> {
+        let j = JsonText { file, text };
+        let raw: &RawValue =
+            serde_json::from_str(text).map_err(|e| j.syntax_error(&e, "context JSON"))?;
+        let mut req = placeholder(&defaults);
+        req.apply_json_context(policy, facts, &j, raw)?;
+        if let Some(e) = req.errors.first() {
+            return Err(
+                Diagnostic::new(Code::E0501, format!("malformed context JSON: {e}"))
+                    .primary(Span::new(file, 0, text.len()), "in this context")
+                    .help(
+                        "the policy's `context { ... }` block lists the fields a context may set",
+                    ),
+            );
+        }
+        Ok(RequestLines::new(req.context))
+    }
+
+    /// Reads one request line (spans point into `file`, which the caller adds to a source map
+    /// only to render an error).
+    pub fn read<'t>(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        file: FileId,
+        text: &'t str,
+    ) -> Result<(&Request, LineExtras<'t>), Diagnostic> {
+        let req = self
+            .request
+            .get_or_insert_with(|| placeholder(&self.defaults));
+        let extras = req.set_from_json(policy, facts, &self.defaults, file, text)?;
+        Ok((req, extras))
+    }
+}
+
+// INVARIANT: a placeholder is overwritten (by `set_from_json`) before it is handed out.
+fn placeholder(defaults: &Context) -> Request {
+    let nobody = Entity {
+        ty: TypeId(0),
+        id: None,
+        name: String::new(),
+    };
+    Request {
+        principal: nobody.clone(),
+        action: PermId(0),
+        resource: nobody,
+        context: defaults.clone(),
+        errors: Vec::new(),
+    }
+}

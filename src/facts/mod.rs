@@ -754,6 +754,70 @@ impl Facts {
         let file = sources.add(name, text);
         load_text(policy, file, text, true)
     }
+
+    /// Facts as JSON text, without a source map: the spans of the diagnostics point into `text`
+    /// as file 0 (add it to a fresh [`SourceMap`] to render them).
+    pub fn from_json(policy: &Policy, text: &str) -> Result<Facts, Vec<Diagnostic>> {
+        load_text(policy, crate::source::FileId(0), text, true)
+    }
+
+    /// Facts as Pol text (bare facts and `facts` blocks), without a source map; spans as in
+    /// [`Facts::from_json`].
+    pub fn from_pol(policy: &Policy, text: &str) -> Result<Facts, Vec<Diagnostic>> {
+        load_text(policy, crate::source::FileId(0), text, false)
+    }
+
+    /// Facts as JSON read from `reader` (up to [`crate::loader::MAX_FILE_BYTES`]).
+    pub fn from_json_reader(
+        policy: &Policy,
+        reader: impl std::io::Read,
+    ) -> Result<Facts, Vec<Diagnostic>> {
+        use crate::diag::Code;
+        use std::io::Read;
+        let limit = crate::loader::MAX_FILE_BYTES;
+        let mut bytes = Vec::new();
+        reader
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| {
+                vec![Diagnostic::new(
+                    Code::E0001,
+                    format!("cannot read the facts: {e}"),
+                )]
+            })?;
+        if bytes.len() as u64 > limit {
+            return Err(vec![Diagnostic::new(
+                Code::E0003,
+                format!("the facts are more than the limit of {limit} bytes"),
+            )]);
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            vec![Diagnostic::new(
+                Code::E0002,
+                "the facts are not valid UTF-8",
+            )]
+        })?;
+        Facts::from_json(policy, &text)
+    }
+
+    /// Adds facts written in Pol (`user:bob is viewer on workspace:ml;`) to these facts: all of
+    /// them, or none when one does not fit the policy (spans as in [`Facts::from_json`]).
+    pub fn add_pol(&mut self, policy: &Policy, text: &str) -> Result<(), Vec<Diagnostic>> {
+        let (ast, diags) = crate::syntax::parse_file(crate::source::FileId(0), text);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(diags);
+        }
+        pol::load(policy, self, pol::file_facts(&ast))
+    }
+
+    /// Facts from a JSON value already parsed. It is written back to text once, so that every
+    /// diagnostic keeps a place (in that text, as file 0).
+    pub fn from_json_value(
+        policy: &Policy,
+        value: &serde_json::Value,
+    ) -> Result<Facts, Vec<Diagnostic>> {
+        Facts::from_json(policy, &value.to_string())
+    }
 }
 
 /// Facts from a file's text, JSON or Pol: all of them, or the diagnostics.

@@ -17,6 +17,7 @@ pub enum Command {
     Use,
     Load,
     Reload,
+    Save,
 }
 
 /// `(command, name, arguments, one line of help)`, in the order `:help` lists them.
@@ -92,6 +93,12 @@ pub const COMMANDS: &[(Command, &str, &str, &str)] = &[
         "reload",
         "",
         "re-read the policy files; on errors the previous policy stays",
+    ),
+    (
+        Command::Save,
+        "save",
+        "FILE",
+        "write the session's facts to FILE as Pol (`--data FILE` reads them back)",
     ),
     (Command::Help, "help", "", "this list"),
     (Command::Quit, "quit", "", "leave (also Ctrl-D)"),

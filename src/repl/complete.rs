@@ -145,7 +145,7 @@ pub fn complete(v: &Vocabulary, line: &str, pos: usize) -> Completion {
         .rfind(char::is_whitespace)
         .map_or(text.len(), |i| i + 1);
     match commands::find(name) {
-        Some(Command::Load) => Completion::Paths,
+        Some(Command::Load | Command::Save) => Completion::Paths,
         Some(Command::Assume | Command::Retract) => pol(v, text, args),
         Some(Command::Use) => filtered(last_word, &text[last_word..], v.facts_blocks.clone()),
         Some(Command::Help) => filtered(

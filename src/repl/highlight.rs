@@ -6,16 +6,19 @@
 use super::complete::Vocabulary;
 use crate::syntax::tokens::{Token, tokenize};
 
-const KEYWORD: &str = "35";
-const TYPE: &str = "36";
-const ID: &str = "1";
-const ROLE: &str = "34";
-const PERMISSION: &str = "33";
-const STRING: &str = "32";
-const NUMBER: &str = "33";
-const COMMENT: &str = "2";
-const ERROR: &str = "31";
-const COMMAND: &str = "1;34";
+use anstyle::{AnsiColor, Effects, Style};
+
+const KEYWORD: Style = AnsiColor::Magenta.on_default();
+const TYPE: Style = AnsiColor::Cyan.on_default();
+const ID: Style = Style::new().effects(Effects::BOLD);
+const ROLE: Style = AnsiColor::Blue.on_default();
+const PERMISSION: Style = AnsiColor::Yellow.on_default();
+const STRING: Style = AnsiColor::Green.on_default();
+const NUMBER: Style = AnsiColor::Yellow.on_default();
+const COMMENT: Style = Style::new().effects(Effects::DIMMED);
+const ERROR: Style = AnsiColor::Red.on_default();
+const COMMAND: Style = AnsiColor::Blue.on_default().effects(Effects::BOLD);
+const PROMPT: Style = AnsiColor::Green.on_default().effects(Effects::BOLD);
 
 /// `line` with ANSI colours.
 pub fn ansi(v: &Vocabulary, line: &str) -> String {
@@ -52,7 +55,7 @@ pub fn ansi(v: &Vocabulary, line: &str) -> String {
             _ => None,
         };
         match style {
-            Some(s) => out.push_str(&format!("\x1b[{s}m{text}\x1b[0m")),
+            Some(s) => out.push_str(&format!("{s}{text}{s:#}")),
             None => out.push_str(text),
         }
         last = r.end;
@@ -63,10 +66,12 @@ pub fn ansi(v: &Vocabulary, line: &str) -> String {
 
 /// The prompt, in bold green.
 pub fn prompt(p: &str) -> String {
-    format!("\x1b[1;32m{p}\x1b[0m")
+    format!("{PROMPT}{p}{PROMPT:#}")
 }
 
-/// `line` without ANSI colour escapes (for tests and width checks).
+/// `line` without ANSI colour escapes (for tests and width checks). Kept by hand rather than
+/// `anstream::adapter::strip_str`: the library would otherwise pull anstream (and its terminal
+/// probing) into a program that only decides, for a loop that only has to undo [`ansi`].
 pub fn strip(line: &str) -> String {
     let mut out = String::new();
     let mut chars = line.chars();

@@ -11,6 +11,7 @@
 
 pub mod commands;
 pub mod complete;
+#[cfg(feature = "cli")]
 pub mod editor;
 pub mod highlight;
 pub mod text;
@@ -158,7 +159,20 @@ impl Session {
             Some((Token::Keyword, "facts")) => self.facts_block(trimmed),
             Some(_) => {
                 let file = self.input_file(trimmed);
-                Reply::text(self.add_facts(file, trimmed))
+                let before = self.facts.assignment_count();
+                let mut out = self.add_facts(file, trimmed);
+                // `user:bob is admin on org:acme` without `;` reads like a question: say that
+                // it was taken as a fact, and how to ask instead.
+                if !trimmed.ends_with(';')
+                    && self.facts.assignment_count() > before
+                    && let Some((subject, rest)) = trimmed.split_once(" is ")
+                    && !rest.contains(';')
+                {
+                    out.push_str(&format!(
+                        "  note: `{trimmed}` is a fact, now in the facts; to ask instead, type `is {subject} {rest}` (`:retract {trimmed}` takes it back)\n"
+                    ));
+                }
+                Reply::text(out)
             }
         }
     }
@@ -185,6 +199,7 @@ impl Session {
                 | Command::Context
                 | Command::Use
                 | Command::Load
+                | Command::Save
         );
         if !takes_args && !args.is_empty() {
             return Reply::text(format!(
@@ -194,7 +209,14 @@ impl Session {
         match cmd {
             Command::Help => Reply::text(commands::help()),
             Command::Quit => Reply {
-                text: String::new(),
+                // Leaving drops an uncommitted what-if: say what is lost.
+                text: match &self.whatif {
+                    Some(w) => format!(
+                        "dropped the what-if ({} not committed)\n",
+                        plural(w.changes, "change")
+                    ),
+                    None => String::new(),
+                },
                 quit: true,
             },
             Command::Assume => Reply::text(self.assume(args)),
@@ -203,6 +225,7 @@ impl Session {
             Command::Rollback => Reply::text(self.rollback()),
             Command::Retract => Reply::text(self.retract(args)),
             Command::Facts => Reply::text(self.list_facts(args)),
+            Command::Save => Reply::text(self.save(args)),
             Command::Context => Reply::text(self.context(args)),
             Command::Why => Reply::text(self.why()),
             Command::Check => Reply::text(self.check()),
@@ -336,6 +359,28 @@ impl Session {
         }
     }
 
+    /// `:save FILE`: every fact as a Pol line, what-if included (it says so).
+    fn save(&self, args: &str) -> String {
+        let path = args.trim();
+        if path.is_empty() {
+            return "error: `:save` needs a file name\n  help: `:save data.pol`\n".into();
+        }
+        let lines = text::facts_lines(&self.loaded.policy, &self.facts);
+        let mut body = lines.join("\n");
+        body.push('\n');
+        match std::fs::write(path, body) {
+            Ok(()) => {
+                let mut out = format!("saved {} to `{path}`", plural(lines.len(), "fact"));
+                if self.whatif.is_some() {
+                    out.push_str(" (the what-if's facts included)");
+                }
+                out.push('\n');
+                out
+            }
+            Err(e) => format!("error: cannot write `{path}`: {e}\n"),
+        }
+    }
+
     fn assume(&mut self, args: &str) -> String {
         let started = self.whatif.is_none();
         if started {
@@ -348,6 +393,11 @@ impl Session {
         if !args.is_empty() {
             let file = self.input_file(args);
             out = self.add_facts(file, args);
+            // Facts that did not fit change nothing: no what-if is opened for them.
+            if started && self.whatif.as_ref().is_some_and(|w| w.changes == 0) {
+                self.whatif = None;
+                return out;
+            }
         }
         if started {
             out.push_str(

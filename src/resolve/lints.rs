@@ -303,21 +303,10 @@ pub fn is_snake_case(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// The suggested spelling: heck splits words as people read them (`HTTPServer` ->
+/// `http_server`, `myRole` -> `my_role`).
 fn to_snake_case(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else if c == '-' || c == ' ' {
-            out.push('_');
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    heck::ToSnakeCase::to_snake_case(name)
 }
 
 fn naming(r: &mut Resolver<'_>) {

@@ -1,24 +1,33 @@
-//! `polc eval`: decide requests given as JSON, one decision per line.
+//! `polc eval`: decide requests given as JSON, one decision per line, each answered as it
+//! arrives (a co-process can write a line and read its answer before writing the next).
 
 use crate::output::{self, Color, Status};
-use polc::eval::{Explainer, decide, request};
+use polc::diag::{Code, Diagnostic};
+use polc::eval::request::RequestLines;
+use polc::eval::{Context, Explainer, decide_with};
+use polc::source::{FileId, SourceMap};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 
 pub const AFTER_HELP: &str = "\
 Request JSON: {\"principal\": \"user:alice\", \"action\": \"delete\", \"resource\": \"workspace:ml\",
-               \"context\": {\"now\": \"2026-11-23T10:00:00Z\", \"mfa\": true}}
-Decision JSON, one line per request: {\"decision\": \"allow\" | \"deny\", \"reasons\": [...], \"errors\": [...]}
+               \"context\": {\"now\": \"2026-11-23T10:00:00Z\", \"mfa\": true}, \"id\": 7}
+Decision JSON, one line per request: {\"id\": 7, \"decision\": \"allow\" | \"deny\", \"reasons\": [...], \"errors\": [...]}
+(\"id\" only when the request has one, echoed as written; \"reasons\" empty without --explain)
 
 Examples:
   polc eval policies/ --data data.json --request '{\"principal\": \"user:alice\", \"action\": \"view\", \"resource\": \"workspace:ml\"}'
-  polc eval policy.json --data data.json --requests requests.jsonl
+  polc eval policy.json --data data.json --requests requests.jsonl --explain
+  my-service | polc eval policy.json --data data.json --requests - --context '{\"mfa\": true}'
 
-A request whose context carries an undeclared field is decided as a deny, with the problem in
-its \"errors\" (LANGUAGE.md section 6).
+Each line is answered as soon as it is read: the output is flushed whenever polc would wait for
+more input. A field polc does not know is ignored with a warning on standard error (refused with
+--strict). A request whose context carries an undeclared field is decided as a deny, with the
+problem in its \"errors\" (docs/language.md, \"Requests\").
 
 Exit status: 0 when every request was decided (allow or deny), 1 when the policy or the data has
-errors or a request is malformed (unknown type or permission, bad JSON), 2 when a file cannot be
-read.";
+errors or a request is malformed (unknown type or permission, bad JSON), or with --fail-on-deny
+when a request was denied; 2 when a file cannot be read.";
 
 #[derive(Debug, clap::Args)]
 #[command(group = clap::ArgGroup::new("input").required(true).args(["request", "requests"]))]
@@ -35,6 +44,19 @@ pub struct Args {
     /// A file of requests, one JSON object per line (`-` for standard input)
     #[arg(long)]
     requests: Option<PathBuf>,
+    /// Give the reasons of each decision (they cost more than the decision itself)
+    #[arg(long)]
+    explain: bool,
+    /// Refuse a request with a field polc does not know, instead of ignoring it
+    #[arg(long)]
+    strict: bool,
+    /// A JSON context object every request starts from (a request's own `context` is applied
+    /// on top of it)
+    #[arg(long, value_name = "JSON")]
+    context: Option<String>,
+    /// Exit with status 1 when a request is denied
+    #[arg(long)]
+    fail_on_deny: bool,
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
@@ -46,93 +68,210 @@ pub fn run(args: &Args, color: Color) -> Status {
         Ok(f) => f,
         Err(s) => return s,
     };
-    let lines: Vec<(String, String)> = match (&args.request, &args.requests) {
-        (Some(r), _) => vec![("--request".into(), r.clone())],
-        (None, Some(path)) => {
-            // Through the loader: the size limit and the UTF-8 check of every other input.
-            let mut read = polc::source::SourceMap::new();
-            let file = if path.as_os_str() == "-" {
-                read_stdin()
-                    .and_then(|bytes| polc::loader::add_bytes(&mut read, "<stdin>".into(), bytes))
-            } else {
-                polc::loader::read_file(&mut read, path)
-            };
-            match file {
-                Ok(id) => read
-                    .get(id)
-                    .map(|f| f.text.as_str())
-                    .unwrap_or("")
-                    .lines()
-                    .enumerate()
-                    .filter(|(_, l)| !l.trim().is_empty())
-                    .map(|(i, l)| {
-                        let name = if path.as_os_str() == "-" {
-                            "<stdin>".to_string()
-                        } else {
-                            path.display().to_string()
-                        };
-                        (format!("{name} line {}", i + 1), l.to_string())
-                    })
-                    .collect(),
+    let policy = &loaded.policy;
+    // The clock is read once: every request without its own `now` is decided at the start.
+    let defaults = Context::from_facts(policy, &facts);
+    let lines = match &args.context {
+        None => RequestLines::new(defaults),
+        Some(text) => {
+            match RequestLines::with_context_json(policy, &facts, defaults, FileId(0), text) {
+                Ok(l) => l,
                 Err(d) => {
-                    output::eprint(&output::human(&[d], &read, output::stderr_style(color)));
+                    report(&d, "--context", text, color);
                     return Status::Usage;
                 }
             }
         }
+    };
+    let mut eval = Eval {
+        policy,
+        facts: &facts,
+        lines,
+        args,
+        color,
+        out: BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
+        failed: false,
+        denied: false,
+    };
+    let read = match (&args.request, &args.requests) {
+        (Some(r), _) => {
+            eval.line("--request", r);
+            Ok(())
+        }
+        (None, Some(path)) if path.as_os_str() == "-" => eval.stream(
+            "<stdin>",
+            BufReader::with_capacity(64 * 1024, std::io::stdin()),
+        ),
+        (None, Some(path)) => match std::fs::File::open(path) {
+            Ok(f) => eval.stream(
+                &path.display().to_string(),
+                BufReader::with_capacity(64 * 1024, f),
+            ),
+            Err(e) => Err(Diagnostic::new(
+                Code::E0001,
+                format!("cannot read `{}`: {e}", path.display()),
+            )),
+        },
         (None, None) => return Status::Usage,
     };
-    let x = Explainer {
-        policy: &loaded.policy,
-        facts: &facts,
-    };
-    let mut status = Status::Clean;
-    let mut out = String::new();
-    for (name, line) in lines {
-        let file = loaded.sources.add(name, line.clone());
-        match request::from_json(&loaded.policy, &facts, file, &line) {
-            Ok(req) => {
-                let d = decide(&loaded.policy, &facts, &req);
-                out.push_str(&x.decision_json(&req, &d).to_string());
-                out.push('\n');
-            }
-            Err(diag) => {
-                output::eprint(&output::human(
-                    std::slice::from_ref(&diag),
-                    &loaded.sources,
-                    output::stderr_style(color),
-                ));
-                let v = serde_json::json!({"decision": "deny", "reasons": [], "errors": [format!("{}: {}", diag.code, diag.message)]});
-                out.push_str(&v.to_string());
-                out.push('\n');
-                status = Status::Failed;
-            }
+    // A closed pipe (`polc eval ... | head`) is not an error of polc's.
+    let _ = eval.out.flush();
+    match read {
+        Err(d) => {
+            output::eprint(&output::human(
+                &[d],
+                &SourceMap::new(),
+                output::stderr_style(color),
+            ));
+            Status::Usage
         }
+        Ok(()) if eval.failed || (args.fail_on_deny && eval.denied) => Status::Failed,
+        Ok(()) => Status::Clean,
     }
-    output::print(&out);
-    status
 }
 
-/// Standard input, refused past the file size limit.
-fn read_stdin() -> Result<Vec<u8>, polc::diag::Diagnostic> {
-    use std::io::Read;
-    let limit = polc::loader::MAX_FILE_BYTES;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| {
-            polc::diag::Diagnostic::new(
-                polc::diag::Code::E0001,
-                format!("cannot read standard input: {e}"),
-            )
-        })?;
-    if bytes.len() as u64 > limit {
-        return Err(polc::diag::Diagnostic::new(
-            polc::diag::Code::E0003,
-            format!("standard input is more than the limit of {limit} bytes"),
-        )
-        .help("split the requests into several runs"));
+struct Eval<'a, W: Write> {
+    policy: &'a polc::compiled::Policy,
+    facts: &'a polc::facts::Facts,
+    lines: RequestLines,
+    args: &'a Args,
+    color: Color,
+    out: W,
+    failed: bool,
+    denied: bool,
+}
+
+impl<W: Write> Eval<'_, W> {
+    /// Answers each line of `input` in turn, in constant memory: one line buffer, one request.
+    fn stream<R: Read>(&mut self, name: &str, mut input: BufReader<R>) -> Result<(), Diagnostic> {
+        let limit = polc::loader::MAX_FILE_BYTES;
+        let mut buf = Vec::new();
+        for number in 1.. {
+            // Flushed before polc would wait: a co-process gets its answer, a file is written
+            // in large blocks.
+            if !input.buffer().contains(&b'\n') && self.out.flush().is_err() {
+                return Ok(());
+            }
+            buf.clear();
+            let n = (&mut input)
+                .take(limit + 1)
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| Diagnostic::new(Code::E0001, format!("cannot read `{name}`: {e}")))?;
+            if n == 0 {
+                return Ok(());
+            }
+            if buf.len() as u64 > limit {
+                return Err(Diagnostic::new(
+                    Code::E0003,
+                    format!("`{name}` line {number} is more than the limit of {limit} bytes"),
+                )
+                .help("write one request per line"));
+            }
+            let line_name = || format!("{name} line {number}");
+            match std::str::from_utf8(&buf) {
+                Ok(text) if text.trim().is_empty() => {}
+                Ok(text) => {
+                    let text = text.trim_end_matches(['\n', '\r']);
+                    self.line(&line_name(), text);
+                }
+                // Not text: the input itself is unusable (exit 2), as a file would be.
+                Err(_) => {
+                    return Err(Diagnostic::new(
+                        Code::E0002,
+                        format!("`{}` is not valid UTF-8", line_name()),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
-    Ok(bytes)
+
+    /// Decides one request line and writes its decision line.
+    fn line(&mut self, name: &str, text: &str) {
+        let (req, extras) = match self.lines.read(self.policy, self.facts, FileId(0), text) {
+            Ok(r) => r,
+            Err(d) => {
+                // The answer still carries the line's id, when the line has one.
+                #[derive(serde::Deserialize)]
+                struct Id<'t> {
+                    #[serde(borrow)]
+                    id: Option<&'t serde_json::value::RawValue>,
+                }
+                let id = serde_json::from_str::<Id>(text).ok().and_then(|i| i.id);
+                return self.refuse(&d, name, text, id.map(|r| r.get()));
+            }
+        };
+        if !extras.unknown.is_empty() {
+            let fields = extras
+                .unknown
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if self.args.strict {
+                let d = Diagnostic::new(
+                    Code::E0501,
+                    format!("malformed request JSON: unknown field {fields}"),
+                )
+                .primary(polc::source::Span::new(FileId(0), 0, text.len()), "in this request")
+                .help("a request has `principal`, `action`, `resource`, and optionally `context` and `id`");
+                return self.refuse(&d, name, text, extras.id.map(|r| r.get()));
+            }
+            output::eprint(&format!(
+                "warning: {name}: unknown field {fields} ignored (--strict refuses it)\n"
+            ));
+        }
+        let d = decide_with(self.policy, self.facts, req, self.args.explain);
+        self.denied |= !d.allowed;
+        let _ = (|| -> std::io::Result<()> {
+            let out = &mut self.out;
+            out.write_all(b"{")?;
+            if let Some(id) = extras.id {
+                write!(out, "\"id\":{},", id.get())?;
+            }
+            out.write_all(if d.allowed {
+                b"\"decision\":\"allow\",\"reasons\":["
+            } else {
+                b"\"decision\":\"deny\",\"reasons\":["
+            })?;
+            let x = Explainer {
+                policy: self.policy,
+                facts: self.facts,
+            };
+            for (i, r) in d.reasons.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *out, &x.reason(req, r))?;
+            }
+            out.write_all(b"],\"errors\":")?;
+            serde_json::to_writer(&mut *out, &d.errors)?;
+            out.write_all(b"}\n")
+        })();
+    }
+
+    /// A request that could not be decided: its diagnostic on standard error, a deny with the
+    /// problem on standard output.
+    fn refuse(&mut self, d: &Diagnostic, name: &str, text: &str, id: Option<&str>) {
+        report(d, name, text, self.color);
+        self.failed = true;
+        self.denied = true;
+        let mut v = serde_json::json!({"decision": "deny", "reasons": [], "errors": [format!("{}: {}", d.code, d.message)]});
+        if let (Some(id), Some(map)) = (id, v.as_object_mut()) {
+            let id = serde_json::from_str(id).unwrap_or(serde_json::Value::Null);
+            map.shift_insert(0, "id".into(), id);
+        }
+        let _ = writeln!(self.out, "{v}");
+    }
+}
+
+/// A diagnostic about one line, rendered against that line alone (nothing is kept per line).
+fn report(d: &Diagnostic, name: &str, text: &str, color: Color) {
+    let mut scratch = SourceMap::new();
+    scratch.add(name, text);
+    output::eprint(&output::human(
+        std::slice::from_ref(d),
+        &scratch,
+        output::stderr_style(color),
+    ));
 }

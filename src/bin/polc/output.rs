@@ -44,9 +44,16 @@ pub fn human_style(color: Color) -> HumanStyle {
         Color::Never => false,
         Color::Auto => terminal && !no_color,
     };
+    // `COLUMNS` first (what a caller asks for), then the terminal's own width.
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
+        .or_else(|| {
+            terminal
+                .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+                .flatten()
+                .map(|(w, _)| usize::from(w.0))
+        })
         .unwrap_or(HumanStyle::plain().width);
     HumanStyle {
         color,

@@ -1,0 +1,192 @@
+//! `polc eval --requests -` as a co-process: each line is answered before the next is written,
+//! ids are echoed, explanations only with `--explain`, unknown fields warned or refused.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+const POLICY: &str = r#"
+actor user;
+context { mfa: bool; }
+resource workspace {
+  permissions view, delete;
+  role owner { includes viewer; grants delete; }
+  role viewer { grants view; }
+  forbid delete when !context.mfa;
+}
+"#;
+
+const DATA: &str = "user:alice is owner on workspace:ml;\n";
+
+/// A running `polc eval`, its stdin, and its stdout lines as they come.
+struct CoProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+}
+
+impl CoProcess {
+    fn start(name: &str, extra: &[&str]) -> CoProcess {
+        let dir =
+            std::env::temp_dir().join(format!("polc-eval-stream-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("p.pol"), POLICY).unwrap();
+        std::fs::write(dir.join("d.pol"), DATA).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
+            .arg("eval")
+            .arg(dir.join("p.pol"))
+            .arg("--data")
+            .arg(dir.join("d.pol"))
+            .args(["--requests", "-"])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        CoProcess {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+        }
+    }
+
+    /// Writes one line and waits (bounded) for its answer: the stream stays open, so an answer
+    /// only comes if polc answers each line as it arrives.
+    fn ask(&mut self, line: &str) -> serde_json::Value {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+        let answer = self
+            .lines
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("no answer to {line} within 20 s"));
+        serde_json::from_str(&answer).unwrap()
+    }
+
+    /// Closes stdin; the exit status and standard error.
+    fn finish(mut self) -> (Option<i32>, String) {
+        drop(self.stdin.take());
+        let out = self.child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+#[test]
+fn each_line_is_answered_before_the_next_is_written() {
+    let mut p = CoProcess::start("stream", &[]);
+    let a = p.ask(
+        r#"{"id": 1, "principal": "user:alice", "action": "view", "resource": "workspace:ml"}"#,
+    );
+    assert_eq!(
+        a,
+        serde_json::json!({"id": 1, "decision": "allow", "reasons": [], "errors": []})
+    );
+    let b = p.ask(
+        r#"{"principal": "user:bob", "action": "view", "resource": "workspace:ml", "id": "b-2"}"#,
+    );
+    assert_eq!(b["id"], "b-2");
+    assert_eq!(b["decision"], "deny");
+    // The context of a line applies to that line only.
+    let c = p.ask(r#"{"principal": "user:alice", "action": "delete", "resource": "workspace:ml", "context": {"mfa": true}}"#);
+    assert_eq!(c["decision"], "allow");
+    assert!(c.get("id").is_none());
+    let d = p.ask(r#"{"principal": "user:alice", "action": "delete", "resource": "workspace:ml"}"#);
+    assert_eq!(d["decision"], "deny");
+    let e = p.ask(r#"{"principal": "user:alice", "action": "view", "resource": "workspace:ml", "trace": true}"#);
+    assert_eq!(e["decision"], "allow");
+    let f = p.ask(
+        r#"{"id": 6, "principal": "user:alice", "action": "delet", "resource": "workspace:ml"}"#,
+    );
+    assert_eq!(f["decision"], "deny");
+    assert_eq!(f["id"], 6);
+    assert!(f["errors"][0].as_str().unwrap().contains("E0203"), "{f}");
+    let g = p.ask("{not json");
+    assert_eq!(g["decision"], "deny");
+    let (status, stderr) = p.finish();
+    assert_eq!(status, Some(1), "a malformed line fails the run: {stderr}");
+    assert!(
+        stderr.contains("<stdin> line 5: unknown field `trace` ignored"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("<stdin> line 6"), "{stderr}");
+    assert!(stderr.contains("did you mean `delete`?"), "{stderr}");
+}
+
+#[test]
+fn explanations_only_with_explain() {
+    let mut p = CoProcess::start("explain", &["--explain"]);
+    let a = p.ask(r#"{"principal": "user:alice", "action": "view", "resource": "workspace:ml"}"#);
+    assert_eq!(
+        a["reasons"],
+        serde_json::json!([
+            "user:alice is owner on workspace:ml -> viewer on workspace:ml (included by owner) -> grants view"
+        ])
+    );
+    assert_eq!(p.finish().0, Some(0));
+}
+
+#[test]
+fn strict_refuses_unknown_fields() {
+    let mut p = CoProcess::start("strict", &["--strict"]);
+    let a = p.ask(r#"{"principal": "user:alice", "action": "view", "resource": "workspace:ml", "trace": 1, "id": 3}"#);
+    assert_eq!(a["decision"], "deny");
+    assert_eq!(a["id"], 3);
+    assert!(
+        a["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `trace`"),
+        "{a}"
+    );
+    assert_eq!(p.finish().0, Some(1));
+}
+
+#[test]
+fn context_option_is_the_default_of_every_request() {
+    let mut p = CoProcess::start(
+        "context",
+        &["--context", r#"{"mfa": true}"#, "--fail-on-deny"],
+    );
+    let a = p.ask(r#"{"principal": "user:alice", "action": "delete", "resource": "workspace:ml"}"#);
+    assert_eq!(a["decision"], "allow");
+    let b = p.ask(r#"{"principal": "user:alice", "action": "delete", "resource": "workspace:ml", "context": {"mfa": false}}"#);
+    assert_eq!(b["decision"], "deny");
+    assert_eq!(
+        p.finish().0,
+        Some(1),
+        "--fail-on-deny: a deny fails the run"
+    );
+    let mut p = CoProcess::start(
+        "context-allow",
+        &["--context", r#"{"mfa": true}"#, "--fail-on-deny"],
+    );
+    assert_eq!(
+        p.ask(r#"{"principal": "user:alice", "action": "view", "resource": "workspace:ml"}"#)["decision"],
+        "allow"
+    );
+    assert_eq!(p.finish().0, Some(0), "every request allowed");
+    let (status, stderr) =
+        CoProcess::start("context-bad", &["--context", r#"{"mfaa": true}"#]).finish();
+    assert_eq!(status, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("undeclared context field `mfaa`"),
+        "{stderr}"
+    );
+}

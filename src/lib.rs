@@ -151,6 +151,15 @@ pub fn compile_paths(paths: &[PathBuf]) -> Result<Compilation, Vec<Diagnostic>> 
     loader::load_paths(paths).map(compile_sources)
 }
 
+/// Like [`compile_paths`], leaving out the files the `exclude` globs match
+/// ([`loader::pol_files_excluding`]).
+pub fn compile_paths_excluding(
+    paths: &[PathBuf],
+    exclude: &[String],
+) -> Result<Compilation, Vec<Diagnostic>> {
+    loader::load_paths_excluding(paths, exclude).map(compile_sources)
+}
+
 /// A policy ready to answer requests: compiled from sources, or loaded from a compiled artifact
 /// (then `files` is empty: tests and facts blocks live in the sources).
 #[derive(Debug)]
@@ -173,8 +182,8 @@ pub fn load_policy(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Vec<Diagnost
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
     {
         let mut sources = SourceMap::new();
-        let file =
-            loader::read_file(&mut sources, path).map_err(|d| (SourceMap::new(), vec![d]))?;
+        let file = loader::read_file_as(&mut sources, path, loader::Kind::Artifact)
+            .map_err(|d| (SourceMap::new(), vec![d]))?;
         let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
         return match compiled::Policy::from_json(text) {
             Ok(policy) => Ok(Loaded {

@@ -10,6 +10,8 @@ pub const AFTER_HELP: &str = "\
 Examples:
   polc check                          every .pol file below the current folder
   polc check policies/ extra.pol      folders are searched recursively for .pol files
+  polc check --exclude 'legacy/'      skip a folder (also: .gitignore, hidden, node_modules/)
+  polc check policy.json              a compiled artifact is checked by loading it
   polc check --deny-warnings          fail on warnings too (for CI)
   polc check --format github          annotations for GitHub Actions
   polc check --format sarif > polc.sarif
@@ -36,13 +38,49 @@ pub struct Args {
     #[arg(long)]
     data: Option<PathBuf>,
 
+    /// Leave out files and folders matching this gitignore-style glob (`legacy/`,
+    /// `*_old.pol`); repeatable. Hidden entries, `node_modules/` and what `.gitignore` lists are
+    /// always skipped; a file named on the command line is always read
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+
     /// The time the data lints judge expiry and review periods against (RFC 3339; default now)
     #[arg(long, requires = "data")]
     now: Option<String>,
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
-    match polc::compile_paths(&args.paths) {
+    // A named `.json` file is a compiled artifact: checked by loading it.
+    let (artifacts, sources): (Vec<PathBuf>, Vec<PathBuf>) =
+        args.paths.iter().cloned().partition(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        });
+    let mut artifact_diags = Vec::new();
+    let mut artifact_sources = SourceMap::new();
+    for a in &artifacts {
+        if let Err((s, d)) = polc::load_policy(std::slice::from_ref(a)) {
+            artifact_sources = s;
+            artifact_diags.extend(d);
+        }
+    }
+    if sources.is_empty() {
+        let files = if artifact_diags.iter().any(is_io) {
+            None
+        } else {
+            Some(artifacts.len())
+        };
+        report(
+            &artifact_diags,
+            &artifact_sources,
+            args.format,
+            color,
+            files,
+        );
+        return status(&artifact_diags, args.deny_warnings);
+    }
+    match polc::compile_paths_excluding(&sources, &args.exclude) {
         // The loader's errors (E0001, E0002, E0003) carry no span: nothing was read.
         Err(io) => {
             report(&io, &SourceMap::new(), args.format, color, None);
@@ -70,16 +108,37 @@ pub fn run(args: &Args, color: Color) -> Status {
                     Err(diags) => compilation.diagnostics.extend(diags),
                 }
             }
+            compilation.diagnostics.extend(artifact_diags);
             let diags = &compilation.diagnostics;
-            report(diags, &compilation.sources, args.format, color, Some(files));
-            let warnings = diags.iter().any(|d| !d.is_error());
-            let errors = diags.iter().any(|d| d.is_error());
-            if errors || (args.deny_warnings && warnings) {
-                Status::Failed
-            } else {
-                Status::Clean
-            }
+            report(
+                diags,
+                &compilation.sources,
+                args.format,
+                color,
+                Some(files + artifacts.len()),
+            );
+            status(diags, args.deny_warnings)
         }
+    }
+}
+
+/// E0001-E0003: input that cannot be read or exceeds a limit (exit 2, `docs/cli.md`).
+fn is_io(d: &Diagnostic) -> bool {
+    use polc::diag::Code;
+    matches!(d.code, Code::E0001 | Code::E0002 | Code::E0003)
+}
+
+/// The exit status for `diags`: 2 when some input could not be read or exceeds a limit, 1 for
+/// other errors (or warnings with `--deny-warnings`), 0 otherwise.
+fn status(diags: &[Diagnostic], deny_warnings: bool) -> Status {
+    let warnings = diags.iter().any(|d| !d.is_error());
+    let errors = diags.iter().any(|d| d.is_error());
+    if diags.iter().any(is_io) {
+        Status::Usage
+    } else if errors || (deny_warnings && warnings) {
+        Status::Failed
+    } else {
+        Status::Clean
     }
 }
 

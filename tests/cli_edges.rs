@@ -1,0 +1,141 @@
+//! The CLI edges a CI user hits (issue 13.9, 13.13): `test --filter` matching nothing,
+//! `test --fail-under`, several `query -q`, `query --fail-on-deny`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const FIXTURE: &str = "tests/fixtures/ok/language_facts_and_groups.pol";
+const POLICY: &str =
+    "actor user;\n\nresource doc {\n  permissions view;\n  role viewer { grants view; }\n}\n";
+
+fn polc(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("polc_edges_{name}_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("p.pol"), POLICY).unwrap();
+    std::fs::write(d.join("data.pol"), "user:a is viewer on doc:b;\n").unwrap();
+    d
+}
+
+#[test]
+fn a_filter_that_matches_no_test_fails() {
+    let o = polc(&["test", FIXTURE, "--filter", "no such test"], root());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("no test name contains `no such test`"),
+        "{}",
+        text(&o)
+    );
+    let o = polc(&["test", FIXTURE, "--filter", "section 4"], root());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn fail_under_compares_the_coverage_with_the_threshold() {
+    let o = polc(&["test", FIXTURE, "--fail-under", "100"], root());
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("under `--fail-under 100`"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("coverage:"), "{}", text(&o));
+    let o = polc(&["test", FIXTURE, "--fail-under", "1"], root());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = polc(&["test", FIXTURE, "--fail-under", "101"], root());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+#[test]
+fn several_queries_are_answered_in_order() {
+    let d = temp("several");
+    let o = polc(
+        &[
+            "query",
+            "p.pol",
+            "--data",
+            "data.pol",
+            "--format",
+            "json",
+            "-q",
+            "can user:a view doc:b",
+            "-q",
+            "who can view doc:b",
+            "-q",
+            "can user:z view doc:b",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", text(&o));
+    assert_eq!(lines[0]["decision"], "allow");
+    assert_eq!(lines[2]["decision"], "deny");
+}
+
+#[test]
+fn fail_on_deny_gives_a_deny_its_own_status() {
+    let d = temp("deny");
+    let allow = [
+        "query",
+        "p.pol",
+        "--data",
+        "data.pol",
+        "--fail-on-deny",
+        "can user:a view doc:b",
+    ];
+    assert_eq!(polc(&allow, &d).status.code(), Some(0));
+    let deny = [
+        "query",
+        "p.pol",
+        "--data",
+        "data.pol",
+        "--fail-on-deny",
+        "can user:z view doc:b",
+    ];
+    let o = polc(&deny, &d);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    // Without the flag a deny is an answer like any other.
+    let o = polc(
+        &deny[..4]
+            .iter()
+            .chain(&deny[5..])
+            .copied()
+            .collect::<Vec<_>>(),
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // An error is still 1, not 3.
+    let o = polc(
+        &[
+            "query",
+            "p.pol",
+            "--fail-on-deny",
+            "-q",
+            "can user:z view doc:b",
+            "-q",
+            "can nonsense",
+        ],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}

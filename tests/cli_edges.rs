@@ -139,3 +139,74 @@ fn fail_on_deny_gives_a_deny_its_own_status() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
+
+const UGLY: &str =
+    "actor user;\nresource doc {\npermissions view;\n  role viewer { grants view; }\n}\n";
+
+#[test]
+fn fmt_dash_reads_stdin_and_writes_stdout() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(UGLY.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("\n  permissions view;\n"), "{out}");
+    assert_eq!(out, out.replace("\npermissions", "\n  permissions"));
+}
+
+#[test]
+fn fmt_diff_shows_the_change_and_writes_nothing() {
+    let d = temp("fmtdiff");
+    std::fs::write(d.join("ugly.pol"), UGLY).unwrap();
+    let o = polc(&["fmt", "--diff", "ugly.pol"], &d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("--- ugly.pol\n+++ ugly.pol\n"), "{out}");
+    assert!(
+        out.contains("\n-permissions view;\n+  permissions view;\n"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(d.join("ugly.pol")).unwrap(), UGLY);
+    let o = polc(&["fmt", "--diff", "p.pol"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn the_summary_says_when_warnings_made_the_exit_fail() {
+    let d = temp("deny_warnings");
+    // `Doc` is not snake_case: a warning.
+    std::fs::write(
+        d.join("p.pol"),
+        POLICY.replace("role viewer", "role Viewer").replace(
+            "grants view; }",
+            "grants view; }\n  role editor { includes Viewer; }",
+        ),
+    )
+    .unwrap();
+    let o = polc(&["check", "--color", "never", "p.pol"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("0 errors, 1 warning"), "{}", text(&o));
+    assert!(!text(&o).contains("--deny-warnings"), "{}", text(&o));
+    let o = polc(
+        &["check", "--color", "never", "--deny-warnings", "p.pol"],
+        &d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("failed: the warnings count as errors under `--deny-warnings`"),
+        "{}",
+        text(&o)
+    );
+}

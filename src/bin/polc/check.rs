@@ -117,7 +117,14 @@ pub fn run(args: &Args, color: Color) -> Status {
                 color,
                 Some(files + artifacts.len()),
             );
-            status(diags, args.deny_warnings)
+            let st = status(diags, args.deny_warnings);
+            if st == Status::Failed
+                && args.format == Format::Human
+                && !diags.iter().any(Diagnostic::is_error)
+            {
+                output::print("failed: the warnings count as errors under `--deny-warnings`\n");
+            }
+            st
         }
     }
 }

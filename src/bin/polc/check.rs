@@ -21,8 +21,8 @@ Exit status: 0 when there is no error, 1 when there are errors (or warnings with
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Policy files, or folders searched recursively for `.pol` files
-    #[arg(default_value = ".")]
+    /// Policy files, or folders searched recursively for `.pol` files (default: `paths` of
+    /// `polc.toml`, else `.`)
     paths: Vec<PathBuf>,
 
     /// How to print diagnostics; `json` and `sarif` print one JSON document on standard output
@@ -50,13 +50,32 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
+    let config = match crate::config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            output::eprint(&format!("error: {e}\n"));
+            return Status::Usage;
+        }
+    };
+    let paths = if !args.paths.is_empty() {
+        args.paths.clone()
+    } else if !config.paths.is_empty() {
+        config.paths.clone()
+    } else {
+        vec![PathBuf::from(".")]
+    };
+    let exclude: Vec<String> = config
+        .exclude
+        .iter()
+        .chain(&args.exclude)
+        .cloned()
+        .collect();
     // A named `.json` file is a compiled artifact: checked by loading it.
-    let (artifacts, sources): (Vec<PathBuf>, Vec<PathBuf>) =
-        args.paths.iter().cloned().partition(|p| {
-            p.is_file()
-                && p.extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-        });
+    let (artifacts, sources): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(|p| {
+        p.is_file()
+            && p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    });
     let mut artifact_diags = Vec::new();
     let mut artifact_sources = SourceMap::new();
     for a in &artifacts {
@@ -80,7 +99,7 @@ pub fn run(args: &Args, color: Color) -> Status {
         );
         return status(&artifact_diags, args.deny_warnings);
     }
-    match polc::compile_paths_excluding(&sources, &args.exclude) {
+    match polc::compile_paths_excluding(&sources, &exclude) {
         // The loader's errors (E0001, E0002, E0003) carry no span: nothing was read.
         Err(io) => {
             report(&io, &SourceMap::new(), args.format, color, None);
@@ -109,6 +128,11 @@ pub fn run(args: &Args, color: Color) -> Status {
                 }
             }
             compilation.diagnostics.extend(artifact_diags);
+            compilation.diagnostics = polc::diag::config::apply(
+                std::mem::take(&mut compilation.diagnostics),
+                &config.severities,
+                &compilation.sources,
+            );
             let diags = &compilation.diagnostics;
             report(
                 diags,

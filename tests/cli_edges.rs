@@ -1,5 +1,6 @@
 //! The CLI edges a CI user hits (issue 13.9, 13.13): `test --filter` matching nothing,
 //! `test --fail-under`, several `query -q`, `query --fail-on-deny`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 use std::process::{Command, Output};

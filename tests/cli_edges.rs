@@ -211,3 +211,27 @@ fn the_summary_says_when_warnings_made_the_exit_fail() {
         text(&o)
     );
 }
+
+const FOLDERS: &str = "actor user;\n\nresource folder {\n  relation parent: folder;\n  permissions view;\n  role owner { grants view; from owner on parent; }\n}\n";
+
+#[test]
+fn w0206_never_advises_removing_an_assignment_a_data_cycle_rests_on() {
+    let d = temp("w0206");
+    std::fs::write(d.join("f.pol"), FOLDERS).unwrap();
+    // a and b are each other's parent: the owner of b holds owner on a only through b.
+    let cycle = "folder:a.parent = folder:b;\nfolder:b.parent = folder:a;\nuser:ann is owner on folder:a;\n";
+    std::fs::write(d.join("cycle.pol"), cycle).unwrap();
+    let o = polc(
+        &["check", "--color", "never", "f.pol", "--data", "cycle.pol"],
+        &d,
+    );
+    assert!(!text(&o).contains("W0206"), "{}", text(&o));
+    // A real redundancy is still reported: ann owns the parent b and is assigned on a too.
+    let real = "folder:a.parent = folder:b;\nuser:ann is owner on folder:b;\nuser:ann is owner on folder:a;\n";
+    std::fs::write(d.join("real.pol"), real).unwrap();
+    let o = polc(
+        &["check", "--color", "never", "f.pol", "--data", "real.pol"],
+        &d,
+    );
+    assert!(text(&o).contains("W0206"), "{}", text(&o));
+}

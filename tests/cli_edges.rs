@@ -235,3 +235,30 @@ fn w0206_never_advises_removing_an_assignment_a_data_cycle_rests_on() {
     );
     assert!(text(&o).contains("W0206"), "{}", text(&o));
 }
+
+#[test]
+fn query_says_that_facts_blocks_of_the_policy_are_not_loaded() {
+    let d = temp("factsblocks");
+    let with_facts = format!("{POLICY}\nfacts demo {{\n  user:a is viewer on doc:b;\n}}\n");
+    std::fs::write(d.join("q.pol"), &with_facts).unwrap();
+    let o = polc(&["query", "q.pol", "can user:a view doc:b"], &d);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("`facts` blocks of the policy files are not loaded"),
+        "{}",
+        text(&o)
+    );
+    // With the file as data the facts are there, and nothing is said.
+    let o = polc(
+        &["query", "q.pol", "--data", "q.pol", "can user:a view doc:b"],
+        &d,
+    );
+    assert!(!text(&o).contains("not loaded"), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("allow"),
+        "{}",
+        text(&o)
+    );
+    let o = polc(&["query", "p.pol", "can user:a view doc:b"], &d);
+    assert!(!text(&o).contains("not loaded"), "{}", text(&o));
+}

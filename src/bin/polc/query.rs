@@ -82,6 +82,16 @@ pub fn run(args: &Args, color: Color) -> Status {
         Ok(f) => f,
         Err(s) => return s,
     };
+    if args.data.is_none()
+        && loaded
+            .files
+            .iter()
+            .any(|f| !polc::facts::pol::file_facts(f).is_empty())
+    {
+        output::eprint(
+            "note: the `facts` blocks of the policy files are not loaded: the query sees no facts\n  help: pass the facts with `--data FILE` (a `.pol` file with `facts` blocks works as data)\n",
+        );
+    }
     let policy = &loaded.policy;
     let mut ctx = Context::from_facts(policy, &facts);
     if let Some(c) = &args.context {

@@ -161,6 +161,15 @@ pub struct Unit {
 /// Compiles the policies `paths` stand for ([`loader::policy_groups`]: each subfolder of a
 /// folder of policies alone), every file in one source map. I/O problems stop everything.
 pub fn compile_collection(paths: &[PathBuf]) -> Result<(SourceMap, Vec<Unit>), Vec<Diagnostic>> {
+    compile_collection_excluding(paths, &[])
+}
+
+/// Like [`compile_collection`], leaving out the files the `exclude` globs match
+/// ([`loader::pol_files_excluding`]).
+pub fn compile_collection_excluding(
+    paths: &[PathBuf],
+    exclude: &[String],
+) -> Result<(SourceMap, Vec<Unit>), Vec<Diagnostic>> {
     let mut sources = SourceMap::new();
     let mut groups = Vec::new();
     let mut errors = Vec::new();
@@ -170,7 +179,7 @@ pub fn compile_collection(paths: &[PathBuf]) -> Result<(SourceMap, Vec<Unit>), V
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(" ");
-        let files = loader::pol_files(&group).map_err(|d| vec![d])?;
+        let files = loader::pol_files_excluding(&group, exclude).map_err(|d| vec![d])?;
         let mut ids = Vec::new();
         for f in files {
             match loader::read_file(&mut sources, &f) {
@@ -259,6 +268,15 @@ pub fn compile_paths(paths: &[PathBuf]) -> Result<Compilation, Vec<Diagnostic>> 
     loader::load_paths(paths).map(compile_sources)
 }
 
+/// Like [`compile_paths`], leaving out the files the `exclude` globs match
+/// ([`loader::pol_files_excluding`]).
+pub fn compile_paths_excluding(
+    paths: &[PathBuf],
+    exclude: &[String],
+) -> Result<Compilation, Vec<Diagnostic>> {
+    loader::load_paths_excluding(paths, exclude).map(compile_sources)
+}
+
 /// A policy ready to answer requests: compiled from sources, or loaded from a compiled artifact
 /// (then `files` is empty: tests and facts blocks live in the sources).
 #[derive(Debug)]
@@ -281,8 +299,8 @@ pub fn load_policy(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Vec<Diagnost
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
     {
         let mut sources = SourceMap::new();
-        let file =
-            loader::read_file(&mut sources, path).map_err(|d| (SourceMap::new(), vec![d]))?;
+        let file = loader::read_file_as(&mut sources, path, loader::Kind::Artifact)
+            .map_err(|d| (SourceMap::new(), vec![d]))?;
         let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
         return match compiled::Policy::from_json(text) {
             Ok(policy) => Ok(Loaded {

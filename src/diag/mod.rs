@@ -4,6 +4,7 @@
 //! are rendered by [`render`] as miette reports (human), JSON, GitHub annotations or SARIF.
 
 pub mod codes;
+pub mod config;
 pub mod render;
 
 pub use codes::{Code, Severity};
@@ -27,6 +28,10 @@ pub struct Diagnostic {
     pub message: String,
     pub labels: Vec<Label>,
     pub help: Option<String>,
+    /// A warning raised to an error by configuration ([`config::Severities`]); `None` keeps
+    /// the code's own severity.
+    #[serde(skip)]
+    pub raised: Option<Severity>,
 }
 
 impl Diagnostic {
@@ -36,6 +41,7 @@ impl Diagnostic {
             message: message.into(),
             labels: Vec::new(),
             help: None,
+            raised: None,
         }
     }
 
@@ -65,11 +71,11 @@ impl Diagnostic {
     }
 
     pub fn severity(&self) -> Severity {
-        self.code.severity()
+        self.raised.unwrap_or(self.code.severity())
     }
 
     pub fn is_error(&self) -> bool {
-        self.code.is_error()
+        self.severity() == Severity::Error
     }
 
     /// Where the diagnostic is reported: its first primary label.

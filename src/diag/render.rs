@@ -2,7 +2,10 @@
 
 use super::{Diagnostic, Severity};
 use crate::source::{SourceMap, Span};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    NamedSource, SourceCode, SourceSpan, SpanContents,
+};
 use serde_json::{Value as Json, json};
 use std::fmt;
 
@@ -45,7 +48,7 @@ const MAX_SNIPPET_COLUMN: usize = 10_000;
 /// primary one become related reports, so a diagnostic can point into several files.
 struct MietteReport {
     diag: Diagnostic,
-    source: Option<NamedSource<String>>,
+    source: Option<CharColumns>,
     labels: Vec<LabeledSpan>,
     related: Vec<MietteReport>,
     code: String,
@@ -58,7 +61,7 @@ impl MietteReport {
         let file = primary.map(|s| s.file);
         let source = file
             .and_then(|f| sources.get(f))
-            .map(|f| NamedSource::new(f.name.clone(), f.text.clone()));
+            .map(|f| CharColumns(NamedSource::new(f.name.clone(), f.text.clone())));
         // miette pads the underline of a label with `{:width$}`, and `format!` panics on a width
         // past `u16::MAX`: a label far out on a long line (a minified JSON file, 100,000 `[`) is
         // shown as `file:line:column` instead of a snippet.
@@ -108,6 +111,43 @@ impl MietteReport {
             related,
             is_related: false,
         }
+    }
+}
+
+/// A source whose columns count characters, as json, github and sarif output do (and as
+/// editors and SARIF mean them): miette counts bytes, so `file:line:column` in the human report
+/// would name another column than the other formats on a line with accents.
+struct CharColumns(NamedSource<String>);
+
+impl SourceCode for CharColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .0
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let text = self.0.inner().as_str();
+        let start = inner.span().offset().min(text.len());
+        let line_start = text.as_bytes()[..start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = text
+            .get(line_start..start)
+            .map_or(inner.column(), |s| s.chars().count());
+        let data = inner.data();
+        let contents = MietteSpanContents::new_named(
+            self.0.name().to_string(),
+            data,
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        );
+        Ok(Box::new(contents))
     }
 }
 
@@ -163,7 +203,7 @@ impl miette::Diagnostic for MietteReport {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         if self.labels.is_empty() {

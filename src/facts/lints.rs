@@ -352,8 +352,18 @@ fn elevated(policy: &Policy, facts: &Facts, now: i64, out: &mut Vec<Diagnostic>)
     }
 }
 
+/// Whether the derivation rests on assignment `i` (directly or through a userset).
+fn rests_on(d: &crate::eval::Derivation, i: u32) -> bool {
+    use crate::eval::Step;
+    d.0.iter().any(|s| match s {
+        Step::Assigned(j) | Step::Wildcard(j) => *j == i,
+        Step::Member { assignment, via } => *assignment == i || rests_on(via, i),
+        Step::From { .. } | Step::Included { .. } => false,
+    })
+}
+
 fn implied(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnostic>) {
-    for (_, a) in facts.assignments() {
+    for (index, a) in facts.assignments() {
         let Subject::Actor(actor_id) = a.subject else {
             continue;
         };
@@ -375,8 +385,11 @@ fn implied(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnost
                     let Some(on) = Entity::known(facts, target) else {
                         continue;
                     };
+                    // A derivation that rests on this very assignment (folders that are each
+                    // other's parent) is no reason to remove it: removing it loses the access.
                     if let (Some(d), _) =
                         holds_role(policy, facts, ctx, &actor, &on, edge.role, true)
+                        && !rests_on(&d, index)
                     {
                         let msg = format!(
                             "{} already holds `{}` on {} through `from {} on {}`",

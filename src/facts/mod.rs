@@ -847,7 +847,8 @@ pub fn load_data(
     sources: &mut SourceMap,
     path: &Path,
 ) -> Result<Facts, Vec<Diagnostic>> {
-    let file = crate::loader::read_file(sources, path).map_err(|d| vec![d])?;
+    let file = crate::loader::read_file_as(sources, path, crate::loader::Kind::Data)
+        .map_err(|d| vec![d])?;
     let text = sources
         .get(file)
         .map(|f| f.text.clone())

@@ -178,6 +178,20 @@ impl Coverage {
             (self.rules.len(), policy.rules.len()),
         ]
     }
+
+    /// The share of grants, edges and rules together that some test exercised, in percent
+    /// (100 for a policy that declares none).
+    pub fn percent(&self, policy: &Policy) -> f64 {
+        let (hit, all) = self
+            .totals(policy)
+            .iter()
+            .fold((0, 0), |(h, a), (x, y)| (h + x, a + y));
+        if all == 0 {
+            100.0
+        } else {
+            hit as f64 * 100.0 / all as f64
+        }
+    }
 }
 
 /// The role the derivation ends in.

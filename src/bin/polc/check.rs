@@ -12,6 +12,8 @@ Examples:
   polc check policies/ extra.pol      folders are searched recursively for .pol files
   polc check policies/                a folder of policies (no .pol file of its own, two or
                                       more subfolders with .pol files): each subfolder alone
+  polc check --exclude 'legacy/'      skip a folder (also: .gitignore, hidden, node_modules/)
+  polc check policy.json              a compiled artifact is checked by loading it
   polc check --deny-warnings          fail on warnings too (for CI)
   polc check --format github          annotations for GitHub Actions
   polc check --format sarif > polc.sarif
@@ -21,8 +23,8 @@ Exit status: 0 when there is no error, 1 when there are errors (or warnings with
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Policy files, or folders searched recursively for `.pol` files
-    #[arg(default_value = ".")]
+    /// Policy files, or folders searched recursively for `.pol` files (default: `paths` of
+    /// `polc.toml`, else `.`)
     paths: Vec<PathBuf>,
 
     /// How to print diagnostics; `json` and `sarif` print one JSON document on standard output
@@ -38,13 +40,68 @@ pub struct Args {
     #[arg(long)]
     data: Option<PathBuf>,
 
+    /// Leave out files and folders matching this gitignore-style glob (`legacy/`,
+    /// `*_old.pol`); repeatable. Hidden entries, `node_modules/` and what `.gitignore` lists are
+    /// always skipped; a file named on the command line is always read
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+
     /// The time the data lints judge expiry and review periods against (RFC 3339; default now)
     #[arg(long, requires = "data")]
     now: Option<String>,
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
-    match polc::compile_collection(&args.paths) {
+    let config = match crate::config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            output::eprint(&format!("error: {e}\n"));
+            return Status::Usage;
+        }
+    };
+    let paths = if !args.paths.is_empty() {
+        args.paths.clone()
+    } else if !config.paths.is_empty() {
+        config.paths.clone()
+    } else {
+        vec![PathBuf::from(".")]
+    };
+    let exclude: Vec<String> = config
+        .exclude
+        .iter()
+        .chain(&args.exclude)
+        .cloned()
+        .collect();
+    // A named `.json` file is a compiled artifact: checked by loading it.
+    let (artifacts, sources): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(|p| {
+        p.is_file()
+            && p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    });
+    let mut artifact_diags = Vec::new();
+    let mut artifact_sources = SourceMap::new();
+    for a in &artifacts {
+        if let Err((s, d)) = polc::load_policy(std::slice::from_ref(a)) {
+            artifact_sources = s;
+            artifact_diags.extend(d);
+        }
+    }
+    if sources.is_empty() {
+        let files = if artifact_diags.iter().any(is_io) {
+            None
+        } else {
+            Some(artifacts.len())
+        };
+        report(
+            &artifact_diags,
+            &artifact_sources,
+            args.format,
+            color,
+            files,
+        );
+        return status(&artifact_diags, args.deny_warnings);
+    }
+    match polc::compile_collection_excluding(&sources, &exclude) {
         // The loader's errors (E0001, E0002, E0003) carry no span: nothing was read.
         Err(io) => {
             report(&io, &SourceMap::new(), args.format, color, None);
@@ -84,15 +141,44 @@ pub fn run(args: &Args, color: Color) -> Status {
                     }
                 }
             }
-            report(&diags, &sources, args.format, color, Some(files));
-            let warnings = diags.iter().any(|d| !d.is_error());
-            let errors = diags.iter().any(|d| d.is_error());
-            if errors || (args.deny_warnings && warnings) {
-                Status::Failed
-            } else {
-                Status::Clean
+            diags.extend(artifact_diags);
+            let diags = polc::diag::config::apply(diags, &config.severities, &sources);
+            report(
+                &diags,
+                &sources,
+                args.format,
+                color,
+                Some(files + artifacts.len()),
+            );
+            let st = status(&diags, args.deny_warnings);
+            if st == Status::Failed
+                && args.format == Format::Human
+                && !diags.iter().any(Diagnostic::is_error)
+            {
+                output::print("failed: the warnings count as errors under `--deny-warnings`\n");
             }
+            st
         }
+    }
+}
+
+/// E0001-E0003: input that cannot be read or exceeds a limit (exit 2, `docs/cli.md`).
+fn is_io(d: &Diagnostic) -> bool {
+    use polc::diag::Code;
+    matches!(d.code, Code::E0001 | Code::E0002 | Code::E0003)
+}
+
+/// The exit status for `diags`: 2 when some input could not be read or exceeds a limit, 1 for
+/// other errors (or warnings with `--deny-warnings`), 0 otherwise.
+fn status(diags: &[Diagnostic], deny_warnings: bool) -> Status {
+    let warnings = diags.iter().any(|d| !d.is_error());
+    let errors = diags.iter().any(|d| d.is_error());
+    if diags.iter().any(is_io) {
+        Status::Usage
+    } else if errors || (deny_warnings && warnings) {
+        Status::Failed
+    } else {
+        Status::Clean
     }
 }
 

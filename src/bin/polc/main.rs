@@ -3,6 +3,7 @@
 
 mod check;
 mod compile;
+mod config;
 mod debug_ast;
 mod debug_graph;
 mod debug_tokens;

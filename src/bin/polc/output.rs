@@ -15,6 +15,8 @@ pub enum Status {
     Failed,
     /// 2: the command could not do its job: bad usage, unreadable or oversized input.
     Usage,
+    /// 3: a question was answered no, and the user asked for a status (`--fail-on-deny`).
+    Denied,
 }
 
 impl From<Status> for std::process::ExitCode {
@@ -23,6 +25,7 @@ impl From<Status> for std::process::ExitCode {
             Status::Clean => 0,
             Status::Failed => 1,
             Status::Usage => 2,
+            Status::Denied => 3,
         })
     }
 }

@@ -18,8 +18,11 @@ Examples:
   polc query policies/ --data data.json 'who can delete workspace:ml'
   polc query policies/ --data data.json --context '{\"mfa\": true}' 'can user:omar execute run:r1'
 
-Exit status: 0 when the query was answered (whatever the answer), 1 when the policy, the data or
-the query has errors, 2 when a file cannot be read.";
+Several queries: `-q 'can ...' -q 'who can ...'`, answered in order (json: one document per line).
+
+Exit status: 0 when every query was answered (whatever the answer; with --fail-on-deny, 3 when a
+`can` or `is` answer is no), 1 when the policy, the data or a query has errors, 2 when a file
+cannot be read.";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum QueryFormat {
@@ -32,9 +35,13 @@ pub struct Args {
     /// Policy files or folders (or one compiled artifact), then the query in quotes
     #[arg(required = true, num_args = 1.., value_name = "PATHS... QUERY")]
     paths: Vec<PathBuf>,
-    /// The query, instead of giving it after the paths
+    /// The query, instead of giving it after the paths; repeat for several queries, answered in
+    /// order
     #[arg(long = "query", short = 'q')]
-    query_flag: Option<String>,
+    query_flag: Vec<String>,
+    /// Exit with status 3 when a `can` or `is` answer is no (for scripts)
+    #[arg(long)]
+    fail_on_deny: bool,
     /// Facts: a JSON document or a `.pol` file of facts
     #[arg(long)]
     data: Option<PathBuf>,
@@ -48,20 +55,20 @@ pub struct Args {
 
 impl Args {
     /// The query is the last positional argument unless given with `--query`.
-    fn split(&self) -> Option<(Vec<PathBuf>, String)> {
-        if let Some(q) = &self.query_flag {
-            return Some((self.paths.clone(), q.clone()));
+    fn split(&self) -> Option<(Vec<PathBuf>, Vec<String>)> {
+        if !self.query_flag.is_empty() {
+            return Some((self.paths.clone(), self.query_flag.clone()));
         }
         let (last, rest) = self.paths.split_last()?;
         if rest.is_empty() {
             return None;
         }
-        Some((rest.to_vec(), last.to_string_lossy().into_owned()))
+        Some((rest.to_vec(), vec![last.to_string_lossy().into_owned()]))
     }
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
-    let Some((paths, text)) = args.split() else {
+    let Some((paths, texts)) = args.split() else {
         output::eprint(
             "error: give the policy paths, then the query: polc query policies/ 'who can view workspace:ml'\n",
         );
@@ -75,19 +82,17 @@ pub fn run(args: &Args, color: Color) -> Status {
         Ok(f) => f,
         Err(s) => return s,
     };
+    if args.data.is_none()
+        && loaded
+            .files
+            .iter()
+            .any(|f| !polc::facts::pol::file_facts(f).is_empty())
+    {
+        output::eprint(
+            "note: the `facts` blocks of the policy files are not loaded: the query sees no facts\n  help: pass the facts with `--data FILE` (a `.pol` file with `facts` blocks works as data)\n",
+        );
+    }
     let policy = &loaded.policy;
-    let file = loaded.sources.add("<query>", text.clone());
-    let q = match polc::syntax::parse_query(file, &text) {
-        Ok(q) => q,
-        Err(d) => {
-            output::eprint(&output::human(
-                &[d],
-                &loaded.sources,
-                output::stderr_style(color),
-            ));
-            return Status::Failed;
-        }
-    };
     let mut ctx = Context::from_facts(policy, &facts);
     if let Some(c) = &args.context {
         let cfile = loaded.sources.add("<context>", c.clone());
@@ -109,23 +114,32 @@ pub fn run(args: &Args, color: Color) -> Status {
             return Status::Failed;
         }
     }
-    match query::run(policy, &facts, &ctx, &q) {
-        Ok(answer) => {
-            match args.format {
-                QueryFormat::Human => output::print(&answer.render()),
-                QueryFormat::Json => output::print(&format!("{}\n", answer.to_json())),
+    let mut status = Status::Clean;
+    for text in texts {
+        let file = loaded.sources.add("<query>", text.clone());
+        let answered = polc::syntax::parse_query(file, &text)
+            .and_then(|q| query::run(policy, &facts, &ctx, &q));
+        match answered {
+            Ok(answer) => {
+                match args.format {
+                    QueryFormat::Human => output::print(&answer.render()),
+                    QueryFormat::Json => output::print(&format!("{}\n", answer.to_json())),
+                }
+                if args.fail_on_deny && answer.holds() == Some(false) && status == Status::Clean {
+                    status = Status::Denied;
+                }
             }
-            Status::Clean
-        }
-        Err(d) => {
-            output::eprint(&output::human(
-                &[d],
-                &loaded.sources,
-                output::stderr_style(color),
-            ));
-            Status::Failed
+            Err(d) => {
+                output::eprint(&output::human(
+                    &[d],
+                    &loaded.sources,
+                    output::stderr_style(color),
+                ));
+                status = Status::Failed;
+            }
         }
     }
+    status
 }
 
 fn apply_context(

@@ -10,11 +10,13 @@ Examples:
                                           subfolder's tests against its own policy)
   polc test policies/ --filter approval   tests whose name contains `approval`
   polc test policies/ --coverage          also list grants, from edges and rules no test exercised
+  polc test policies/ --fail-under 80     exit 1 when under 80% of them are exercised
   polc test policies/ --format junit > polc-tests.xml
 
 When the tests run, the last line of human output is `N passed, N failed`. A policy with errors
 runs no test: its diagnostics are printed instead. Exit status: 0 when every test passed, 1 when
-a test failed or the policy has errors, 2 when a file cannot be read.";
+a test failed, the policy has errors, `--filter` matches no test or coverage is under
+`--fail-under`, 2 when a file cannot be read.";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TestFormat {
@@ -34,6 +36,10 @@ pub struct Args {
     /// Report the grants, `from` edges and rules that no test exercised
     #[arg(long)]
     coverage: bool,
+    /// Fail (exit 1) when the tests exercise less than PCT percent of the grants, `from` edges
+    /// and rules together (implies `--coverage`)
+    #[arg(long, value_name = "PCT", value_parser = percent)]
+    fail_under: Option<f64>,
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     format: TestFormat,
 }
@@ -58,17 +64,42 @@ pub fn run(args: &Args, color: Color) -> Status {
         &loaded.sources,
         args.filter.as_deref(),
     );
+    if let Some(f) = &args.filter
+        && r.tests.is_empty()
+    {
+        output::eprint(&format!(
+            "error: no test name contains `{f}`\n  help: `polc test` without `--filter` lists every test\n"
+        ));
+        return Status::Failed;
+    }
+    let coverage = args.coverage || args.fail_under.is_some();
     match args.format {
-        TestFormat::Human => output::print(&report::human(&r, &loaded.policy, args.coverage)),
-        TestFormat::Json => {
-            output::print(&(report::json(&r, &loaded.policy, args.coverage) + "\n"))
-        }
+        TestFormat::Human => output::print(&report::human(&r, &loaded.policy, coverage)),
+        TestFormat::Json => output::print(&(report::json(&r, &loaded.policy, coverage) + "\n")),
         TestFormat::Junit => output::print(&report::junit(&r)),
     }
-    if r.failed() > 0 {
+    let mut status = if r.failed() > 0 {
         Status::Failed
     } else {
         Status::Clean
+    };
+    if let Some(min) = args.fail_under {
+        let pct = r.coverage.percent(&loaded.policy);
+        if pct < min {
+            output::eprint(&format!(
+                "error: coverage is {pct:.1}%, under `--fail-under {min}`\n"
+            ));
+            status = Status::Failed;
+        }
+    }
+    status
+}
+
+/// A percentage from 0 to 100.
+fn percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{s}` is not a percentage from 0 to 100")),
     }
 }
 

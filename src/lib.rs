@@ -173,7 +173,7 @@ pub fn compile_collection_excluding(
     let mut sources = SourceMap::new();
     let mut groups = Vec::new();
     let mut errors = Vec::new();
-    for group in loader::policy_groups(paths) {
+    for group in loader::policy_groups(paths, exclude) {
         let name = group
             .iter()
             .map(|p| p.display().to_string())

@@ -279,29 +279,30 @@ pub fn add_bytes(
     }
 }
 
-/// Whether a folder holds `.pol` files directly (not only in subfolders).
-fn holds_pol_files(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|r| {
-        r.filter_map(Result::ok)
-            .any(|e| e.path().is_file() && e.path().extension().is_some_and(|x| x == "pol"))
-    })
-}
-
 /// The subfolders of a folder of policies, or `None` when `dir` is one policy. A folder is a
 /// folder of policies when it holds no `.pol` file of its own and two or more of its subfolders
-/// hold `.pol` files (at any depth): each such subfolder is then one policy.
-pub fn policy_folders(dir: &Path) -> Option<Vec<PathBuf>> {
-    if !dir.is_dir() || holds_pol_files(dir) {
+/// hold `.pol` files (at any depth): each such subfolder is then one policy. The files are the
+/// ones the walk reads ([`pol_files_excluding`]: `.gitignore`, hidden folders, `node_modules/`,
+/// `exclude`), so a folder left out of the walk is no policy.
+pub fn policy_folders(dir: &Path, exclude: &[String]) -> Option<Vec<PathBuf>> {
+    if !dir.is_dir() {
         return None;
     }
-    let mut subs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .filter(|p| {
-            pol_files(std::slice::from_ref(p)).is_ok_and(|found| !found.is_empty())
-        })
-        .collect();
+    let files = pol_files_excluding(&[dir.to_path_buf()], exclude).ok()?;
+    let mut subs: Vec<PathBuf> = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(dir).ok()?;
+        let mut parts = rel.components();
+        let first = parts.next()?;
+        if parts.next().is_none() {
+            // A `.pol` file of the folder's own: the folder is one policy.
+            return None;
+        }
+        let sub = dir.join(first);
+        if !subs.contains(&sub) {
+            subs.push(sub);
+        }
+    }
     subs.sort();
     (subs.len() >= 2).then_some(subs)
 }
@@ -309,11 +310,11 @@ pub fn policy_folders(dir: &Path) -> Option<Vec<PathBuf>> {
 /// The policies `paths` stand for: each subfolder of a folder of policies ([`policy_folders`])
 /// is one policy; every other path (files, and folders that are one policy) together form one
 /// more. Each policy is listed as the paths that make it up.
-pub fn policy_groups(paths: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+pub fn policy_groups(paths: &[PathBuf], exclude: &[String]) -> Vec<Vec<PathBuf>> {
     let mut groups = Vec::new();
     let mut rest = Vec::new();
     for p in paths {
-        match policy_folders(p) {
+        match policy_folders(p, exclude) {
             Some(subs) => groups.extend(subs.into_iter().map(|s| vec![s])),
             None => rest.push(p.clone()),
         }
@@ -337,7 +338,7 @@ pub fn load_paths_excluding(
     exclude: &[String],
 ) -> Result<SourceMap, Vec<Diagnostic>> {
     for p in paths {
-        if let Some(subs) = policy_folders(p) {
+        if let Some(subs) = policy_folders(p, exclude) {
             let names: Vec<String> = subs.iter().map(|s| format!("`{}`", s.display())).collect();
             return Err(vec![
                 Diagnostic::new(

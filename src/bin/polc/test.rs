@@ -45,7 +45,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
-    if polc::loader::policy_groups(&args.paths).len() > 1 {
+    if polc::loader::policy_groups(&args.paths, &[]).len() > 1 {
         return run_many(args, color);
     }
     let loaded = match output::load_policy(&args.paths, color) {

@@ -56,6 +56,8 @@ pub mod facts;
 pub mod loader;
 pub mod repl;
 pub mod resolve;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod source;
 pub mod syntax;
 pub mod testing;

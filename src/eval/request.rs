@@ -201,6 +201,53 @@ impl Request {
     }
 }
 
+impl Context {
+    /// Sets fields from a parsed JSON object, as the AuthZEN API sends a context: a field the
+    /// policy does not declare is ignored (the API's forward compatibility); a declared field
+    /// with a value of the wrong type is an `E0401` naming it.
+    pub fn apply_object(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        object: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), Diagnostic> {
+        let c = Checker::new(policy);
+        for (name, v) in object {
+            let Some(field) = policy.context_field(name) else {
+                continue;
+            };
+            let fv = c.value(
+                &policy.context[field].ty,
+                &input_of(v, crate::facts::json::MAX_JSON_NESTING),
+                &format!("context.{name}"),
+            )?;
+            self.set(policy, field, lookup_value(policy, facts, &fv));
+        }
+        Ok(())
+    }
+}
+
+/// A parsed JSON value as checker input (no spans: the value came over the network).
+fn input_of(v: &serde_json::Value, levels: usize) -> Input {
+    use crate::facts::check::InputKind as K;
+    use serde_json::Value as J;
+    let kind = match v {
+        J::Bool(b) => K::Bool(*b),
+        J::Number(n) => n
+            .as_i64()
+            .map_or(K::Other("a number that is not an integer"), K::Int),
+        J::String(s) => K::Str(s.clone()),
+        J::Array(_) if levels == 0 => K::Other("a list nested too deeply"),
+        J::Array(items) => K::List(items.iter().map(|i| input_of(i, levels - 1)).collect()),
+        J::Null => K::Other("null"),
+        J::Object(_) => K::Other("an object"),
+    };
+    Input {
+        kind,
+        span: Span::default(),
+    }
+}
+
 /// A checked value with entities looked up (not added): an entity the facts do not know
 /// becomes its `type:id` text, equal to no entity.
 pub fn lookup_value(policy: &Policy, facts: &Facts, v: &crate::facts::FactValue) -> Value {

@@ -14,6 +14,8 @@ mod graph;
 mod output;
 mod query;
 mod repl;
+#[cfg(feature = "serve")]
+mod serve;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -78,6 +80,10 @@ enum Command {
     /// Compare two versions of a policy: permissions, roles, edges, rules, decisions over data
     #[command(after_help = diff::AFTER_HELP)]
     Diff(diff::Args),
+    /// Serve decisions over HTTP: the OpenID AuthZEN Authorization API 1.0
+    #[cfg(feature = "serve")]
+    #[command(after_help = serve::AFTER_HELP)]
+    Serve(serve::Args),
     /// Show what one stage of the compiler makes of a file
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -109,6 +115,8 @@ fn main() -> std::process::ExitCode {
         Command::Fmt(args) => fmt::run(args, cli.color),
         Command::Graph(args) => graph::run(args, cli.color),
         Command::Diff(args) => diff::run(args, cli.color),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
         Command::Debug(DebugCommand::Graph(args)) => debug_graph::run(args, cli.color),
         Command::Debug(DebugCommand::Tokens(args)) => debug_tokens::run(args, cli.color),
         Command::Debug(DebugCommand::Ast(args)) => debug_ast::run(args, cli.color),

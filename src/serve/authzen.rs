@@ -55,7 +55,7 @@ impl Outcome {
 }
 
 pub fn error_json(status: u16, d: &Diagnostic) -> Value {
-    let mut e = json!({"status": status, "code": d.code.to_string(), "message": d.message});
+    let mut e = json!({"status": status, "code": d.code.as_str(), "message": d.message});
     if let Some(h) = &d.help {
         e["help"] = json!(h);
     }

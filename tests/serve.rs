@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 async fn decision(s: &Server, body: Value) -> bool {
     let (status, v) = s.post("/access/v1/evaluation", body).await;
     assert_eq!(status, 200, "{v}");
-    v["decision"].as_bool().unwrap_or_else(|| panic!("no boolean decision in {v}"))
+    v["decision"]
+        .as_bool()
+        .unwrap_or_else(|| panic!("no boolean decision in {v}"))
 }
 
 fn req(subject: &str, action: &str, resource: &str) -> Value {
@@ -85,7 +87,10 @@ async fn malformed_requests_are_400_with_a_json_error() {
         assert!(v["error"]["message"].is_string(), "{v}");
     }
     for (ct, body) in [
-        ("text/plain", r#"{"subject": {"type": "user", "id": "alice"}}"#),
+        (
+            "text/plain",
+            r#"{"subject": {"type": "user", "id": "alice"}}"#,
+        ),
         ("application/json", "{not json"),
         ("application/json", ""),
         ("application/json", "[1, 2]"),
@@ -108,7 +113,9 @@ async fn names_the_policy_does_not_know_are_a_deny_with_the_error() {
     assert_eq!(status, 200);
     assert_eq!(v["decision"], false);
     assert_eq!(v["context"]["error"]["code"], "E0201", "{v}");
-    let (_, v) = s.post("/access/v1/evaluation", req("alice", "fly", "record-1")).await;
+    let (_, v) = s
+        .post("/access/v1/evaluation", req("alice", "fly", "record-1"))
+        .await;
     assert_eq!(v["decision"], false);
     assert_eq!(v["context"]["error"]["code"], "E0203", "{v}");
 }
@@ -120,10 +127,15 @@ async fn reasons_come_in_the_context_when_asked() {
     r["options"] = json!({"explain": true});
     let (_, v) = s.post("/access/v1/evaluation", r).await;
     assert_eq!(v["decision"], true);
-    let reasons = v["context"]["reasons"].as_array().cloned().unwrap_or_default();
+    let reasons = v["context"]["reasons"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(reasons.len(), 1, "{v}");
     assert!(reasons[0].as_str().unwrap_or("").contains("editor"), "{v}");
-    let (_, v) = s.post("/access/v1/evaluation", req("alice", "write", "record-1")).await;
+    let (_, v) = s
+        .post("/access/v1/evaluation", req("alice", "write", "record-1"))
+        .await;
     assert_eq!(v, json!({"decision": true}));
 }
 
@@ -201,7 +213,11 @@ async fn batches_merge_defaults_and_keep_order() {
         ],
     })).await;
     assert_eq!(decisions(&v), [false, true]);
-    let v = batch(&s, json!({"evaluations": [req("alice", "read", "record-1"), req("bob", "write", "record-1")]})).await;
+    let v = batch(
+        &s,
+        json!({"evaluations": [req("alice", "read", "record-1"), req("bob", "write", "record-1")]}),
+    )
+    .await;
     assert_eq!(decisions(&v), [true, false]);
     let v = batch(&s, json!({
         "subject": {"type": "user", "id": "alice"}, "action": {"name": "read"},
@@ -226,10 +242,14 @@ async fn batches_merge_defaults_and_keep_order() {
 #[tokio::test]
 async fn a_bad_item_is_a_deny_of_that_item_only() {
     let s = fixture().await;
-    let v = batch(&s, json!({
-        "subject": {"type": "user", "id": "alice"}, "action": {"name": "read"},
-        "evaluations": [{"resource": {"type": "record", "id": "record-1"}}, {}, 7],
-    })).await;
+    let v = batch(
+        &s,
+        json!({
+            "subject": {"type": "user", "id": "alice"}, "action": {"name": "read"},
+            "evaluations": [{"resource": {"type": "record", "id": "record-1"}}, {}, 7],
+        }),
+    )
+    .await;
     assert_eq!(decisions(&v), [true, false, false]);
     assert_eq!(v[1]["context"]["error"]["status"], 400, "{}", v[1]);
 }
@@ -237,13 +257,17 @@ async fn a_bad_item_is_a_deny_of_that_item_only() {
 #[tokio::test]
 async fn batches_without_evaluations_are_single_evaluations() {
     let s = fixture().await;
-    let (status, v) = s.post("/access/v1/evaluations", req("alice", "read", "record-1")).await;
+    let (status, v) = s
+        .post("/access/v1/evaluations", req("alice", "read", "record-1"))
+        .await;
     assert_eq!((status, v), (200, json!({"decision": true})));
     let mut r = req("alice", "read", "record-1");
     r["evaluations"] = json!([]);
     let (status, v) = s.post("/access/v1/evaluations", r).await;
     assert_eq!((status, v), (200, json!({"decision": true})));
-    let (status, _) = s.post("/access/v1/evaluations", json!({"evaluations": []})).await;
+    let (status, _) = s
+        .post("/access/v1/evaluations", json!({"evaluations": []}))
+        .await;
     assert_eq!(status, 400);
 }
 
@@ -256,9 +280,18 @@ async fn evaluation_semantics_stop_where_they_say() {
         {"resource": {"type": "record", "id": "record-2"}, "action": {"name": "read"}},
     ]);
     let body = |sem: &str| json!({"subject": {"type": "user", "id": "bob"}, "options": {"evaluations_semantic": sem}, "evaluations": items});
-    assert_eq!(decisions(&batch(&s, body("execute_all")).await), [true, false, true]);
-    assert_eq!(decisions(&batch(&s, body("deny_on_first_deny")).await), [true, false]);
-    assert_eq!(decisions(&batch(&s, body("permit_on_first_permit")).await), [true]);
+    assert_eq!(
+        decisions(&batch(&s, body("execute_all")).await),
+        [true, false, true]
+    );
+    assert_eq!(
+        decisions(&batch(&s, body("deny_on_first_deny")).await),
+        [true, false]
+    );
+    assert_eq!(
+        decisions(&batch(&s, body("permit_on_first_permit")).await),
+        [true]
+    );
     let (status, _) = s.post("/access/v1/evaluations", body("some_of_them")).await;
     assert_eq!(status, 400);
 }
@@ -282,7 +315,13 @@ async fn searches_answer_the_fixture() {
     })).await;
     assert_eq!(st, 200);
     assert_eq!(ids(&v, "id"), ["alice", "bob"]);
-    assert!(v["results"].as_array().into_iter().flatten().all(|r| r["type"] == "user"));
+    assert!(
+        v["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|r| r["type"] == "user")
+    );
     assert_eq!(v["page"]["next_token"], "");
     let (_, v) = s.post("/access/v1/search/subject", json!({
         "subject": {"type": "user"}, "action": {"name": "write"},
@@ -314,7 +353,10 @@ async fn searches_page_with_opaque_tokens() {
     let q = json!({"subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record", "id": "record-1"}, "page": {"limit": 1}});
     let (_, first) = s.post("/access/v1/search/subject", q.clone()).await;
     assert_eq!(ids(&first, "id"), ["alice"]);
-    let token = first["page"]["next_token"].as_str().unwrap_or("").to_string();
+    let token = first["page"]["next_token"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     assert!(!token.is_empty());
     let mut q2 = q.clone();
     q2["page"] = json!({"token": token});
@@ -331,19 +373,40 @@ async fn searches_page_with_opaque_tokens() {
 async fn searches_for_unknown_names_are_empty_and_missing_fields_400() {
     let s = fixture().await;
     for (path, body) in [
-        ("/access/v1/search/action", json!({"subject": {"type": "user", "id": "nonexistent-user"}, "resource": {"type": "record", "id": "record-1"}})),
-        ("/access/v1/search/subject", json!({"subject": {"type": "spaceship"}, "action": {"name": "read"}, "resource": {"type": "record", "id": "record-1"}})),
+        (
+            "/access/v1/search/action",
+            json!({"subject": {"type": "user", "id": "nonexistent-user"}, "resource": {"type": "record", "id": "record-1"}}),
+        ),
+        (
+            "/access/v1/search/subject",
+            json!({"subject": {"type": "spaceship"}, "action": {"name": "read"}, "resource": {"type": "record", "id": "record-1"}}),
+        ),
     ] {
         let (st, v) = s.post(path, body).await;
         assert_eq!(st, 200);
         assert_eq!(v["results"], json!([]));
     }
     for (path, body) in [
-        ("/access/v1/search/subject", json!({"subject": {"type": "user"}, "resource": {"type": "record", "id": "record-1"}})),
-        ("/access/v1/search/resource", json!({"action": {"name": "read"}, "resource": {"type": "record"}})),
-        ("/access/v1/search/action", json!({"subject": {"type": "user", "id": "alice"}})),
-        ("/access/v1/search/subject", json!({"subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record"}})),
-        ("/access/v1/search/resource", json!({"subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record"}})),
+        (
+            "/access/v1/search/subject",
+            json!({"subject": {"type": "user"}, "resource": {"type": "record", "id": "record-1"}}),
+        ),
+        (
+            "/access/v1/search/resource",
+            json!({"action": {"name": "read"}, "resource": {"type": "record"}}),
+        ),
+        (
+            "/access/v1/search/action",
+            json!({"subject": {"type": "user", "id": "alice"}}),
+        ),
+        (
+            "/access/v1/search/subject",
+            json!({"subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record"}}),
+        ),
+        (
+            "/access/v1/search/resource",
+            json!({"subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record"}}),
+        ),
     ] {
         let (st, v) = s.post(path, body.clone()).await;
         assert_eq!(st, 400, "{path} {body} gave {v}");
@@ -357,9 +420,51 @@ async fn the_metadata_names_every_endpoint() {
     assert_eq!(st, 200);
     let base = format!("http://{}", s.addr);
     assert_eq!(v["policy_decision_point"], base.as_str());
-    assert_eq!(v["access_evaluation_endpoint"], format!("{base}/access/v1/evaluation"));
-    assert_eq!(v["search_action_endpoint"], format!("{base}/access/v1/search/action"));
+    assert_eq!(
+        v["access_evaluation_endpoint"],
+        format!("{base}/access/v1/evaluation")
+    );
+    assert_eq!(
+        v["search_action_endpoint"],
+        format!("{base}/access/v1/search/action")
+    );
     let (st, v) = s.get("/nowhere").await;
     assert_eq!(st, 404);
     assert!(v["error"]["message"].is_string());
+}
+
+#[tokio::test]
+async fn request_properties_override_the_stored_facts_for_that_request() {
+    let s = fixture().await;
+    // record-1 is stored as "active"; the request says it is archived.
+    let mut r = req("alice", "write", "record-1");
+    r["resource"]["properties"] = json!({"status": "archived"});
+    assert!(!decision(&s, r).await);
+    // Only for that request.
+    assert!(decision(&s, req("alice", "write", "record-1")).await);
+    // alice is no admin in the facts; the request makes her one.
+    let mut r = req("alice", "write", "record-2");
+    r["subject"]["properties"] = json!({"role": "admin"});
+    assert!(decision(&s, r).await);
+    // Entities the facts never name can carry properties too.
+    let mut r = req("carol", "write", "record-9");
+    r["subject"]["properties"] = json!({"role": "admin"});
+    r["resource"]["properties"] = json!({"status": "archived"});
+    assert!(decision(&s, r).await);
+}
+
+#[tokio::test]
+async fn an_ill_typed_property_is_a_400_naming_it() {
+    let s = fixture().await;
+    let mut r = req("alice", "write", "record-1");
+    r["resource"]["properties"] = json!({"status": 5});
+    let (st, v) = s.post("/access/v1/evaluation", r.clone()).await;
+    assert_eq!(st, 400, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap_or("");
+    assert!(msg.contains("resource.properties.status"), "{v}");
+    // In a batch, the item alone is denied.
+    let body = json!({"evaluations": [r, req("alice", "read", "record-1")]});
+    let v = batch(&s, body).await;
+    assert_eq!(decisions(&v), [false, true]);
+    assert_eq!(v[0]["context"]["error"]["code"], "E0401", "{}", v[0]);
 }

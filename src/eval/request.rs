@@ -1,6 +1,6 @@
 //! Requests: who wants to do what on which resource, in which context.
 
-use crate::compiled::{Kind, PermId, Policy, Type, TypeId};
+use crate::compiled::{AttrId, Kind, PermId, Policy, Type, TypeId};
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::facts::check::{Checker, Input, Named};
 use crate::facts::json::{JsonText, split_entity};
@@ -50,6 +50,30 @@ pub struct Context {
     pub values: Vec<Option<Value>>,
     /// `context.now`, or the current time when the request does not set it.
     pub now: i64,
+    /// Attributes the request itself gives its principal and resource (AuthZEN `properties`):
+    /// they override the stored facts for this request only.
+    pub overlay: Overlay,
+}
+
+/// Request-supplied attributes of the principal and the resource, checked against the
+/// declarations.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Overlay {
+    pub principal: Vec<(AttrId, Value)>,
+    pub resource: Vec<(AttrId, Value)>,
+}
+
+impl Overlay {
+    pub fn get(attrs: &[(AttrId, Value)], a: AttrId) -> Option<&Value> {
+        attrs.iter().find(|(x, _)| *x == a).map(|(_, v)| v)
+    }
+}
+
+/// Which entity of a request properties describe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Principal,
+    Resource,
 }
 
 impl Context {
@@ -60,6 +84,7 @@ impl Context {
         let mut c = Context {
             values,
             now: crate::time::now(),
+            overlay: Overlay::default(),
         };
         c.sync_now(policy);
         c
@@ -223,6 +248,42 @@ impl Context {
             )?;
             self.set(policy, field, lookup_value(policy, facts, &fv));
         }
+        Ok(())
+    }
+}
+
+impl Context {
+    /// Sets the attributes a request gives an entity of type `ty` (`what` names the object in
+    /// messages, e.g. `subject.properties`). A property the type does not declare is ignored;
+    /// one of the wrong type is an `E0401` naming it.
+    pub fn apply_properties(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        side: Side,
+        ty: TypeId,
+        object: &serde_json::Map<String, serde_json::Value>,
+        what: &str,
+    ) -> Result<(), Diagnostic> {
+        let c = Checker::new(policy);
+        let t = policy.ty(ty);
+        let mut attrs = Vec::new();
+        for (name, v) in object {
+            let Some(a) = t.attribute(name) else {
+                continue;
+            };
+            let fv = c.value(
+                &t.attributes[a.index()].ty,
+                &input_of(v, crate::facts::json::MAX_JSON_NESTING),
+                &format!("{what}.{name}"),
+            )?;
+            attrs.push((a, lookup_value(policy, facts, &fv)));
+        }
+        let slot = match side {
+            Side::Principal => &mut self.overlay.principal,
+            Side::Resource => &mut self.overlay.resource,
+        };
+        *slot = attrs;
         Ok(())
     }
 }

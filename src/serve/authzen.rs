@@ -6,6 +6,7 @@
 use super::Engine;
 use super::model::{self, BadRequest, EntityRef, Object, Parts, Semantic};
 use crate::diag::Diagnostic;
+use crate::eval::request::Side;
 use crate::eval::{self, Context, Entity, Explainer, Request};
 use serde_json::{Value, json};
 
@@ -18,6 +19,32 @@ fn entity(engine: &Engine, e: &EntityRef, id: &str) -> Result<Entity, Diagnostic
         id,
         crate::source::Span::default(),
     )
+}
+
+/// `subject.properties` or `resource.properties` as the request's own attributes of the
+/// principal or the resource (checked against the declarations of `ty`).
+fn properties(
+    engine: &Engine,
+    o: &Object,
+    ctx: &mut Context,
+    side: Side,
+    ty: crate::compiled::TypeId,
+) -> Result<(), Diagnostic> {
+    let key = match side {
+        Side::Principal => "subject",
+        Side::Resource => "resource",
+    };
+    match o.get(key).and_then(|e| e.get("properties")) {
+        Some(Value::Object(props)) => ctx.apply_properties(
+            &engine.policy,
+            &engine.facts,
+            side,
+            ty,
+            props,
+            &format!("{key}.properties"),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// What one evaluation came to.
@@ -107,6 +134,9 @@ pub fn evaluate(
         if let Some(Value::Object(c)) = o.get("context") {
             req.context.apply_object(&engine.policy, &engine.facts, c)?;
         }
+        let (pt, rt) = (req.principal.ty, req.resource.ty);
+        properties(engine, o, &mut req.context, Side::Principal, pt)?;
+        properties(engine, o, &mut req.context, Side::Resource, rt)?;
         Ok::<_, Diagnostic>(req)
     })();
     let req = match req {
@@ -245,6 +275,8 @@ pub fn search_subject(engine: &Engine, o: &Object) -> Result<Found, BadRequest> 
             results: Vec::new(),
         });
     }
+    let mut ctx = ctx;
+    properties(engine, o, &mut ctx, Side::Resource, r.ty).map_err(|d| BadRequest(d.message))?;
     let (found, _) = eval::query::actors_who_can(p, &engine.facts, &ctx, sty, act, &r);
     Ok(Found {
         results: found.iter().map(|e| entity_json(engine, e)).collect(),
@@ -273,6 +305,8 @@ pub fn search_resource(engine: &Engine, o: &Object) -> Result<Found, BadRequest>
     if p.ty(s.ty).kind != crate::compiled::Kind::Actor {
         return Ok(empty());
     }
+    let mut ctx = ctx;
+    properties(engine, o, &mut ctx, Side::Principal, s.ty).map_err(|d| BadRequest(d.message))?;
     let (found, _) = eval::query::entities_which(p, &engine.facts, &ctx, rty, &s, act);
     Ok(Found {
         results: found.iter().map(|e| entity_json(engine, e)).collect(),
@@ -298,6 +332,9 @@ pub fn search_action(engine: &Engine, o: &Object) -> Result<Found, BadRequest> {
             results: Vec::new(),
         });
     }
+    let mut ctx = ctx;
+    properties(engine, o, &mut ctx, Side::Principal, s.ty).map_err(|d| BadRequest(d.message))?;
+    properties(engine, o, &mut ctx, Side::Resource, r.ty).map_err(|d| BadRequest(d.message))?;
     let (perms, _) = eval::query::permissions_what_can(p, &engine.facts, &ctx, &s, &r);
     let t = p.ty(r.ty);
     Ok(Found {

@@ -79,10 +79,8 @@ async fn guard(State(shared): St, req: Request, next: Next) -> Response {
                 StatusCode::UNAUTHORIZED,
                 "missing or wrong bearer token in `Authorization`",
             );
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer"),
-            );
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             r
         }
         _ => next.run(req).await,
@@ -109,7 +107,11 @@ fn authorized(headers: &HeaderMap, token: &[u8]) -> bool {
 }
 
 /// The body of a POST: `application/json`, within the size limit, a JSON object.
-async fn read_body(shared: &Shared, headers: &HeaderMap, body: Body) -> Result<model::Object, Response> {
+async fn read_body(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<model::Object, Response> {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -168,13 +170,25 @@ async fn evaluation(State(shared): St, headers: HeaderMap, body: Body) -> Respon
     };
     let engine = shared.engine.load();
     match authzen::evaluation(&engine, &o) {
-        Ok(outcome) => {
-            count(&shared, &outcome);
-            log(&shared, &engine, &outcome);
-            ok(outcome.to_json())
-        }
+        Ok(outcome) => single(&shared, &engine, outcome),
         Err(e) => bad(e),
     }
+}
+
+/// The response to one evaluation.
+fn single(shared: &Shared, engine: &super::Engine, outcome: Outcome) -> Response {
+    // A value of the wrong type is the caller's mistake: the whole request is refused.
+    if let Outcome::Refused {
+        status: 400,
+        diagnostic,
+    } = &outcome
+    {
+        let body = json!({"error": authzen::error_json(400, diagnostic)});
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
+    count(shared, &outcome);
+    log(shared, engine, &outcome);
+    ok(outcome.to_json())
 }
 
 async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Response {
@@ -192,11 +206,7 @@ async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Respo
             let items: Vec<Value> = outcomes.iter().map(Outcome::to_json).collect();
             ok(json!({"evaluations": items}))
         }
-        Ok(Err(single)) => {
-            count(&shared, &single);
-            log(&shared, &engine, &single);
-            ok(single.to_json())
-        }
+        Ok(Err(outcome)) => single(&shared, &engine, outcome),
         Err(e) => bad(e),
     }
 }
@@ -291,9 +301,20 @@ async fn metrics(State(shared): St) -> Response {
     let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
     let _ = writeln!(s, "# HELP polc_decisions_total Decisions made, by result.");
     let _ = writeln!(s, "# TYPE polc_decisions_total counter");
-    let _ = writeln!(s, "polc_decisions_total{{result=\"allow\"}} {}", get(&m.allow));
-    let _ = writeln!(s, "polc_decisions_total{{result=\"deny\"}} {}", get(&m.deny));
-    let _ = writeln!(s, "# HELP polc_http_errors_total Responses with a 4xx or 5xx status.");
+    let _ = writeln!(
+        s,
+        "polc_decisions_total{{result=\"allow\"}} {}",
+        get(&m.allow)
+    );
+    let _ = writeln!(
+        s,
+        "polc_decisions_total{{result=\"deny\"}} {}",
+        get(&m.deny)
+    );
+    let _ = writeln!(
+        s,
+        "# HELP polc_http_errors_total Responses with a 4xx or 5xx status."
+    );
     let _ = writeln!(s, "# TYPE polc_http_errors_total counter");
     let _ = writeln!(s, "polc_http_errors_total {}", get(&m.errors));
     let _ = writeln!(s, "# HELP polc_reloads_total Policy reloads, by result.");

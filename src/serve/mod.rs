@@ -108,9 +108,7 @@ pub fn load(sources: &Sources) -> Result<Engine, String> {
     let render = |srcs: &crate::source::SourceMap, diags: &[crate::diag::Diagnostic]| {
         diags
             .iter()
-            .map(|d| {
-                crate::diag::render::human(d, srcs, crate::diag::render::HumanStyle::plain())
-            })
+            .map(|d| crate::diag::render::human(d, srcs, crate::diag::render::HumanStyle::plain()))
             .collect::<Vec<_>>()
             .join("\n")
     };

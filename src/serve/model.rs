@@ -54,8 +54,8 @@ fn string<'v>(o: &'v Object, key: &str, what: &str) -> Result<Option<&'v str>, B
 
 /// `subject` / `resource`: `type` is always required; `id` when `need_id`.
 pub fn entity(o: &Object, what: &str, need_id: bool) -> Result<EntityRef, BadRequest> {
-    let ty = string(o, "type", what)?
-        .ok_or_else(|| BadRequest(format!("`{what}.type` is missing")))?;
+    let ty =
+        string(o, "type", what)?.ok_or_else(|| BadRequest(format!("`{what}.type` is missing")))?;
     let id = string(o, "id", what)?;
     if need_id && id.is_none() {
         return Err(BadRequest(format!("`{what}.id` is missing")));
@@ -217,9 +217,8 @@ pub fn page(o: &Object, default_limit: usize, max_limit: usize) -> Result<Page, 
     };
     let offset = match token {
         None => 0,
-        Some(t) => decode_token(t).ok_or_else(|| {
-            BadRequest("`page.token` is not a token this server gave out".into())
-        })?,
+        Some(t) => decode_token(t)
+            .ok_or_else(|| BadRequest("`page.token` is not a token this server gave out".into()))?,
     };
     Ok(Page { offset, limit })
 }
@@ -247,7 +246,9 @@ mod tests {
 
     #[test]
     fn an_item_replaces_a_default_entity_but_keeps_its_type() {
-        let defaults = Parts::of(&obj(json!({"resource": {"type": "record", "properties": {"a": 1}}})));
+        let defaults = Parts::of(&obj(
+            json!({"resource": {"type": "record", "properties": {"a": 1}}}),
+        ));
         let item = obj(json!({"resource": {"id": "r1"}}));
         let m = Parts::merged(&defaults, &item);
         assert_eq!(m.resource, Some(json!({"id": "r1", "type": "record"})));
@@ -260,6 +261,12 @@ mod tests {
         let o = obj(json!({"page": {"token": "nonsense"}}));
         assert!(page(&o, 10, 100).is_err());
         let o = obj(json!({"page": {"limit": 5000}}));
-        assert_eq!(page(&o, 10, 100), Ok(Page { offset: 0, limit: 100 }));
+        assert_eq!(
+            page(&o, 10, 100),
+            Ok(Page {
+                offset: 0,
+                limit: 100
+            })
+        );
     }
 }

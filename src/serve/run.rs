@@ -9,8 +9,7 @@ use std::time::Duration;
 pub async fn run(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<&'static str>(8);
     let hup = tx.clone();
-    let mut hangup =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     tokio::spawn(async move {
         while hangup.recv().await.is_some() {
             if hup.send("SIGHUP").await.is_err() {

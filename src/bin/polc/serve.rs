@@ -94,7 +94,10 @@ pub fn run(args: &Args) -> Status {
                 return Status::Usage;
             }
             Err(e) => {
-                eprintln!("error: cannot read the token file `{}`: {e}", path.display());
+                eprintln!(
+                    "error: cannot read the token file `{}`: {e}",
+                    path.display()
+                );
                 return Status::Usage;
             }
         }
@@ -103,10 +106,17 @@ pub fn run(args: &Args) -> Status {
         let w: Box<dyn std::io::Write + Send> = if path.as_os_str() == "-" {
             Box::new(std::io::stdout())
         } else {
-            match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
                 Ok(f) => Box::new(f),
                 Err(e) => {
-                    eprintln!("error: cannot open the decision log `{}`: {e}", path.display());
+                    eprintln!(
+                        "error: cannot open the decision log `{}`: {e}",
+                        path.display()
+                    );
                     return Status::Usage;
                 }
             }

@@ -106,6 +106,7 @@ pub fn evaluate(
     action: &str,
     resource: &EntityRef,
     explain: bool,
+    log: bool,
 ) -> Outcome {
     let refused = |d: Diagnostic| {
         // Wrong types in the request's values are the caller's mistake (400); names the policy
@@ -143,7 +144,8 @@ pub fn evaluate(
         Ok(r) => r,
         Err(d) => return refused(d),
     };
-    let d = eval::decide_with(&engine.policy, &engine.facts, &req, explain);
+    // The decision log records reasons whether or not the response shows them.
+    let d = eval::decide_with(&engine.policy, &engine.facts, &req, explain || log);
     let x = Explainer {
         policy: &engine.policy,
         facts: &engine.facts,
@@ -172,9 +174,9 @@ pub fn evaluate(
 }
 
 /// `POST /access/v1/evaluation`.
-pub fn evaluation(engine: &Engine, o: &Object) -> Result<Outcome, BadRequest> {
+pub fn evaluation(engine: &Engine, o: &Object, log: bool) -> Result<Outcome, BadRequest> {
     let (s, a, r) = read_evaluation(o)?;
-    Ok(evaluate(engine, o, &s, &a, &r, model::explain(o)))
+    Ok(evaluate(engine, o, &s, &a, &r, model::explain(o), log))
 }
 
 /// `POST /access/v1/evaluations`: the outcomes in request order, or `None` for the
@@ -183,6 +185,7 @@ pub fn evaluations(
     engine: &Engine,
     o: &Object,
     max_batch: usize,
+    log: bool,
 ) -> Result<Result<Vec<Outcome>, Outcome>, BadRequest> {
     let items = match o.get("evaluations") {
         None => None,
@@ -191,7 +194,7 @@ pub fn evaluations(
         Some(_) => return Err(BadRequest("`evaluations` must be an array".into())),
     };
     let Some(items) = items else {
-        return evaluation(engine, o).map(Err);
+        return evaluation(engine, o, log).map(Err);
     };
     if items.len() > max_batch {
         return Err(BadRequest(format!(
@@ -208,7 +211,7 @@ pub fn evaluations(
             Value::Object(item) => {
                 let merged = Parts::merged(&defaults, item).to_object();
                 match read_evaluation(&merged) {
-                    Ok((s, a, r)) => evaluate(engine, &merged, &s, &a, &r, explain),
+                    Ok((s, a, r)) => evaluate(engine, &merged, &s, &a, &r, explain, log),
                     Err(BadRequest(m)) => bad_item(m),
                 }
             }

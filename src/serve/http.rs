@@ -169,7 +169,7 @@ async fn evaluation(State(shared): St, headers: HeaderMap, body: Body) -> Respon
         Err(r) => return r,
     };
     let engine = shared.engine.load();
-    match authzen::evaluation(&engine, &o) {
+    match authzen::evaluation(&engine, &o, shared.decision_log.is_some()) {
         Ok(outcome) => single(&shared, &engine, outcome),
         Err(e) => bad(e),
     }
@@ -197,7 +197,12 @@ async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Respo
         Err(r) => return r,
     };
     let engine = shared.engine.load();
-    match authzen::evaluations(&engine, &o, shared.limits.batch) {
+    match authzen::evaluations(
+        &engine,
+        &o,
+        shared.limits.batch,
+        shared.decision_log.is_some(),
+    ) {
         Ok(Ok(outcomes)) => {
             for outcome in &outcomes {
                 count(&shared, outcome);

@@ -2,6 +2,7 @@
 //! 0, with the fixture of `examples/authzen/`, asked over HTTP by a real client.
 
 #![cfg(feature = "serve")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common_serve;
 

@@ -2,6 +2,7 @@
 //! metrics and the decision log.
 
 #![cfg(feature = "serve")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common_serve;
 

@@ -164,6 +164,7 @@ async fn limits_give_json_errors() {
         batch: 2,
         page_default: 1,
         page_max: 1,
+        ..Limits::default()
     };
     let s = start(fixture_sources(), limits, |_| {}).await;
     let mut big = alice_writes_1();

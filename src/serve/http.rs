@@ -36,13 +36,32 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Serves until `shutdown` resolves, then drains the requests in flight.
+/// Serves plain HTTP (HTTP/1.1 and HTTP/2 cleartext) until `shutdown` resolves, then drains
+/// the requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     shared: Arc<Shared>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(shared))
+    let max = shared.limits.connections;
+    axum::serve(
+        super::listen::PlainListener::new(listener, max),
+        router(shared),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Serves HTTPS (HTTP/2 and HTTP/1.1 by ALPN) until `shutdown` resolves, then drains.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    shared: Arc<Shared>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let max = shared.limits.connections;
+    let l = super::listen::TlsListener::new(listener, tls, max)?;
+    axum::serve(l, router(shared))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -6,6 +6,7 @@
 
 mod authzen;
 mod http;
+mod listen;
 pub mod model;
 mod run;
 
@@ -15,7 +16,8 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use http::{router, serve};
+pub use http::{router, serve, serve_tls};
+pub use listen::tls_config;
 pub use run::run;
 
 /// A compiled policy and its facts, with the revisions `/health` and the decision log name.
@@ -44,6 +46,8 @@ pub struct Limits {
     /// The page size of a search when the request sets none, and the most it may ask for.
     pub page_default: usize,
     pub page_max: usize,
+    /// At most this many connections open at once; past it, accepting waits.
+    pub connections: usize,
 }
 
 impl Default for Limits {
@@ -53,6 +57,7 @@ impl Default for Limits {
             batch: 10_000,
             page_default: 100,
             page_max: 1000,
+            connections: 10_000,
         }
     }
 }

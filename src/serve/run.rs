@@ -6,7 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Serves `listener` until SIGTERM or Ctrl-C; reloads on SIGHUP and on file changes.
-pub async fn run(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    shared: Arc<Shared>,
+) -> std::io::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<&'static str>(8);
     let hup = tx.clone();
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -53,7 +57,10 @@ pub async fn run(listener: tokio::net::TcpListener, shared: Arc<Shared>) -> std:
         }
         tracing::info!("shutting down: draining requests in flight");
     };
-    super::serve(listener, shared, shutdown).await
+    match tls {
+        Some(tls) => super::serve_tls(listener, tls, shared, shutdown).await,
+        None => super::serve(listener, shared, shutdown).await,
+    }
 }
 
 /// Watches the policy paths and the data file; each change sends a reload request.

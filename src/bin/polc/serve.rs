@@ -47,6 +47,15 @@ pub struct Args {
     /// The largest request body, in bytes
     #[arg(long, default_value_t = 1 << 20)]
     max_body: usize,
+    /// TLS: the certificate chain (PEM); with `--tls-key`
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS: the private key (PEM); with `--tls-cert`
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// The most connections open at once
+    #[arg(long, default_value_t = 10_000)]
+    max_connections: usize,
     /// The most evaluations in one `/evaluations` request
     #[arg(long, default_value_t = 10_000)]
     max_batch: usize,
@@ -83,6 +92,17 @@ pub fn run(args: &Args) -> Status {
         batch: args.max_batch,
         page_max: args.max_page.max(1),
         page_default: Limits::default().page_default.min(args.max_page.max(1)),
+        connections: args.max_connections.max(1),
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => match polc::serve::tls_config(c, k) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Status::Usage;
+            }
+        },
+        _ => None,
     };
     let mut shared = Shared::new(engine, sources, limits);
     shared.public_url = args.public_url.clone();
@@ -134,10 +154,14 @@ pub fn run(args: &Args) -> Status {
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.listen).await?;
         let addr = listener.local_addr()?;
-        tracing::info!(
-            "listening on http://{addr} (plain HTTP: for local use only; put TLS in front in production)"
-        );
-        polc::serve::run(listener, shared).await
+        if tls.is_some() {
+            tracing::info!("listening on https://{addr} (HTTP/2 and HTTP/1.1)");
+        } else {
+            tracing::warn!(
+                "listening on http://{addr}: plain HTTP, for local use only; use --tls-cert and --tls-key in production"
+            );
+        }
+        polc::serve::run(listener, tls, shared).await
     });
     match result {
         Ok(()) => Status::Clean,

@@ -42,19 +42,35 @@ async fn https_with_http2_and_http1() {
         }
         let client = b.build().unwrap();
         let r = client
-            .post(format!("https://localhost:{}/access/v1/evaluation", addr.port()))
+            .post(format!(
+                "https://localhost:{}/access/v1/evaluation",
+                addr.port()
+            ))
             .json(&body)
             .send()
             .await
             .unwrap();
-        let expected = if http1 { reqwest::Version::HTTP_11 } else { reqwest::Version::HTTP_2 };
+        let expected = if http1 {
+            reqwest::Version::HTTP_11
+        } else {
+            reqwest::Version::HTTP_2
+        };
         assert_eq!(r.version(), expected);
         let v: Value = r.json().await.unwrap();
         assert_eq!(v, json!({"decision": true}));
     }
     // A client that does not trust the certificate is refused.
-    let untrusting = reqwest::Client::builder().resolve("localhost", addr).build().unwrap();
-    assert!(untrusting.get(format!("https://localhost:{}/health", addr.port())).send().await.is_err());
+    let untrusting = reqwest::Client::builder()
+        .resolve("localhost", addr)
+        .build()
+        .unwrap();
+    assert!(
+        untrusting
+            .get(format!("https://localhost:{}/health", addr.port()))
+            .send()
+            .await
+            .is_err()
+    );
 
     let _ = stop.send(());
     server.await.unwrap().unwrap();

@@ -287,7 +287,8 @@ async fn configuration(State(shared): St, headers: HeaderMap) -> Response {
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or("127.0.0.1");
-            format!("http://{host}")
+            let scheme = if shared.https { "https" } else { "http" };
+            format!("{scheme}://{host}")
         }
     };
     ok(json!({

@@ -101,6 +101,8 @@ pub struct Shared {
     pub token: Option<Vec<u8>>,
     /// The base URL the metadata names (`--public-url`); else taken from `Host`.
     pub public_url: Option<String>,
+    /// Whether the server speaks HTTPS (the scheme the metadata names without `public_url`).
+    pub https: bool,
     pub metrics: Metrics,
     /// Why the last reload failed, until one succeeds.
     pub last_reload_error: Mutex<Option<String>>,
@@ -178,6 +180,7 @@ impl Shared {
             limits,
             token: None,
             public_url: None,
+            https: false,
             metrics: Metrics::default(),
             last_reload_error: Mutex::new(None),
             decision_log: None,

@@ -150,6 +150,7 @@ pub fn run(args: &Args) -> Status {
             return Status::Usage;
         }
     };
+    shared.https = tls.is_some();
     let shared = Arc::new(shared);
     let result = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.listen).await?;

@@ -103,6 +103,8 @@ pub mod loader;
 pub mod lsp;
 pub mod repl;
 pub mod resolve;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod source;
 pub mod syntax;
 pub mod testing;

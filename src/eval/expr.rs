@@ -176,6 +176,16 @@ fn member_of(
     }
 }
 
+/// The request's own attributes of `principal` or `resource`, when `base` is one of them.
+fn overlay<'e, E: Env<'e>>(w: &E, base: &CExpr) -> Option<&'e [(crate::compiled::AttrId, Value)]> {
+    let o = &w.context().overlay;
+    match base {
+        CExpr::Principal => Some(&o.principal),
+        CExpr::Resource => Some(&o.resource),
+        _ => None,
+    }
+}
+
 fn eval<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
     Ok(match e {
         CExpr::Principal => request_entity(w.principal()),
@@ -203,6 +213,12 @@ fn eval<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
                 }
             };
             let member = member_of(w.policy(), ty, name, *member);
+            // Attributes the request gives its principal or resource override the facts.
+            if let (Some(Member::Attr(a)), Some(over)) = (member, overlay(w, base))
+                && let Some(v) = super::request::Overlay::get(over, a)
+            {
+                return Ok(V::Ref(v));
+            }
             let absent = || {
                 let shown = match (&b, &**base) {
                     (Some(b), _) => shown(w, b),
@@ -311,6 +327,12 @@ fn eval<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
         CExpr::Has { base, name, member } => {
             let b = eval(w, base)?;
             let (ty, id) = entity_of(w, &b)?;
+            if let (Some(Member::Attr(a)), Some(over)) =
+                (member_of(w.policy(), ty, name, *member), overlay(w, base))
+                && super::request::Overlay::get(over, a).is_some()
+            {
+                return Ok(V::Known(Value::Bool(true)));
+            }
             let Some(id) = id else {
                 return Ok(V::Known(Value::Bool(false)));
             };

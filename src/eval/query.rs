@@ -414,3 +414,86 @@ pub fn candidates(policy: &Policy, facts: &Facts) -> Vec<(Who, Entity)> {
     }
     out
 }
+
+/// Decides without reasons; the allowed ones, with the errors met on the way.
+fn allowed<T>(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &Context,
+    asks: impl Iterator<Item = (T, Entity, crate::compiled::PermId, Entity)>,
+) -> (Vec<T>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (key, principal, action, resource) in asks {
+        let req = Request {
+            principal,
+            action,
+            resource,
+            context: ctx.clone(),
+            errors: Vec::new(),
+        };
+        let d = super::decide_with(policy, facts, &req, false);
+        errors.extend(d.errors);
+        if d.allowed {
+            out.push(key);
+        }
+    }
+    (out, dedup(errors))
+}
+
+/// `who can ACTION RESOURCE` restricted to the actors of one type that the facts name, as
+/// entities sorted by name (the AuthZEN subject search). Wildcard holders (`T:*`) are not one
+/// actor and are not listed.
+pub fn actors_who_can(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &Context,
+    ty: TypeId,
+    action: crate::compiled::PermId,
+    resource: &Entity,
+) -> (Vec<Entity>, Vec<String>) {
+    let asks = facts
+        .entities_of(ty)
+        .into_iter()
+        .filter_map(|e| Entity::known(facts, e))
+        .map(|p| (p.clone(), p, action, resource.clone()));
+    let (mut found, errors) = allowed(policy, facts, ctx, asks);
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    (found, errors)
+}
+
+/// `which TYPE PRINCIPAL can ACTION`, as entities sorted by name (the AuthZEN resource search).
+pub fn entities_which(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &Context,
+    ty: TypeId,
+    principal: &Entity,
+    action: crate::compiled::PermId,
+) -> (Vec<Entity>, Vec<String>) {
+    let asks = facts
+        .entities_of(ty)
+        .into_iter()
+        .filter_map(|e| Entity::known(facts, e))
+        .map(|r| (r.clone(), principal.clone(), action, r));
+    let (mut found, errors) = allowed(policy, facts, ctx, asks);
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    (found, errors)
+}
+
+/// `what can PRINCIPAL do on RESOURCE`: the permissions in the order they are declared (the
+/// AuthZEN action search).
+pub fn permissions_what_can(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &Context,
+    principal: &Entity,
+    resource: &Entity,
+) -> (Vec<crate::compiled::PermId>, Vec<String>) {
+    let n = policy.ty(resource.ty).permissions.len();
+    let asks = (0..n).map(|i| {
+        let p = crate::compiled::PermId(i as u32);
+        (p, principal.clone(), p, resource.clone())
+    });
+    allowed(policy, facts, ctx, asks)
+}

@@ -1,6 +1,6 @@
 //! Requests: who wants to do what on which resource, in which context.
 
-use crate::compiled::{Kind, PermId, Policy, Type, TypeId};
+use crate::compiled::{AttrId, Kind, PermId, Policy, Type, TypeId};
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::facts::check::{Checker, Input, Named};
 use crate::facts::json::JsonText;
@@ -50,6 +50,30 @@ pub struct Context {
     pub values: Vec<Option<Value>>,
     /// `context.now`, or the current time when the request does not set it.
     pub now: i64,
+    /// Attributes the request itself gives its principal and resource (AuthZEN `properties`):
+    /// they override the stored facts for this request only.
+    pub overlay: Overlay,
+}
+
+/// Request-supplied attributes of the principal and the resource, checked against the
+/// declarations.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Overlay {
+    pub principal: Vec<(AttrId, Value)>,
+    pub resource: Vec<(AttrId, Value)>,
+}
+
+impl Overlay {
+    pub fn get(attrs: &[(AttrId, Value)], a: AttrId) -> Option<&Value> {
+        attrs.iter().find(|(x, _)| *x == a).map(|(_, v)| v)
+    }
+}
+
+/// Which entity of a request properties describe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Principal,
+    Resource,
 }
 
 impl Context {
@@ -60,6 +84,7 @@ impl Context {
         let mut c = Context {
             values,
             now: crate::time::now(),
+            overlay: Overlay::default(),
         };
         c.sync_now(policy);
         c
@@ -198,6 +223,89 @@ impl Request {
                 .set(policy, field, lookup_value(policy, facts, &fv));
         }
         Ok(())
+    }
+}
+
+impl Context {
+    /// Sets fields from a parsed JSON object, as the AuthZEN API sends a context: a field the
+    /// policy does not declare is ignored (the API's forward compatibility); a declared field
+    /// with a value of the wrong type is an `E0401` naming it.
+    pub fn apply_object(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        object: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), Diagnostic> {
+        let c = Checker::new(policy);
+        for (name, v) in object {
+            let Some(field) = policy.context_field(name) else {
+                continue;
+            };
+            let fv = c.value(
+                &policy.context[field].ty,
+                &input_of(v, crate::facts::json::MAX_JSON_NESTING),
+                &format!("context.{name}"),
+            )?;
+            self.set(policy, field, lookup_value(policy, facts, &fv));
+        }
+        Ok(())
+    }
+}
+
+impl Context {
+    /// Sets the attributes a request gives an entity of type `ty` (`what` names the object in
+    /// messages, e.g. `subject.properties`). A property the type does not declare is ignored;
+    /// one of the wrong type is an `E0401` naming it.
+    pub fn apply_properties(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        side: Side,
+        ty: TypeId,
+        object: &serde_json::Map<String, serde_json::Value>,
+        what: &str,
+    ) -> Result<(), Diagnostic> {
+        let c = Checker::new(policy);
+        let t = policy.ty(ty);
+        let mut attrs = Vec::new();
+        for (name, v) in object {
+            let Some(a) = t.attribute(name) else {
+                continue;
+            };
+            let fv = c.value(
+                &t.attributes[a.index()].ty,
+                &input_of(v, crate::facts::json::MAX_JSON_NESTING),
+                &format!("{what}.{name}"),
+            )?;
+            attrs.push((a, lookup_value(policy, facts, &fv)));
+        }
+        let slot = match side {
+            Side::Principal => &mut self.overlay.principal,
+            Side::Resource => &mut self.overlay.resource,
+        };
+        *slot = attrs;
+        Ok(())
+    }
+}
+
+/// A parsed JSON value as checker input (no spans: the value came over the network).
+fn input_of(v: &serde_json::Value, levels: usize) -> Input {
+    use crate::facts::check::InputKind as K;
+    use serde_json::Value as J;
+    let kind = match v {
+        J::Bool(b) => K::Bool(*b),
+        J::Number(n) => n
+            .as_i64()
+            .map_or(K::Other("a number that is not an integer"), K::Int),
+        J::String(s) => K::Str(s.clone()),
+        J::Array(_) if levels == 0 => K::Other("a list nested too deeply"),
+        J::Array(items) => K::List(items.iter().map(|i| input_of(i, levels - 1)).collect()),
+        J::Null => K::Other("null"),
+        J::Object(_) => K::Other("an object"),
+    };
+    Input {
+        kind,
+        span: Span::default(),
     }
 }
 

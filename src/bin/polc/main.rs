@@ -17,6 +17,8 @@ mod lsp;
 mod output;
 mod query;
 mod repl;
+#[cfg(feature = "serve")]
+mod serve;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -85,6 +87,10 @@ enum Command {
     #[cfg(feature = "lsp")]
     #[command(after_help = lsp::AFTER_HELP)]
     Lsp(lsp::Args),
+    /// Serve decisions over HTTP: the OpenID AuthZEN Authorization API 1.0
+    #[cfg(feature = "serve")]
+    #[command(after_help = serve::AFTER_HELP)]
+    Serve(serve::Args),
     /// Show what one stage of the compiler makes of a file
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -118,6 +124,8 @@ fn main() -> std::process::ExitCode {
         Command::Diff(args) => diff::run(args, cli.color),
         #[cfg(feature = "lsp")]
         Command::Lsp(args) => lsp::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
         Command::Debug(DebugCommand::Graph(args)) => debug_graph::run(args, cli.color),
         Command::Debug(DebugCommand::Tokens(args)) => debug_tokens::run(args, cli.color),
         Command::Debug(DebugCommand::Ast(args)) => debug_ast::run(args, cli.color),

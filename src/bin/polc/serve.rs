@@ -1,0 +1,174 @@
+//! `polc serve`: the AuthZEN decision server (`polc::serve`).
+
+use crate::output::Status;
+use polc::serve::{Limits, Shared, Sources};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+pub const AFTER_HELP: &str = "\
+Endpoints (OpenID AuthZEN Authorization API 1.0):
+  POST /access/v1/evaluation        one decision
+  POST /access/v1/evaluations       a batch, with defaults and evaluations_semantic
+  POST /access/v1/search/subject    who can ACTION RESOURCE
+  POST /access/v1/search/resource   which TYPE SUBJECT can ACTION
+  POST /access/v1/search/action     what can SUBJECT do on RESOURCE
+  GET  /.well-known/authzen-configuration, /health, /metrics
+
+Examples:
+  polc serve examples/authzen/policy.pol --data examples/authzen/data.pol
+  polc serve policies/ --data data.json --listen 127.0.0.1:8181 --token-file token.txt
+
+The server reloads on SIGHUP and when a policy file or the data changes; a policy that does not
+compile is not installed. SIGTERM drains requests in flight, then stops. See docs/serve.md.";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Policy files or folders, or one compiled artifact (`polc compile`)
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Facts: a JSON document or a `.pol` file of facts
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// The address to listen on
+    #[arg(long, default_value = "127.0.0.1:8181")]
+    listen: String,
+    /// A file holding the bearer token callers must send (`Authorization: Bearer TOKEN`)
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// Write one JSON line per decision to FILE (`-` for standard output)
+    #[arg(long)]
+    decision_log: Option<PathBuf>,
+    /// Log format on standard error
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// The base URL the metadata endpoint names (default: `http://` + the request's `Host`)
+    #[arg(long)]
+    public_url: Option<String>,
+    /// The largest request body, in bytes
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body: usize,
+    /// TLS: the certificate chain (PEM); with `--tls-key`
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS: the private key (PEM); with `--tls-cert`
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// The most connections open at once
+    #[arg(long, default_value_t = 10_000)]
+    max_connections: usize,
+    /// The most evaluations in one `/evaluations` request
+    #[arg(long, default_value_t = 10_000)]
+    max_batch: usize,
+    /// The largest search page a request may ask for
+    #[arg(long, default_value_t = 1000)]
+    max_page: usize,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+pub fn run(args: &Args) -> Status {
+    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    let sources = Sources {
+        policy: args.paths.clone(),
+        data: args.data.clone(),
+    };
+    let engine = match polc::serve::load(&sources) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("{e}");
+            return Status::Failed;
+        }
+    };
+    let limits = Limits {
+        body_bytes: args.max_body,
+        batch: args.max_batch,
+        page_max: args.max_page.max(1),
+        page_default: Limits::default().page_default.min(args.max_page.max(1)),
+        connections: args.max_connections.max(1),
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => match polc::serve::tls_config(c, k) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Status::Usage;
+            }
+        },
+        _ => None,
+    };
+    let mut shared = Shared::new(engine, sources, limits);
+    shared.public_url = args.public_url.clone();
+    if let Some(path) = &args.token_file {
+        match std::fs::read_to_string(path) {
+            Ok(t) if !t.trim().is_empty() => shared.token = Some(t.trim().as_bytes().to_vec()),
+            Ok(_) => {
+                eprintln!("error: the token file `{}` is empty", path.display());
+                return Status::Usage;
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: cannot read the token file `{}`: {e}",
+                    path.display()
+                );
+                return Status::Usage;
+            }
+        }
+    }
+    if let Some(path) = &args.decision_log {
+        let w: Box<dyn std::io::Write + Send> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdout())
+        } else {
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
+                Ok(f) => Box::new(f),
+                Err(e) => {
+                    eprintln!(
+                        "error: cannot open the decision log `{}`: {e}",
+                        path.display()
+                    );
+                    return Status::Usage;
+                }
+            }
+        };
+        shared.decision_log = Some(Mutex::new(w));
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return Status::Usage;
+        }
+    };
+    shared.https = tls.is_some();
+    let shared = Arc::new(shared);
+    let result = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen).await?;
+        let addr = listener.local_addr()?;
+        if tls.is_some() {
+            tracing::info!("listening on https://{addr} (HTTP/2 and HTTP/1.1)");
+        } else {
+            tracing::warn!(
+                "listening on http://{addr}: plain HTTP, for local use only; use --tls-cert and --tls-key in production"
+            );
+        }
+        polc::serve::run(listener, tls, shared).await
+    });
+    match result {
+        Ok(()) => Status::Clean,
+        Err(e) => {
+            eprintln!("error: {e}");
+            Status::Usage
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! The AuthZEN API over the library: each function reads a request body (see `model.rs`),
+//! asks `eval::decide` or the reverse queries of `eval::query`, and writes the response JSON.
+//! Nothing here decides: an unknown name or an invalid request becomes a deny (or an empty
+//! search) with the error in `context`, decided by the same functions `polc eval` uses.
+
+use super::Engine;
+use super::model::{self, BadRequest, EntityRef, Object, Parts, Semantic};
+use crate::diag::Diagnostic;
+use crate::eval::request::Side;
+use crate::eval::{self, Context, Entity, Explainer, Request};
+use serde_json::{Value, json};
+
+/// The one place where an AuthZEN `type` + `id` becomes a polc entity.
+fn entity(engine: &Engine, e: &EntityRef, id: &str) -> Result<Entity, Diagnostic> {
+    Entity::new(
+        &engine.policy,
+        &engine.facts,
+        &e.ty,
+        id,
+        crate::source::Span::default(),
+    )
+}
+
+/// `subject.properties` or `resource.properties` as the request's own attributes of the
+/// principal or the resource (checked against the declarations of `ty`).
+fn properties(
+    engine: &Engine,
+    o: &Object,
+    ctx: &mut Context,
+    side: Side,
+    ty: crate::compiled::TypeId,
+) -> Result<(), Diagnostic> {
+    let key = match side {
+        Side::Principal => "subject",
+        Side::Resource => "resource",
+    };
+    match o.get(key).and_then(|e| e.get("properties")) {
+        Some(Value::Object(props)) => ctx.apply_properties(
+            &engine.policy,
+            &engine.facts,
+            side,
+            ty,
+            props,
+            &format!("{key}.properties"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// What one evaluation came to.
+pub enum Outcome {
+    /// Decided (possibly a fail-closed deny with errors).
+    Decided {
+        allowed: bool,
+        context: Option<Value>,
+        log: Value,
+    },
+    /// The request names what the policy does not have (a type, a permission) or is not
+    /// well-typed: denied, with the diagnostic in `context.error`.
+    Refused { status: u16, diagnostic: Diagnostic },
+}
+
+impl Outcome {
+    pub fn allowed(&self) -> bool {
+        matches!(self, Outcome::Decided { allowed: true, .. })
+    }
+
+    pub fn to_json(&self) -> Value {
+        match self {
+            Outcome::Decided {
+                allowed, context, ..
+            } => match context {
+                Some(c) => json!({"decision": allowed, "context": c}),
+                None => json!({"decision": allowed}),
+            },
+            Outcome::Refused { status, diagnostic } => json!({
+                "decision": false,
+                "context": {"error": error_json(*status, diagnostic)},
+            }),
+        }
+    }
+}
+
+pub fn error_json(status: u16, d: &Diagnostic) -> Value {
+    let mut e = json!({"status": status, "code": d.code.as_str(), "message": d.message});
+    if let Some(h) = &d.help {
+        e["help"] = json!(h);
+    }
+    e
+}
+
+/// The request of one evaluation: subject, action, resource and context, each required.
+pub fn read_evaluation(o: &Object) -> Result<(EntityRef, String, EntityRef), BadRequest> {
+    let subject = model::entity(model::required_object(o, "subject")?, "subject", true)?;
+    let action = model::action_name(model::required_object(o, "action")?)?;
+    let resource = model::entity(model::required_object(o, "resource")?, "resource", true)?;
+    model::object(o, "context")?;
+    Ok((subject, action, resource))
+}
+
+/// Builds the request and decides it.
+pub fn evaluate(
+    engine: &Engine,
+    o: &Object,
+    subject: &EntityRef,
+    action: &str,
+    resource: &EntityRef,
+    explain: bool,
+    log: bool,
+) -> Outcome {
+    let refused = |d: Diagnostic| {
+        // Wrong types in the request's values are the caller's mistake (400); names the policy
+        // does not know are a deny of something that does not exist.
+        let status = if d.code == crate::diag::Code::E0401 {
+            400
+        } else {
+            404
+        };
+        Outcome::Refused {
+            status,
+            diagnostic: d,
+        }
+    };
+    let req = (|| {
+        let p = entity(engine, subject, subject.id.as_deref().unwrap_or(""))?;
+        let r = entity(engine, resource, resource.id.as_deref().unwrap_or(""))?;
+        let mut req = Request::resolved(
+            &engine.policy,
+            &engine.facts,
+            p,
+            action,
+            r,
+            crate::source::Span::default(),
+        )?;
+        if let Some(Value::Object(c)) = o.get("context") {
+            req.context.apply_object(&engine.policy, &engine.facts, c)?;
+        }
+        let (pt, rt) = (req.principal.ty, req.resource.ty);
+        properties(engine, o, &mut req.context, Side::Principal, pt)?;
+        properties(engine, o, &mut req.context, Side::Resource, rt)?;
+        Ok::<_, Diagnostic>(req)
+    })();
+    let req = match req {
+        Ok(r) => r,
+        Err(d) => return refused(d),
+    };
+    // The decision log records reasons whether or not the response shows them.
+    let d = eval::decide_with(&engine.policy, &engine.facts, &req, explain || log);
+    let x = Explainer {
+        policy: &engine.policy,
+        facts: &engine.facts,
+    };
+    let reasons: Vec<String> = d.reasons.iter().map(|r| x.reason(&req, r)).collect();
+    let mut context = serde_json::Map::new();
+    if explain {
+        context.insert("reasons".into(), json!(reasons));
+    }
+    if !d.errors.is_empty() {
+        context.insert("errors".into(), json!(d.errors));
+    }
+    let log = json!({
+        "subject": x.entity(&req.principal),
+        "action": action,
+        "resource": x.entity(&req.resource),
+        "decision": d.allowed,
+        "reasons": reasons,
+        "errors": d.errors,
+    });
+    Outcome::Decided {
+        allowed: d.allowed,
+        context: (!context.is_empty()).then_some(Value::Object(context)),
+        log,
+    }
+}
+
+/// `POST /access/v1/evaluation`.
+pub fn evaluation(engine: &Engine, o: &Object, log: bool) -> Result<Outcome, BadRequest> {
+    let (s, a, r) = read_evaluation(o)?;
+    Ok(evaluate(engine, o, &s, &a, &r, model::explain(o), log))
+}
+
+/// `POST /access/v1/evaluations`: the outcomes in request order, or `None` for the
+/// backwards-compatible form (no or an empty `evaluations`: one evaluation).
+pub fn evaluations(
+    engine: &Engine,
+    o: &Object,
+    max_batch: usize,
+    log: bool,
+) -> Result<Result<Vec<Outcome>, Outcome>, BadRequest> {
+    let items = match o.get("evaluations") {
+        None => None,
+        Some(Value::Array(a)) if a.is_empty() => None,
+        Some(Value::Array(a)) => Some(a),
+        Some(_) => return Err(BadRequest("`evaluations` must be an array".into())),
+    };
+    let Some(items) = items else {
+        return evaluation(engine, o, log).map(Err);
+    };
+    if items.len() > max_batch {
+        return Err(BadRequest(format!(
+            "{} evaluations is over the batch limit of {max_batch}",
+            items.len()
+        )));
+    }
+    let semantic = model::semantic(o)?;
+    let explain = model::explain(o);
+    let defaults = Parts::of(o);
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let outcome = match item {
+            Value::Object(item) => {
+                let merged = Parts::merged(&defaults, item).to_object();
+                match read_evaluation(&merged) {
+                    Ok((s, a, r)) => evaluate(engine, &merged, &s, &a, &r, explain, log),
+                    Err(BadRequest(m)) => bad_item(m),
+                }
+            }
+            _ => bad_item("an evaluation must be an object".into()),
+        };
+        let allowed = outcome.allowed();
+        out.push(outcome);
+        match semantic {
+            Semantic::DenyOnFirstDeny if !allowed => break,
+            Semantic::PermitOnFirstPermit if allowed => break,
+            _ => {}
+        }
+    }
+    Ok(Ok(out))
+}
+
+fn bad_item(message: String) -> Outcome {
+    Outcome::Refused {
+        status: 400,
+        diagnostic: Diagnostic::new(crate::diag::Code::E0501, message),
+    }
+}
+
+/// What a search found, before paging.
+pub struct Found {
+    pub results: Vec<Value>,
+}
+
+fn context_of(engine: &Engine, o: &Object) -> Result<Context, BadRequest> {
+    let mut ctx = Context::from_facts(&engine.policy, &engine.facts);
+    if let Some(c) = model::object(o, "context")? {
+        ctx.apply_object(&engine.policy, &engine.facts, c)
+            .map_err(|d| BadRequest(d.message))?;
+    }
+    Ok(ctx)
+}
+
+fn entity_json(engine: &Engine, e: &Entity) -> Value {
+    json!({"type": engine.policy.type_name(e.ty), "id": e.name})
+}
+
+/// `POST /access/v1/search/subject`: `who can`, limited to the subject type.
+pub fn search_subject(engine: &Engine, o: &Object) -> Result<Found, BadRequest> {
+    let subject = model::entity(model::required_object(o, "subject")?, "subject", false)?;
+    let action = model::action_name(model::required_object(o, "action")?)?;
+    let resource = model::entity(model::required_object(o, "resource")?, "resource", true)?;
+    let ctx = context_of(engine, o)?;
+    let p = &engine.policy;
+    let (Some(sty), Ok(r)) = (
+        p.type_id(&subject.ty),
+        entity(engine, &resource, resource.id.as_deref().unwrap_or("")),
+    ) else {
+        return Ok(Found {
+            results: Vec::new(),
+        });
+    };
+    let Some(act) = p.ty(r.ty).permission(&action) else {
+        return Ok(Found {
+            results: Vec::new(),
+        });
+    };
+    if p.ty(sty).kind != crate::compiled::Kind::Actor {
+        return Ok(Found {
+            results: Vec::new(),
+        });
+    }
+    let mut ctx = ctx;
+    properties(engine, o, &mut ctx, Side::Resource, r.ty).map_err(|d| BadRequest(d.message))?;
+    let (found, _) = eval::query::actors_who_can(p, &engine.facts, &ctx, sty, act, &r);
+    Ok(Found {
+        results: found.iter().map(|e| entity_json(engine, e)).collect(),
+    })
+}
+
+/// `POST /access/v1/search/resource`: `which`.
+pub fn search_resource(engine: &Engine, o: &Object) -> Result<Found, BadRequest> {
+    let subject = model::entity(model::required_object(o, "subject")?, "subject", true)?;
+    let action = model::action_name(model::required_object(o, "action")?)?;
+    let resource = model::entity(model::required_object(o, "resource")?, "resource", false)?;
+    let ctx = context_of(engine, o)?;
+    let p = &engine.policy;
+    let empty = || Found {
+        results: Vec::new(),
+    };
+    let (Ok(s), Some(rty)) = (
+        entity(engine, &subject, subject.id.as_deref().unwrap_or("")),
+        p.type_id(&resource.ty),
+    ) else {
+        return Ok(empty());
+    };
+    let Some(act) = p.ty(rty).permission(&action) else {
+        return Ok(empty());
+    };
+    if p.ty(s.ty).kind != crate::compiled::Kind::Actor {
+        return Ok(empty());
+    }
+    let mut ctx = ctx;
+    properties(engine, o, &mut ctx, Side::Principal, s.ty).map_err(|d| BadRequest(d.message))?;
+    let (found, _) = eval::query::entities_which(p, &engine.facts, &ctx, rty, &s, act);
+    Ok(Found {
+        results: found.iter().map(|e| entity_json(engine, e)).collect(),
+    })
+}
+
+/// `POST /access/v1/search/action`: `what can`.
+pub fn search_action(engine: &Engine, o: &Object) -> Result<Found, BadRequest> {
+    let subject = model::entity(model::required_object(o, "subject")?, "subject", true)?;
+    let resource = model::entity(model::required_object(o, "resource")?, "resource", true)?;
+    let ctx = context_of(engine, o)?;
+    let p = &engine.policy;
+    let (Ok(s), Ok(r)) = (
+        entity(engine, &subject, subject.id.as_deref().unwrap_or("")),
+        entity(engine, &resource, resource.id.as_deref().unwrap_or("")),
+    ) else {
+        return Ok(Found {
+            results: Vec::new(),
+        });
+    };
+    if p.ty(s.ty).kind != crate::compiled::Kind::Actor {
+        return Ok(Found {
+            results: Vec::new(),
+        });
+    }
+    let mut ctx = ctx;
+    properties(engine, o, &mut ctx, Side::Principal, s.ty).map_err(|d| BadRequest(d.message))?;
+    properties(engine, o, &mut ctx, Side::Resource, r.ty).map_err(|d| BadRequest(d.message))?;
+    let (perms, _) = eval::query::permissions_what_can(p, &engine.facts, &ctx, &s, &r);
+    let t = p.ty(r.ty);
+    Ok(Found {
+        results: perms
+            .iter()
+            .map(|a| json!({"name": t.permissions[a.index()].name}))
+            .collect(),
+    })
+}

@@ -1,0 +1,376 @@
+//! The HTTP side: routes, the checks every request passes (bearer token, content type, body
+//! limit, `X-Request-ID`), JSON errors, `/health`, `/metrics`, and serving with graceful
+//! shutdown.
+
+use super::authzen::{self, Outcome};
+use super::model::{self, BadRequest};
+use super::{LATENCY_BUCKETS, Shared};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+type St = State<Arc<Shared>>;
+
+/// The routes of the AuthZEN API and of operations.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/access/v1/evaluation", post(evaluation))
+        .route("/access/v1/evaluations", post(evaluations))
+        .route("/access/v1/search/subject", post(search_subject))
+        .route("/access/v1/search/resource", post(search_resource))
+        .route("/access/v1/search/action", post(search_action))
+        .route("/.well-known/authzen-configuration", get(configuration))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(shared.clone(), guard))
+        .with_state(shared)
+}
+
+/// Serves plain HTTP (HTTP/1.1 and HTTP/2 cleartext) until `shutdown` resolves, then drains
+/// the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let max = shared.limits.connections;
+    axum::serve(
+        super::listen::PlainListener::new(listener, max),
+        router(shared),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Serves HTTPS (HTTP/2 and HTTP/1.1 by ALPN) until `shutdown` resolves, then drains.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    shared: Arc<Shared>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let max = shared.limits.connections;
+    let l = super::listen::TlsListener::new(listener, tls, max)?;
+    axum::serve(l, router(shared))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    let body = json!({"error": {"status": status.as_u16(), "message": message}});
+    (status, axum::Json(body)).into_response()
+}
+
+fn bad(e: BadRequest) -> Response {
+    error(StatusCode::BAD_REQUEST, &e.0)
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "no such endpoint")
+}
+
+async fn method_not_allowed() -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed on this endpoint",
+    )
+}
+
+/// Every request: the bearer token (when configured), the latency and error counters, and the
+/// `X-Request-ID` echo.
+async fn guard(State(shared): St, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let request_id = req.headers().get("x-request-id").cloned();
+    let open = matches!(req.uri().path(), "/health" | "/metrics");
+    let mut response = match &shared.token {
+        Some(token) if !open && !authorized(req.headers(), token) => {
+            let mut r = error(
+                StatusCode::UNAUTHORIZED,
+                "missing or wrong bearer token in `Authorization`",
+            );
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            r
+        }
+        _ => next.run(req).await,
+    };
+    if response.status().is_client_error() || response.status().is_server_error() {
+        shared.metrics.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    if let Some(id) = request_id {
+        response.headers_mut().insert("x-request-id", id);
+    }
+    shared.metrics.observe(started.elapsed().as_secs_f64());
+    response
+}
+
+fn authorized(headers: &HeaderMap, token: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some(given) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+    else {
+        return false;
+    };
+    given.ct_eq(token).into()
+}
+
+/// The body of a POST: `application/json`, within the size limit, a JSON object.
+async fn read_body(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<model::Object, Response> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "the request's `Content-Type` must be `application/json`",
+        ));
+    }
+    let bytes: Bytes = axum::body::to_bytes(body, shared.limits.body_bytes)
+        .await
+        .map_err(|_| {
+            error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "the request body is over the limit of {} bytes",
+                    shared.limits.body_bytes
+                ),
+            )
+        })?;
+    model::body_object(&bytes).map_err(bad)
+}
+
+fn ok(v: Value) -> Response {
+    (StatusCode::OK, axum::Json(v)).into_response()
+}
+
+fn count(shared: &Shared, o: &Outcome) {
+    let c = if o.allowed() {
+        &shared.metrics.allow
+    } else {
+        &shared.metrics.deny
+    };
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+fn log(shared: &Shared, engine: &super::Engine, o: &Outcome) {
+    if shared.decision_log.is_none() {
+        return;
+    }
+    let mut line = match o {
+        Outcome::Decided { log, .. } => log.clone(),
+        Outcome::Refused { .. } => o.to_json(),
+    };
+    line["policy_revision"] = json!(engine.policy_revision);
+    line["facts_revision"] = json!(engine.facts_revision);
+    shared.log_decision(&line);
+}
+
+async fn evaluation(State(shared): St, headers: HeaderMap, body: Body) -> Response {
+    let o = match read_body(&shared, &headers, body).await {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let engine = shared.engine.load();
+    match authzen::evaluation(&engine, &o, shared.decision_log.is_some()) {
+        Ok(outcome) => single(&shared, &engine, outcome),
+        Err(e) => bad(e),
+    }
+}
+
+/// The response to one evaluation.
+fn single(shared: &Shared, engine: &super::Engine, outcome: Outcome) -> Response {
+    // A value of the wrong type is the caller's mistake: the whole request is refused.
+    if let Outcome::Refused {
+        status: 400,
+        diagnostic,
+    } = &outcome
+    {
+        let body = json!({"error": authzen::error_json(400, diagnostic)});
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
+    count(shared, &outcome);
+    log(shared, engine, &outcome);
+    ok(outcome.to_json())
+}
+
+async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Response {
+    let o = match read_body(&shared, &headers, body).await {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let engine = shared.engine.load();
+    match authzen::evaluations(
+        &engine,
+        &o,
+        shared.limits.batch,
+        shared.decision_log.is_some(),
+    ) {
+        Ok(Ok(outcomes)) => {
+            for outcome in &outcomes {
+                count(&shared, outcome);
+                log(&shared, &engine, outcome);
+            }
+            let items: Vec<Value> = outcomes.iter().map(Outcome::to_json).collect();
+            ok(json!({"evaluations": items}))
+        }
+        Ok(Err(outcome)) => single(&shared, &engine, outcome),
+        Err(e) => bad(e),
+    }
+}
+
+type Search = fn(&super::Engine, &model::Object) -> Result<authzen::Found, BadRequest>;
+
+async fn search(shared: Arc<Shared>, headers: HeaderMap, body: Body, run: Search) -> Response {
+    let o = match read_body(&shared, &headers, body).await {
+        Ok(o) => o,
+        Err(r) => return r,
+    };
+    let page = match model::page(&o, shared.limits.page_default, shared.limits.page_max) {
+        Ok(p) => p,
+        Err(e) => return bad(e),
+    };
+    let engine = shared.engine.load();
+    let found = match run(&engine, &o) {
+        Ok(f) => f,
+        Err(e) => return bad(e),
+    };
+    let total = found.results.len();
+    let start = page.offset.min(total);
+    let end = start.saturating_add(page.limit).min(total);
+    let next = if end < total {
+        model::encode_token(end)
+    } else {
+        String::new()
+    };
+    let results: Vec<Value> = found.results[start..end].to_vec();
+    ok(json!({
+        "results": results,
+        "page": {"next_token": next, "count": end - start, "total": total},
+    }))
+}
+
+async fn search_subject(State(shared): St, headers: HeaderMap, body: Body) -> Response {
+    search(shared, headers, body, authzen::search_subject).await
+}
+
+async fn search_resource(State(shared): St, headers: HeaderMap, body: Body) -> Response {
+    search(shared, headers, body, authzen::search_resource).await
+}
+
+async fn search_action(State(shared): St, headers: HeaderMap, body: Body) -> Response {
+    search(shared, headers, body, authzen::search_action).await
+}
+
+/// `GET /.well-known/authzen-configuration`: the PDP metadata.
+async fn configuration(State(shared): St, headers: HeaderMap) -> Response {
+    let base = match &shared.public_url {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1");
+            let scheme = if shared.https { "https" } else { "http" };
+            format!("{scheme}://{host}")
+        }
+    };
+    ok(json!({
+        "policy_decision_point": base,
+        "access_evaluation_endpoint": format!("{base}/access/v1/evaluation"),
+        "access_evaluations_endpoint": format!("{base}/access/v1/evaluations"),
+        "search_subject_endpoint": format!("{base}/access/v1/search/subject"),
+        "search_resource_endpoint": format!("{base}/access/v1/search/resource"),
+        "search_action_endpoint": format!("{base}/access/v1/search/action"),
+    }))
+}
+
+/// `GET /health`: live and ready, the revisions served, and why the last reload failed.
+async fn health(State(shared): St) -> Response {
+    let engine = shared.engine.load();
+    let last = shared
+        .last_reload_error
+        .lock()
+        .map(|g| g.clone())
+        .unwrap_or(None);
+    ok(json!({
+        "status": "ok",
+        "live": true,
+        "ready": true,
+        "policy_revision": engine.policy_revision,
+        "facts_revision": engine.facts_revision,
+        "last_reload_error": last,
+    }))
+}
+
+/// `GET /metrics`: Prometheus text.
+async fn metrics(State(shared): St) -> Response {
+    let m = &shared.metrics;
+    let mut s = String::new();
+    let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+    let _ = writeln!(s, "# HELP polc_decisions_total Decisions made, by result.");
+    let _ = writeln!(s, "# TYPE polc_decisions_total counter");
+    let _ = writeln!(
+        s,
+        "polc_decisions_total{{result=\"allow\"}} {}",
+        get(&m.allow)
+    );
+    let _ = writeln!(
+        s,
+        "polc_decisions_total{{result=\"deny\"}} {}",
+        get(&m.deny)
+    );
+    let _ = writeln!(
+        s,
+        "# HELP polc_http_errors_total Responses with a 4xx or 5xx status."
+    );
+    let _ = writeln!(s, "# TYPE polc_http_errors_total counter");
+    let _ = writeln!(s, "polc_http_errors_total {}", get(&m.errors));
+    let _ = writeln!(s, "# HELP polc_reloads_total Policy reloads, by result.");
+    let _ = writeln!(s, "# TYPE polc_reloads_total counter");
+    let _ = writeln!(s, "polc_reloads_total{{result=\"ok\"}} {}", get(&m.reloads));
+    let _ = writeln!(
+        s,
+        "polc_reloads_total{{result=\"failed\"}} {}",
+        get(&m.reload_failures)
+    );
+    let _ = writeln!(s, "# HELP polc_request_seconds Request latency.");
+    let _ = writeln!(s, "# TYPE polc_request_seconds histogram");
+    for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "polc_request_seconds_bucket{{le=\"{b}\"}} {}",
+            get(&m.latency[i])
+        );
+    }
+    let n = get(&m.latency_count);
+    let _ = writeln!(s, "polc_request_seconds_bucket{{le=\"+Inf\"}} {n}");
+    let _ = writeln!(
+        s,
+        "polc_request_seconds_sum {}",
+        get(&m.latency_sum_us) as f64 / 1e6
+    );
+    let _ = writeln!(s, "polc_request_seconds_count {n}");
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        s,
+    )
+        .into_response()
+}

@@ -1,0 +1,228 @@
+//! `polc serve`: a decision server speaking the OpenID AuthZEN Authorization API 1.0.
+//!
+//! The handlers (`http.rs`) read a request, ask the library through `authzen.rs` and write JSON;
+//! the compiled policy and its facts are an [`Engine`] behind an `ArcSwap`, so a reload (SIGHUP)
+//! installs a new one atomically and no request sees half of it. See `docs/serve.md`.
+
+mod authzen;
+mod http;
+mod listen;
+pub mod model;
+mod run;
+
+use arc_swap::ArcSwap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use http::{router, serve, serve_tls};
+pub use listen::tls_config;
+pub use run::run;
+
+/// A compiled policy and its facts, with the revisions `/health` and the decision log name.
+#[derive(Debug)]
+pub struct Engine {
+    pub policy: crate::compiled::Policy,
+    pub facts: crate::facts::Facts,
+    pub policy_revision: String,
+    pub facts_revision: String,
+}
+
+/// Where the policy and the facts come from.
+#[derive(Clone, Debug)]
+pub struct Sources {
+    pub policy: Vec<PathBuf>,
+    pub data: Option<PathBuf>,
+}
+
+/// The server's limits (`docs/serve.md`).
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Request bodies past this many bytes are refused with 413.
+    pub body_bytes: usize,
+    /// At most this many items in one `/evaluations` request.
+    pub batch: usize,
+    /// The page size of a search when the request sets none, and the most it may ask for.
+    pub page_default: usize,
+    pub page_max: usize,
+    /// At most this many connections open at once; past it, accepting waits.
+    pub connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_bytes: 1 << 20,
+            batch: 10_000,
+            page_default: 100,
+            page_max: 1000,
+            connections: 10_000,
+        }
+    }
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub allow: AtomicU64,
+    pub deny: AtomicU64,
+    pub errors: AtomicU64,
+    pub reloads: AtomicU64,
+    pub reload_failures: AtomicU64,
+    /// Request latency buckets (upper bounds in [`LATENCY_BUCKETS`] seconds), and their sum in
+    /// microseconds.
+    pub latency: [AtomicU64; LATENCY_BUCKETS.len()],
+    pub latency_count: AtomicU64,
+    pub latency_sum_us: AtomicU64,
+}
+
+pub const LATENCY_BUCKETS: [f64; 8] = [0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025, 0.1, 1.0];
+
+impl Metrics {
+    pub fn observe(&self, seconds: f64) {
+        for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
+            if seconds <= *b {
+                self.latency[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_us
+            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+}
+
+/// Everything the handlers share.
+pub struct Shared {
+    pub engine: ArcSwap<Engine>,
+    pub sources: Sources,
+    pub limits: Limits,
+    /// The bearer token callers must send, when set (`--token-file`).
+    pub token: Option<Vec<u8>>,
+    /// The base URL the metadata names (`--public-url`); else taken from `Host`.
+    pub public_url: Option<String>,
+    /// Whether the server speaks HTTPS (the scheme the metadata names without `public_url`).
+    pub https: bool,
+    pub metrics: Metrics,
+    /// Why the last reload failed, until one succeeds.
+    pub last_reload_error: Mutex<Option<String>>,
+    /// One JSON line per decision (`--decision-log`).
+    pub decision_log: Option<Mutex<Box<dyn std::io::Write + Send>>>,
+}
+
+/// Compiles the policy and loads the facts; the rendered diagnostics when either fails.
+pub fn load(sources: &Sources) -> Result<Engine, String> {
+    let render = |srcs: &crate::source::SourceMap, diags: &[crate::diag::Diagnostic]| {
+        diags
+            .iter()
+            .map(|d| crate::diag::render::human(d, srcs, crate::diag::render::HumanStyle::plain()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut loaded = crate::load_policy(&sources.policy).map_err(|(s, d)| render(&s, &d))?;
+    let policy_revision = revision(&loaded.sources);
+    let before = loaded.sources.files().count();
+    let facts = match &sources.data {
+        None => crate::facts::Facts::new(&loaded.policy),
+        Some(path) => crate::facts::load_data(&loaded.policy, &mut loaded.sources, path)
+            .map_err(|d| render(&loaded.sources, &d))?,
+    };
+    let facts_revision = match &sources.data {
+        None => "none".to_string(),
+        Some(_) => {
+            let mut h = Fnv::default();
+            for (_, f) in loaded.sources.files().skip(before) {
+                h.write(f.text.as_bytes());
+            }
+            format!("{:016x}", h.0)
+        }
+    };
+    Ok(Engine {
+        policy: loaded.policy,
+        facts,
+        policy_revision,
+        facts_revision,
+    })
+}
+
+/// A revision of source texts: a 64-bit FNV-1a hash of their names and contents.
+fn revision(sources: &crate::source::SourceMap) -> String {
+    let mut h = Fnv::default();
+    for (_, f) in sources.files() {
+        h.write(f.name.as_bytes());
+        h.write(f.text.as_bytes());
+    }
+    format!("{:016x}", h.0)
+}
+
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+impl Shared {
+    pub fn new(engine: Engine, sources: Sources, limits: Limits) -> Shared {
+        Shared {
+            engine: ArcSwap::from_pointee(engine),
+            sources,
+            limits,
+            token: None,
+            public_url: None,
+            https: false,
+            metrics: Metrics::default(),
+            last_reload_error: Mutex::new(None),
+            decision_log: None,
+        }
+    }
+
+    /// Compiles the sources again and installs the result; on failure the old engine keeps
+    /// serving and the reason is kept for `/health`.
+    pub fn reload(&self) -> Result<(), String> {
+        let result = load(&self.sources);
+        let mut last = self
+            .last_reload_error
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match result {
+            Ok(engine) => {
+                self.engine.store(Arc::new(engine));
+                self.metrics.reloads.fetch_add(1, Ordering::Relaxed);
+                *last = None;
+                Ok(())
+            }
+            Err(e) => {
+                self.metrics.reload_failures.fetch_add(1, Ordering::Relaxed);
+                *last = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// Appends one line to the decision log.
+    pub fn log_decision(&self, line: &serde_json::Value) {
+        if let Some(log) = &self.decision_log {
+            let mut w = log
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // A log that cannot be written is reported once per failure, not fatal to the
+            // decision (which has already been made).
+            if let Err(e) = writeln!(w, "{line}").and_then(|_| w.flush()) {
+                tracing::error!("cannot write the decision log: {e}");
+            }
+        }
+    }
+}
+
+use std::io::Write as _;

@@ -1,0 +1,471 @@
+//! `polc serve` against the AuthZEN certification scenario: the real server on 127.0.0.1, port
+//! 0, with the fixture of `examples/authzen/`, asked over HTTP by a real client.
+
+#![cfg(feature = "serve")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common_serve;
+
+use common_serve::{Server, fixture};
+use serde_json::{Value, json};
+
+async fn decision(s: &Server, body: Value) -> bool {
+    let (status, v) = s.post("/access/v1/evaluation", body).await;
+    assert_eq!(status, 200, "{v}");
+    v["decision"]
+        .as_bool()
+        .unwrap_or_else(|| panic!("no boolean decision in {v}"))
+}
+
+fn req(subject: &str, action: &str, resource: &str) -> Value {
+    json!({
+        "subject": {"type": "user", "id": subject},
+        "action": {"name": action},
+        "resource": {"type": "record", "id": resource},
+    })
+}
+
+#[tokio::test]
+async fn the_fixture_decisions_that_identifiers_decide() {
+    let s = fixture().await;
+    assert!(decision(&s, req("alice", "read", "record-1")).await);
+    assert!(decision(&s, req("alice", "write", "record-1")).await);
+    assert!(decision(&s, req("bob", "read", "record-1")).await);
+    assert!(!decision(&s, req("bob", "write", "record-1")).await);
+    // Rules 5, 6 and 8, with the properties the harness sends (the same as the stored ones).
+    let mut r5 = req("alice", "write", "record-2");
+    r5["resource"]["properties"] = json!({"status": "archived"});
+    assert!(!decision(&s, r5).await);
+    let mut r6 = req("bob", "write", "record-2");
+    r6["subject"]["properties"] = json!({"role": "admin"});
+    r6["resource"]["properties"] = json!({"status": "archived"});
+    assert!(decision(&s, r6).await);
+    let mut r8 = req("alice", "delete", "record-1");
+    r8["action"]["properties"] = json!({"soft": false});
+    assert!(!decision(&s, r8).await);
+    // Idempotency.
+    for _ in 0..5 {
+        assert!(decision(&s, req("alice", "read", "record-1")).await);
+    }
+}
+
+#[tokio::test]
+async fn context_additional_properties_and_unknown_fields_are_accepted() {
+    let s = fixture().await;
+    let mut r = req("alice", "read", "record-1");
+    r["context"] = json!({"time": "2025-06-27T18:03-07:00", "ip": "192.168.1.1"});
+    assert!(decision(&s, r).await);
+    let r = json!({
+        "subject": {"type": "user", "id": "alice", "properties": {"department": "Sales", "role": "manager"}},
+        "action": {"name": "read", "properties": {"method": "GET"}},
+        "resource": {"type": "record", "id": "record-1", "properties": {"status": "active", "owner": "bob"}},
+    });
+    assert!(decision(&s, r).await);
+    let mut r = req("alice", "read", "record-1");
+    r["foo"] = json!("bar");
+    r["futureField"] = json!({"nested": true});
+    assert!(decision(&s, r).await);
+}
+
+#[tokio::test]
+async fn malformed_requests_are_400_with_a_json_error() {
+    let s = fixture().await;
+    let bad = [
+        json!({"action": {"name": "read"}, "resource": {"type": "record", "id": "record-1"}}),
+        json!({"subject": {"type": "user", "id": "alice"}, "resource": {"type": "record", "id": "record-1"}}),
+        json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "read"}}),
+        json!({"subject": {"id": "alice"}, "action": {"name": "read"}, "resource": {"type": "record", "id": "record-1"}}),
+        json!({"subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record", "id": "record-1"}}),
+        json!({"subject": {"type": "user", "id": "alice"}, "action": {}, "resource": {"type": "record", "id": "record-1"}}),
+        json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "read"}, "resource": {"id": "record-1"}}),
+        json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": "read"}, "resource": {"type": "record"}}),
+        json!({"subject": "alice", "action": {"name": "read"}, "resource": {"type": "record", "id": "record-1"}}),
+        json!({"subject": {"type": "user", "id": "alice"}, "action": {"name": 123}, "resource": {"type": "record", "id": "record-1"}}),
+    ];
+    for b in bad {
+        let (status, v) = s.post("/access/v1/evaluation", b.clone()).await;
+        assert_eq!(status, 400, "{b} gave {v}");
+        assert!(v["error"]["message"].is_string(), "{v}");
+    }
+    for (ct, body) in [
+        (
+            "text/plain",
+            r#"{"subject": {"type": "user", "id": "alice"}}"#,
+        ),
+        ("application/json", "{not json"),
+        ("application/json", ""),
+        ("application/json", "[1, 2]"),
+    ] {
+        let (status, v) = s.raw("/access/v1/evaluation", ct, body.into()).await;
+        assert_eq!(status, 400, "{ct} {body:?} gave {v}");
+        assert!(v["error"]["message"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn names_the_policy_does_not_know_are_a_deny_with_the_error() {
+    let s = fixture().await;
+    let (status, v) = s
+        .post(
+            "/access/v1/evaluation",
+            json!({"subject": {"type": "spaceship", "id": "x"}, "action": {"name": "read"}, "resource": {"type": "record", "id": "record-1"}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(v["decision"], false);
+    assert_eq!(v["context"]["error"]["code"], "E0201", "{v}");
+    let (_, v) = s
+        .post("/access/v1/evaluation", req("alice", "fly", "record-1"))
+        .await;
+    assert_eq!(v["decision"], false);
+    assert_eq!(v["context"]["error"]["code"], "E0203", "{v}");
+}
+
+#[tokio::test]
+async fn reasons_come_in_the_context_when_asked() {
+    let s = fixture().await;
+    let mut r = req("alice", "write", "record-1");
+    r["options"] = json!({"explain": true});
+    let (_, v) = s.post("/access/v1/evaluation", r).await;
+    assert_eq!(v["decision"], true);
+    let reasons = v["context"]["reasons"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(reasons.len(), 1, "{v}");
+    assert!(reasons[0].as_str().unwrap_or("").contains("editor"), "{v}");
+    let (_, v) = s
+        .post("/access/v1/evaluation", req("alice", "write", "record-1"))
+        .await;
+    assert_eq!(v, json!({"decision": true}));
+}
+
+#[tokio::test]
+async fn x_request_id_is_echoed() {
+    let s = fixture().await;
+    let r = s
+        .client
+        .post(s.url("/access/v1/evaluation"))
+        .header("x-request-id", "bfe9eb29-ab87")
+        .json(&req("alice", "read", "record-1"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.headers()["x-request-id"], "bfe9eb29-ab87");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("application/json")
+    );
+    // Errors echo it too.
+    let r = s
+        .client
+        .post(s.url("/access/v1/evaluation"))
+        .header("x-request-id", "r2")
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["x-request-id"], "r2");
+}
+
+async fn batch(s: &Server, body: Value) -> Vec<Value> {
+    let (status, v) = s.post("/access/v1/evaluations", body).await;
+    assert_eq!(status, 200, "{v}");
+    v["evaluations"].as_array().cloned().unwrap_or_default()
+}
+
+fn decisions(items: &[Value]) -> Vec<bool> {
+    items
+        .iter()
+        .map(|i| i["decision"].as_bool().unwrap_or_else(|| panic!("{i}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn batches_merge_defaults_and_keep_order() {
+    let s = fixture().await;
+    let v = batch(&s, json!({
+        "subject": {"type": "user", "id": "alice"}, "action": {"name": "read"},
+        "evaluations": [{"resource": {"type": "record", "id": "record-1"}}, {"resource": {"type": "record", "id": "record-2"}}],
+    })).await;
+    assert_eq!(v.len(), 2);
+    let v = batch(&s, json!({
+        "subject": {"type": "user", "id": "bob"}, "resource": {"type": "record", "id": "record-1"},
+        "evaluations": [{"action": {"name": "read"}}, {"action": {"name": "write"}}],
+    })).await;
+    assert_eq!(decisions(&v), [true, false]);
+    let v = batch(&s, json!({
+        "subject": {"type": "user", "id": "alice"}, "action": {"name": "write"},
+        "evaluations": [
+            {"resource": {"type": "record", "id": "record-1", "properties": {"status": "active"}}},
+            {"resource": {"type": "record", "id": "record-2", "properties": {"status": "archived"}}},
+        ],
+    })).await;
+    assert_eq!(decisions(&v), [true, false]);
+    let v = batch(&s, json!({
+        "action": {"name": "write"}, "resource": {"type": "record", "id": "record-2", "properties": {"status": "archived"}},
+        "evaluations": [
+            {"subject": {"type": "user", "id": "alice"}},
+            {"subject": {"type": "user", "id": "bob", "properties": {"role": "admin"}}},
+        ],
+    })).await;
+    assert_eq!(decisions(&v), [false, true]);
+    let v = batch(
+        &s,
+        json!({"evaluations": [req("alice", "read", "record-1"), req("bob", "write", "record-1")]}),
+    )
+    .await;
+    assert_eq!(decisions(&v), [true, false]);
+    let v = batch(&s, json!({
+        "subject": {"type": "user", "id": "alice"}, "action": {"name": "read"},
+        "context": {"time": "2025-06-27T18:03-07:00"},
+        "evaluations": [
+            {"resource": {"type": "record", "id": "record-1"}},
+            {"resource": {"type": "record", "id": "record-2"}, "context": {"time": "2025-06-27T19:00-07:00", "source": "batch-override"}},
+        ],
+    })).await;
+    assert_eq!(v.len(), 2);
+    // Entity-level replacement, with `type` taken from the default.
+    let v = batch(&s, json!({
+        "subject": {"type": "user", "id": "alice"}, "action": {"name": "write"}, "resource": {"type": "record"},
+        "evaluations": [
+            {"resource": {"id": "record-1", "properties": {"status": "active"}}},
+            {"resource": {"type": "record", "id": "record-2", "properties": {"status": "archived"}}},
+        ],
+    })).await;
+    assert_eq!(decisions(&v), [true, false]);
+}
+
+#[tokio::test]
+async fn a_bad_item_is_a_deny_of_that_item_only() {
+    let s = fixture().await;
+    let v = batch(
+        &s,
+        json!({
+            "subject": {"type": "user", "id": "alice"}, "action": {"name": "read"},
+            "evaluations": [{"resource": {"type": "record", "id": "record-1"}}, {}, 7],
+        }),
+    )
+    .await;
+    assert_eq!(decisions(&v), [true, false, false]);
+    assert_eq!(v[1]["context"]["error"]["status"], 400, "{}", v[1]);
+}
+
+#[tokio::test]
+async fn batches_without_evaluations_are_single_evaluations() {
+    let s = fixture().await;
+    let (status, v) = s
+        .post("/access/v1/evaluations", req("alice", "read", "record-1"))
+        .await;
+    assert_eq!((status, v), (200, json!({"decision": true})));
+    let mut r = req("alice", "read", "record-1");
+    r["evaluations"] = json!([]);
+    let (status, v) = s.post("/access/v1/evaluations", r).await;
+    assert_eq!((status, v), (200, json!({"decision": true})));
+    let (status, _) = s
+        .post("/access/v1/evaluations", json!({"evaluations": []}))
+        .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn evaluation_semantics_stop_where_they_say() {
+    let s = fixture().await;
+    let items = json!([
+        {"resource": {"type": "record", "id": "record-1"}, "action": {"name": "read"}},
+        {"resource": {"type": "record", "id": "record-1"}, "action": {"name": "write"}},
+        {"resource": {"type": "record", "id": "record-2"}, "action": {"name": "read"}},
+    ]);
+    let body = |sem: &str| json!({"subject": {"type": "user", "id": "bob"}, "options": {"evaluations_semantic": sem}, "evaluations": items});
+    assert_eq!(
+        decisions(&batch(&s, body("execute_all")).await),
+        [true, false, true]
+    );
+    assert_eq!(
+        decisions(&batch(&s, body("deny_on_first_deny")).await),
+        [true, false]
+    );
+    assert_eq!(
+        decisions(&batch(&s, body("permit_on_first_permit")).await),
+        [true]
+    );
+    let (status, _) = s.post("/access/v1/evaluations", body("some_of_them")).await;
+    assert_eq!(status, 400);
+}
+
+fn ids(v: &Value, key: &str) -> Vec<String> {
+    v["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r[key].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn searches_answer_the_fixture() {
+    let s = fixture().await;
+    let (st, v) = s.post("/access/v1/search/subject", json!({
+        "subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record", "id": "record-1"},
+        "context": {"time": "2025-06-27T18:03-07:00"},
+    })).await;
+    assert_eq!(st, 200);
+    assert_eq!(ids(&v, "id"), ["alice", "bob"]);
+    assert!(
+        v["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|r| r["type"] == "user")
+    );
+    assert_eq!(v["page"]["next_token"], "");
+    let (_, v) = s.post("/access/v1/search/subject", json!({
+        "subject": {"type": "user"}, "action": {"name": "write"},
+        "resource": {"type": "record", "id": "record-2", "properties": {"status": "archived"}},
+    })).await;
+    assert_eq!(ids(&v, "id"), ["bob"]);
+    let (_, v) = s.post("/access/v1/search/resource", json!({
+        "subject": {"type": "user", "id": "alice"}, "action": {"name": "read"}, "resource": {"type": "record"},
+    })).await;
+    assert_eq!(ids(&v, "id"), ["record-1", "record-2"]);
+    let (_, v) = s.post("/access/v1/search/resource", json!({
+        "subject": {"type": "user", "id": "bob", "properties": {"role": "admin"}}, "action": {"name": "write"}, "resource": {"type": "record"},
+    })).await;
+    assert_eq!(ids(&v, "id"), ["record-2"]);
+    let (_, v) = s.post("/access/v1/search/action", json!({
+        "subject": {"type": "user", "id": "alice"}, "resource": {"type": "record", "id": "record-1"}, "context": {},
+    })).await;
+    assert_eq!(ids(&v, "name"), ["read", "write"]);
+    let (_, v) = s.post("/access/v1/search/action", json!({
+        "subject": {"type": "user", "id": "bob", "properties": {"role": "admin"}},
+        "resource": {"type": "record", "id": "record-2", "properties": {"status": "archived"}},
+    })).await;
+    assert_eq!(ids(&v, "name"), ["read", "write"]);
+}
+
+#[tokio::test]
+async fn searches_page_with_opaque_tokens() {
+    let s = fixture().await;
+    let q = json!({"subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record", "id": "record-1"}, "page": {"limit": 1}});
+    let (_, first) = s.post("/access/v1/search/subject", q.clone()).await;
+    assert_eq!(ids(&first, "id"), ["alice"]);
+    let token = first["page"]["next_token"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(!token.is_empty());
+    let mut q2 = q.clone();
+    q2["page"] = json!({"token": token});
+    let (_, second) = s.post("/access/v1/search/subject", q2).await;
+    assert_eq!(ids(&second, "id"), ["bob"]);
+    assert_eq!(second["page"]["next_token"], "");
+    let mut q3 = q;
+    q3["page"] = json!({"token": "forged"});
+    let (st, _) = s.post("/access/v1/search/subject", q3).await;
+    assert_eq!(st, 400);
+}
+
+#[tokio::test]
+async fn searches_for_unknown_names_are_empty_and_missing_fields_400() {
+    let s = fixture().await;
+    for (path, body) in [
+        (
+            "/access/v1/search/action",
+            json!({"subject": {"type": "user", "id": "nonexistent-user"}, "resource": {"type": "record", "id": "record-1"}}),
+        ),
+        (
+            "/access/v1/search/subject",
+            json!({"subject": {"type": "spaceship"}, "action": {"name": "read"}, "resource": {"type": "record", "id": "record-1"}}),
+        ),
+    ] {
+        let (st, v) = s.post(path, body).await;
+        assert_eq!(st, 200);
+        assert_eq!(v["results"], json!([]));
+    }
+    for (path, body) in [
+        (
+            "/access/v1/search/subject",
+            json!({"subject": {"type": "user"}, "resource": {"type": "record", "id": "record-1"}}),
+        ),
+        (
+            "/access/v1/search/resource",
+            json!({"action": {"name": "read"}, "resource": {"type": "record"}}),
+        ),
+        (
+            "/access/v1/search/action",
+            json!({"subject": {"type": "user", "id": "alice"}}),
+        ),
+        (
+            "/access/v1/search/subject",
+            json!({"subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record"}}),
+        ),
+        (
+            "/access/v1/search/resource",
+            json!({"subject": {"type": "user"}, "action": {"name": "read"}, "resource": {"type": "record"}}),
+        ),
+    ] {
+        let (st, v) = s.post(path, body.clone()).await;
+        assert_eq!(st, 400, "{path} {body} gave {v}");
+    }
+}
+
+#[tokio::test]
+async fn the_metadata_names_every_endpoint() {
+    let s = fixture().await;
+    let (st, v) = s.get("/.well-known/authzen-configuration").await;
+    assert_eq!(st, 200);
+    let base = format!("http://{}", s.addr);
+    assert_eq!(v["policy_decision_point"], base.as_str());
+    assert_eq!(
+        v["access_evaluation_endpoint"],
+        format!("{base}/access/v1/evaluation")
+    );
+    assert_eq!(
+        v["search_action_endpoint"],
+        format!("{base}/access/v1/search/action")
+    );
+    let (st, v) = s.get("/nowhere").await;
+    assert_eq!(st, 404);
+    assert!(v["error"]["message"].is_string());
+}
+
+#[tokio::test]
+async fn request_properties_override_the_stored_facts_for_that_request() {
+    let s = fixture().await;
+    // record-1 is stored as "active"; the request says it is archived.
+    let mut r = req("alice", "write", "record-1");
+    r["resource"]["properties"] = json!({"status": "archived"});
+    assert!(!decision(&s, r).await);
+    // Only for that request.
+    assert!(decision(&s, req("alice", "write", "record-1")).await);
+    // alice is no admin in the facts; the request makes her one.
+    let mut r = req("alice", "write", "record-2");
+    r["subject"]["properties"] = json!({"role": "admin"});
+    assert!(decision(&s, r).await);
+    // Entities the facts never name can carry properties too.
+    let mut r = req("carol", "write", "record-9");
+    r["subject"]["properties"] = json!({"role": "admin"});
+    r["resource"]["properties"] = json!({"status": "archived"});
+    assert!(decision(&s, r).await);
+}
+
+#[tokio::test]
+async fn an_ill_typed_property_is_a_400_naming_it() {
+    let s = fixture().await;
+    let mut r = req("alice", "write", "record-1");
+    r["resource"]["properties"] = json!({"status": 5});
+    let (st, v) = s.post("/access/v1/evaluation", r.clone()).await;
+    assert_eq!(st, 400, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap_or("");
+    assert!(msg.contains("resource.properties.status"), "{v}");
+    // In a batch, the item alone is denied.
+    let body = json!({"evaluations": [r, req("alice", "read", "record-1")]});
+    let v = batch(&s, body).await;
+    assert_eq!(decisions(&v), [false, true]);
+    assert_eq!(v[0]["context"]["error"]["code"], "E0401", "{}", v[0]);
+}

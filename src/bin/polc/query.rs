@@ -35,6 +35,9 @@ pub struct Args {
     /// The query, instead of giving it after the paths
     #[arg(long = "query", short = 'q')]
     query_flag: Option<String>,
+    /// Require an artifact signed with the matching private key (ed25519 public key, SPKI PEM)
+    #[arg(long, value_name = "FILE")]
+    verify_key: Option<PathBuf>,
     /// Facts: a JSON document or a `.pol` file of facts
     #[arg(long)]
     data: Option<PathBuf>,
@@ -67,7 +70,7 @@ pub fn run(args: &Args, color: Color) -> Status {
         );
         return Status::Usage;
     };
-    let mut loaded = match output::load_policy(&paths, color) {
+    let mut loaded = match output::load_policy(&paths, args.verify_key.as_deref(), color) {
         Ok(l) => l,
         Err(s) => return s,
     };

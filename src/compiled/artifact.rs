@@ -51,6 +51,7 @@ pub enum ArtifactError {
 }
 
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Envelope<'a> {
     version: u32,
     sha256: String,

@@ -89,6 +89,7 @@ pub enum Kind {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Relation {
     pub name: String,
     pub target: TypeId,
@@ -97,6 +98,7 @@ pub struct Relation {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Attribute {
     pub name: String,
     pub ty: Type,
@@ -105,6 +107,7 @@ pub struct Attribute {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Permission {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,6 +117,7 @@ pub struct Permission {
 /// `from S on path` as resolved: holders of `role` on the entity reached by `path` (starting at
 /// this role's type) hold this role.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FromEdge {
     pub role: RoleId,
     /// The relations followed, the first on this role's type.
@@ -126,6 +130,7 @@ pub struct FromEdge {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Role {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,6 +168,7 @@ pub struct Role {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Separation {
     pub roles: Vec<RoleId>,
     pub location: Location,
@@ -170,6 +176,7 @@ pub struct Separation {
 
 /// An actor or resource type with everything resolved.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TypeDef {
     pub name: String,
     pub kind: Kind,
@@ -229,6 +236,7 @@ impl TypeDef {
 
 /// A declared context field.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContextField {
     pub name: String,
     pub ty: Type,
@@ -236,6 +244,7 @@ pub struct ContextField {
 
 /// A `permit` or `forbid` rule.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rule {
     pub effect: Effect,
     pub resource: TypeId,
@@ -285,6 +294,7 @@ pub struct Plan {
 /// serializes to the artifact's payload (what the sources say); the plans and every table
 /// marked derived are rebuilt by [`Policy::new`] and [`Policy::from_artifact`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
     pub types: Vec<TypeDef>,
     pub context: Vec<ContextField>,

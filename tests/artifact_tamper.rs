@@ -138,10 +138,7 @@ fn a_rehashed_tampering_is_refused_by_validation_where_it_can_be() {
     let names: Vec<&str> = loaded.iter().map(|(w, _)| *w).collect();
     // These describe policies that compile: no validation can tell them from real ones. The
     // hash (accidents) and the signature (tampering) are what refuse them.
-    assert_eq!(
-        names,
-        ["forbids emptied", "forbid made a permit"]
-    );
+    assert_eq!(names, ["forbids emptied", "forbid made a permit"]);
     // They load as the policy they describe, without a panic.
     for (_, p) in &loaded {
         let _ = allowed(p, "write");
@@ -178,7 +175,9 @@ fn a_signature_catches_every_rehashed_tampering() {
         assert!(
             matches!(
                 r,
-                Err(ArtifactError::BadSignature | ArtifactError::Invalid(_) | ArtifactError::Json(_))
+                Err(ArtifactError::BadSignature
+                    | ArtifactError::Invalid(_)
+                    | ArtifactError::Json(_))
             ),
             "{what}: {r:?}"
         );
@@ -214,14 +213,40 @@ fn compile_signs_and_eval_query_and_debug_graph_verify() {
         .unwrap();
     std::fs::write(f("wrong.pub.pem"), wrong).unwrap();
 
-    let o = polc(&["compile", &f("p.pol"), "-o", &f("p.json"), "--sign-key", &f("key.pem")]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = polc(&[
+        "compile",
+        &f("p.pol"),
+        "-o",
+        &f("p.json"),
+        "--sign-key",
+        &f("key.pem"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let req = r#"{"principal": "user:alice", "action": "write", "resource": "doc:d"}"#;
     let eval = |policy: &str, key: &str| {
-        polc(&["eval", policy, "--data", &f("d.pol"), "--verify-key", key, "--request", req])
+        polc(&[
+            "eval",
+            policy,
+            "--data",
+            &f("d.pol"),
+            "--verify-key",
+            key,
+            "--request",
+            req,
+        ])
     };
     let o = eval(&f("p.json"), &f("key.pub.pem"));
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(String::from_utf8_lossy(&o.stdout).contains("\"deny\""));
     let o = polc(&[
         "query",
@@ -232,9 +257,25 @@ fn compile_signs_and_eval_query_and_debug_graph_verify() {
         &f("key.pub.pem"),
         "can user:alice read doc:d",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = polc(&["debug", "graph", &f("p.json"), "--verify-key", &f("key.pub.pem")]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = polc(&[
+        "debug",
+        "graph",
+        &f("p.json"),
+        "--verify-key",
+        &f("key.pub.pem"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     for (policy, key, says) in [
         (f("p.json"), f("wrong.pub.pem"), "signature does not verify"),
         (f("p.pol"), f("key.pub.pem"), "not one compiled artifact"),
@@ -249,7 +290,14 @@ fn compile_signs_and_eval_query_and_debug_graph_verify() {
     // An edited artifact, no key: the hash refuses it.
     let text = std::fs::read_to_string(f("p.json")).unwrap();
     std::fs::write(f("e.json"), text.replace("\"forbid\"", "\"permit\"")).unwrap();
-    let o = polc(&["eval", &f("e.json"), "--data", &f("d.pol"), "--request", req]);
+    let o = polc(&[
+        "eval",
+        &f("e.json"),
+        "--data",
+        &f("d.pol"),
+        "--request",
+        req,
+    ]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("does not match its sha256 hash"), "{err}");
@@ -259,7 +307,9 @@ fn compile_signs_and_eval_query_and_debug_graph_verify() {
 /// A condition of 200 `&&` nests deeper than serde_json's default limit of 128: it must load.
 #[test]
 fn a_deep_condition_survives_the_artifact() {
-    let terms: Vec<String> = (0..200).map(|i| format!("resource.level != {}", i + 100)).collect();
+    let terms: Vec<String> = (0..200)
+        .map(|i| format!("resource.level != {}", i + 100))
+        .collect();
     let text = POLICY.replace(
         "forbid read when resource.level > 3;",
         &format!("forbid read when {};", terms.join(" && ")),

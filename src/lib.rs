@@ -294,17 +294,23 @@ pub struct Loaded {
 /// anything else is compiled from `.pol` sources. On failure, the diagnostics and the sources
 /// they point into.
 pub fn load_policy(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
-    if let [path] = paths
-        && path.is_file()
-        && path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-    {
+    load_policy_verified(paths, None)
+}
+
+/// Like [`load_policy`]; with `key`, only a compiled artifact whose signature verifies with the
+/// key is accepted (sources carry no signature, so they are refused).
+pub fn load_policy_verified(
+    paths: &[PathBuf],
+    key: Option<&compiled::VerifyingKey>,
+) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
+    let is_artifact = matches!(paths, [path] if path.is_file()
+        && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")));
+    if let ([path], true) = (paths, is_artifact) {
         let mut sources = SourceMap::new();
         let file = loader::read_file_as(&mut sources, path, loader::Kind::Artifact)
             .map_err(|d| (SourceMap::new(), vec![d]))?;
         let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
-        return match compiled::Policy::from_json(text) {
+        return match compiled::Policy::from_artifact(text, key) {
             Ok(policy) => Ok(Loaded {
                 policy,
                 sources,
@@ -313,10 +319,18 @@ pub fn load_policy(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Vec<Diagnost
             }),
             Err(e) => {
                 let d = Diagnostic::new(diag::Code::E0501, format!("`{}` is not a usable compiled policy: {e}", path.display()))
-                        .help("write artifacts with `polc compile POLICY -o FILE.json`, or pass the `.pol` sources");
+                        .help("write artifacts with `polc compile POLICY -o FILE.json` (and `--sign-key`), or pass the `.pol` sources");
                 Err((sources, vec![d]))
             }
         };
+    }
+    if key.is_some() {
+        let d = Diagnostic::new(
+            diag::Code::E0501,
+            "a verifying key was given, but the policy is not one compiled artifact",
+        )
+        .help("sign an artifact with `polc compile POLICY -o FILE.json --sign-key KEY.pem` and pass `FILE.json`");
+        return Err((SourceMap::new(), vec![d]));
     }
     let c = compile_paths(paths).map_err(|d| (SourceMap::new(), d))?;
     match c.policy {
@@ -328,4 +342,31 @@ pub fn load_policy(paths: &[PathBuf]) -> Result<Loaded, (SourceMap, Vec<Diagnost
         }),
         None => Err((c.sources, c.diagnostics)),
     }
+}
+
+/// Reads a key file through the loader (size limit, UTF-8) and decodes it with `decode`.
+fn read_key<K>(
+    path: &std::path::Path,
+    decode: fn(&str) -> Result<K, String>,
+) -> Result<K, Diagnostic> {
+    let mut sources = SourceMap::new();
+    let file = loader::read_file(&mut sources, path)?;
+    let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
+    decode(text).map_err(|e| {
+        Diagnostic::new(
+            diag::Code::E0501,
+            format!("`{}` is not an ed25519 key in PEM: {e}", path.display()),
+        )
+        .help("make a key pair with `openssl genpkey -algorithm ed25519 -out key.pem` and `openssl pkey -in key.pem -pubout -out key.pub.pem`; sign with `key.pem`, verify with `key.pub.pem`")
+    })
+}
+
+/// Reads a signing key file: an ed25519 private key, PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+pub fn read_signing_key(path: &std::path::Path) -> Result<compiled::SigningKey, Diagnostic> {
+    read_key(path, compiled::artifact::signing_key_from_pem)
+}
+
+/// Reads a verifying key file: an ed25519 public key, SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
+pub fn read_verifying_key(path: &std::path::Path) -> Result<compiled::VerifyingKey, Diagnostic> {
+    read_key(path, compiled::artifact::verifying_key_from_pem)
 }

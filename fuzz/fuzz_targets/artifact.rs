@@ -2,8 +2,11 @@
 //! when they still validate, decide, explain and answer queries without a panic.
 //!
 //! The input's first byte picks the mode: the rest as raw artifact text, or edits of a real
-//! artifact (of `fuzz/policies/rich.pol`) where each 3 bytes set one number of the JSON tree to a
-//! small value (255 stands for `u32::MAX`): the way an index goes out of range.
+//! artifact's payload (of `fuzz/policies/rich.pol`) where each 3 bytes set one number of the
+//! JSON tree to a small value (255 stands for `u32::MAX`: out of range; small values are in
+//! range and point across types), or swap a string for another of the artifact's strings
+//! (`forbid` for `permit`, one type's name for another's). Edits are rehashed, as a tamperer
+//! would, so that they reach validation; unrehashed, the hash must refuse every edit.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -42,14 +45,14 @@ fn artifact() -> &'static (Value, Vec<String>) {
             Err(e) => panic!("{e}"),
         };
         let mut paths = Vec::new();
-        numbers(&v, String::new(), &mut paths);
+        numbers(&v["policy"], "/policy".into(), &mut paths);
         (v, paths)
     })
 }
 
 fn numbers(v: &Value, at: String, out: &mut Vec<String>) {
     match v {
-        Value::Number(_) => out.push(at),
+        Value::Number(_) | Value::String(_) => out.push(at),
         Value::Array(xs) => {
             for (i, x) in xs.iter().enumerate() {
                 numbers(x, format!("{at}/{i}"), out);
@@ -68,20 +71,38 @@ fn numbers(v: &Value, at: String, out: &mut Vec<String>) {
     }
 }
 
-fn edited(edits: &[u8]) -> String {
+const STRINGS: [&str; 6] = ["permit", "forbid", "when", "unless", "actor", "resource"];
+
+/// The edited artifact, and whether it differs from the original.
+fn edited(edits: &[u8], strings: bool) -> (Value, bool) {
     let (base, paths) = artifact();
     let mut v = base.clone();
     for e in edits.chunks_exact(3) {
         let i = usize::from(u16::from_le_bytes([e[0], e[1]])) % paths.len();
-        let n = if e[2] == 255 {
-            u32::MAX
+        let new = if strings {
+            Value::from(STRINGS[usize::from(e[2]) % STRINGS.len()])
+        } else if e[2] == 255 {
+            Value::from(u32::MAX)
         } else {
-            u32::from(e[2])
+            Value::from(u32::from(e[2]))
         };
         if let Some(slot) = v.pointer_mut(&paths[i]) {
-            *slot = Value::from(n);
+            *slot = new;
         }
     }
+    let changed = v != *base;
+    (v, changed)
+}
+
+/// The artifact with its hash recomputed over the edited payload.
+fn rehash(mut v: Value) -> String {
+    use sha2::Digest;
+    let payload = v["policy"].to_string();
+    let hex: String = sha2::Sha256::digest(payload.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    v["sha256"] = Value::from(hex);
     v.to_string()
 }
 
@@ -128,10 +149,15 @@ fuzz_target!(|data: &[u8]| {
     let Some((mode, rest)) = data.split_first() else {
         return;
     };
-    let text = if mode % 2 == 0 {
-        String::from_utf8_lossy(rest).into_owned()
-    } else {
-        edited(rest)
+    let text = match mode % 3 {
+        0 => String::from_utf8_lossy(rest).into_owned(),
+        m => {
+            let (v, changed) = edited(rest, m == 2);
+            if changed && Policy::from_json(&v.to_string()).is_ok() {
+                panic!("an edited artifact passed the hash check");
+            }
+            rehash(v)
+        }
     };
     if let Ok(policy) = Policy::from_json(&text) {
         exercise(&policy);

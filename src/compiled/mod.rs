@@ -3,11 +3,15 @@
 //! assignment grants it and the `from` edges to follow. It serializes to a versioned JSON
 //! artifact (`polc compile`), which `eval` and `query` load without the sources.
 
+pub mod artifact;
+mod check;
 pub mod expr;
 pub mod fast;
 pub mod plan;
 mod roleset;
+mod validate;
 
+pub use artifact::{ArtifactError, SigningKey, VerifyingKey};
 pub use expr::{CExpr, FieldType, Method, Type};
 pub use roleset::RoleSet;
 
@@ -15,8 +19,10 @@ use crate::syntax::ast::{ConditionKind, Effect};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-/// The artifact format version; a loader refuses any other.
-pub const ARTIFACT_VERSION: u32 = 2;
+/// The artifact format version; a loader refuses any other. Version 3 stores what the sources
+/// say (no closure, no plans, no rule index: they are rebuilt on load) inside an envelope with a
+/// content hash and an optional signature.
+pub const ARTIFACT_VERSION: u32 = 3;
 
 macro_rules! index_type {
     ($($(#[$m:meta])* $name:ident;)*) => {$(
@@ -47,12 +53,26 @@ index_type! {
     PlanId;
 }
 
-/// Where something was declared: `file:line:column`, kept in the artifact for explanations.
+/// Where something was declared: `file:line:column`, kept in the artifact for explanations
+/// (as `[file, line, column]`, the shortest form: every role and rule has one).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "(String, usize, usize)", into = "(String, usize, usize)")]
 pub struct Location {
     pub file: String,
     pub line: usize,
     pub column: usize,
+}
+
+impl From<(String, usize, usize)> for Location {
+    fn from((file, line, column): (String, usize, usize)) -> Location {
+        Location { file, line, column }
+    }
+}
+
+impl From<Location> for (String, usize, usize) {
+    fn from(l: Location) -> (String, usize, usize) {
+        (l.file, l.line, l.column)
+    }
 }
 
 impl std::fmt::Display for Location {
@@ -69,28 +89,35 @@ pub enum Kind {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Relation {
     pub name: String,
     pub target: TypeId,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub many: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Attribute {
     pub name: String,
     pub ty: Type,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub optional: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Permission {
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
 }
 
 /// `from S on path` as resolved: holders of `role` on the entity reached by `path` (starting at
 /// this role's type) hold this role.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FromEdge {
     pub role: RoleId,
     /// The relations followed, the first on this role's type.
@@ -98,37 +125,53 @@ pub struct FromEdge {
     /// Path as written (`workspace.organization`), for explanations.
     pub path_text: String,
     pub target: TypeId,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub default: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Role {
     pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
     pub location: Location,
     /// Permissions granted directly (patterns expanded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<PermId>,
     /// Roles included directly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub includes: Vec<RoleId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub from: Vec<FromEdge>,
     /// `requires S on path`: holders must also hold these (a data check, never a decision).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<FromEdge>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sealed: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub elevated: bool,
     /// Review period of an elevated role, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<u32>,
-    /// Roles held by holding this one: itself and its includes, transitively.
+    /// Roles held by holding this one: itself and its includes, transitively (derived: rebuilt
+    /// on load, never serialized, so that the artifact stays linear in the policy).
+    #[serde(skip)]
     pub implies: RoleSet,
-    /// Roles whose holding implies this one (the inverse of `implies`).
+    /// Roles whose holding implies this one (the inverse of `implies`; derived).
+    #[serde(skip)]
     pub implied_by: RoleSet,
-    /// Every permission this role gives, through its includes too.
+    /// Every permission this role gives, through its includes too (derived).
+    #[serde(skip)]
     pub effective: Vec<PermId>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Separation {
     pub roles: Vec<RoleId>,
     pub location: Location,
@@ -136,22 +179,34 @@ pub struct Separation {
 
 /// An actor or resource type with everything resolved.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TypeDef {
     pub name: String,
     pub kind: Kind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relations: Vec<Relation>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<Attribute>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<Permission>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<Role>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub separations: Vec<Separation>,
-    /// Per permission: the plan that decides whether roles give it.
+    /// Per permission: the plan that decides whether roles give it (derived, like the three
+    /// tables below: rebuilt on load from the roles and the rules, never serialized).
+    #[serde(skip)]
     pub action_plans: Vec<PlanId>,
     /// Per permission: the `permit` rules that can give it.
+    #[serde(skip)]
     pub permits: Vec<Vec<RuleId>>,
     /// Per permission: the `forbid` rules that can deny it.
+    #[serde(skip)]
     pub forbids: Vec<Vec<RuleId>>,
     /// Per role: the plan that decides whether an actor holds it.
+    #[serde(skip)]
     pub role_plans: Vec<PlanId>,
 }
 
@@ -184,6 +239,7 @@ impl TypeDef {
 
 /// A declared context field.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContextField {
     pub name: String,
     pub ty: Type,
@@ -194,11 +250,14 @@ pub struct ContextField {
 
 /// A `permit` or `forbid` rule.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rule {
     pub effect: Effect,
     pub resource: TypeId,
     pub actions: Vec<PermId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<(ConditionKind, CExpr)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
     /// The rule as written, for explanations.
     pub text: String,
@@ -237,32 +296,22 @@ pub struct Plan {
     pub edges: Vec<PlanEdge>,
 }
 
-/// A compiled policy: what evaluation needs, and nothing of the sources but locations.
+/// A compiled policy: what evaluation needs, and nothing of the sources but locations. It
+/// serializes to the artifact's payload (what the sources say); the plans and every table
+/// marked derived are rebuilt by [`Policy::new`] and [`Policy::from_artifact`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
-    pub version: u32,
     pub types: Vec<TypeDef>,
     pub context: Vec<ContextField>,
     pub rules: Vec<Rule>,
+    #[serde(skip)]
     pub plans: Vec<Plan>,
     #[serde(skip)]
     type_index: FxHashMap<String, TypeId>,
     /// The plans flattened for decisions without reasons (derived, never serialized).
     #[serde(skip)]
     pub(crate) fast: fast::FastIndex,
-}
-
-/// Why an artifact could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum ArtifactError {
-    #[error("not a polc artifact: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error(
-        "artifact version {found} is not supported (this polc reads version {ARTIFACT_VERSION}); recompile it with `polc compile`"
-    )]
-    Version { found: u32 },
-    #[error("the artifact is inconsistent: {0}")]
-    Invalid(String),
 }
 
 impl Policy {
@@ -273,7 +322,6 @@ impl Policy {
         plans: Vec<Plan>,
     ) -> Policy {
         let mut p = Policy {
-            version: ARTIFACT_VERSION,
             types,
             context,
             rules,
@@ -317,145 +365,6 @@ impl Policy {
 
     pub fn context_field(&self, name: &str) -> Option<usize> {
         self.context.iter().position(|f| f.name == name)
-    }
-
-    /// The JSON artifact.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-
-    /// Loads and validates an artifact written by [`Policy::to_json`].
-    pub fn from_json(text: &str) -> Result<Policy, ArtifactError> {
-        #[derive(Deserialize)]
-        struct Header {
-            version: u32,
-        }
-        let header: Header = serde_json::from_str(text)?;
-        if header.version != ARTIFACT_VERSION {
-            return Err(ArtifactError::Version {
-                found: header.version,
-            });
-        }
-        let mut p: Policy = serde_json::from_str(text)?;
-        p.index();
-        p.validate().map_err(ArtifactError::Invalid)?;
-        // INVARIANT: built after validation, so that its indices are in range.
-        p.fast = fast::FastIndex::build(&p.types, &p.plans);
-        Ok(p)
-    }
-
-    /// Checks every index in the artifact is in range, so that evaluation can index freely.
-    fn validate(&self) -> Result<(), String> {
-        let nt = self.types.len();
-        let bad = |what: &str| Err(format!("{what} out of range"));
-        for plan in &self.plans {
-            if plan.ty.index() >= nt {
-                return bad("plan type");
-            }
-            let t = self.ty(plan.ty);
-            if !plan.roles.below(t.roles.len()) || !plan.direct.below(t.roles.len()) {
-                return bad("plan roles");
-            }
-            for e in &plan.edges {
-                if e.plan.index() >= self.plans.len()
-                    || e.via.is_empty()
-                    || e.via.iter().any(|v| {
-                        t.roles
-                            .get(v.role.index())
-                            .is_none_or(|r| v.edge as usize >= r.from.len())
-                            || !self.plans[e.plan.index()].roles.contains(v.source)
-                    })
-                {
-                    return bad("plan edge");
-                }
-                let mut cur = plan.ty;
-                for r in &e.path {
-                    match self.ty(cur).relations.get(r.index()) {
-                        Some(rel) if rel.target.index() < nt => cur = rel.target,
-                        _ => return bad("plan path"),
-                    }
-                }
-                if self.plan(e.plan).ty != cur {
-                    return Err("plan edge ends on the wrong type".into());
-                }
-            }
-        }
-        for t in &self.types {
-            let np = t.permissions.len();
-            if t.action_plans.len() != np || t.permits.len() != np || t.forbids.len() != np {
-                return bad("permission table");
-            }
-            if t.role_plans.len() != t.roles.len() {
-                return bad("role table");
-            }
-            if t.action_plans
-                .iter()
-                .chain(&t.role_plans)
-                .any(|p| p.index() >= self.plans.len())
-            {
-                return bad("plan");
-            }
-            if t.permits
-                .iter()
-                .chain(&t.forbids)
-                .flatten()
-                .any(|r| r.index() >= self.rules.len())
-            {
-                return bad("rule");
-            }
-            let nr = t.roles.len();
-            for r in &t.roles {
-                if r.includes.iter().any(|i| i.index() >= nr)
-                    || r.grants.iter().chain(&r.effective).any(|g| g.index() >= np)
-                    || !r.implies.below(nr)
-                    || !r.implied_by.below(nr)
-                {
-                    return bad("role");
-                }
-                for e in &r.from {
-                    if e.target.index() >= nt || e.role.index() >= self.ty(e.target).roles.len() {
-                        return bad("from edge");
-                    }
-                    let mut cur = t;
-                    for rel in &e.path {
-                        match cur.relations.get(rel.index()) {
-                            Some(rel) if rel.target.index() < nt => cur = self.ty(rel.target),
-                            _ => return bad("from path"),
-                        }
-                    }
-                }
-            }
-            if t.separations
-                .iter()
-                .flat_map(|s| &s.roles)
-                .any(|r| r.index() >= nr)
-            {
-                return bad("separation");
-            }
-            if t.relations.iter().any(|r| r.target.index() >= nt) {
-                return bad("relation target");
-            }
-            if t.attributes.iter().any(|a| !a.ty.types_below(nt)) {
-                return bad("attribute type");
-            }
-        }
-        if self.context.iter().any(|f| !f.ty.types_below(nt)) {
-            return bad("context type");
-        }
-        for rule in &self.rules {
-            if rule.resource.index() >= nt
-                || rule
-                    .actions
-                    .iter()
-                    .any(|a| a.index() >= self.ty(rule.resource).permissions.len())
-            {
-                return bad("rule");
-            }
-            if let Some((_, e)) = &rule.condition {
-                e.validate(self)?;
-            }
-        }
-        Ok(())
     }
 }
 

@@ -2,7 +2,11 @@
 //! and the `from` edges to follow. Built once at compile time, so that a decision never walks
 //! role definitions.
 
-use super::{EdgeSource, Plan, PlanEdge, PlanId, RelId, RoleId, RoleSet, TypeDef, TypeId};
+use super::{
+    EdgeSource, PermId, Plan, PlanEdge, PlanId, RelId, Role, RoleId, RoleSet, Rule, RuleId,
+    TypeDef, TypeId,
+};
+use crate::syntax::ast::Effect;
 use rustc_hash::FxHashMap;
 
 struct Builder<'t> {
@@ -140,4 +144,66 @@ pub fn build(types: &mut [TypeDef]) -> Vec<Plan> {
         t.role_plans = r;
     }
     plans
+}
+
+/// `implies`, `implied_by` and `effective` of every role of one type, from `includes` and
+/// `grants`: what the resolver computes for its checks and what loading an artifact rebuilds.
+/// `includes` may form a cycle here (the resolver reports it); the walk still ends.
+pub fn close_roles(roles: &mut [Role]) {
+    let n = roles.len();
+    let implies: Vec<RoleSet> = (0..n)
+        .map(|r| {
+            let mut set = RoleSet::single(RoleId(r as u32));
+            let mut stack = vec![RoleId(r as u32)];
+            while let Some(x) = stack.pop() {
+                for inc in roles.get(x.index()).map_or(&[][..], |x| &x.includes) {
+                    if inc.index() < n && set.insert(*inc) {
+                        stack.push(*inc);
+                    }
+                }
+            }
+            set
+        })
+        .collect();
+    for role in roles.iter_mut() {
+        role.implied_by = RoleSet::new();
+    }
+    for (r, set) in implies.iter().enumerate() {
+        let mut effective: Vec<PermId> = set
+            .iter()
+            .flat_map(|x| roles[x.index()].grants.iter().copied())
+            .collect();
+        effective.sort();
+        effective.dedup();
+        roles[r].effective = effective;
+        for x in set.iter() {
+            roles[x.index()].implied_by.insert(RoleId(r as u32));
+        }
+    }
+    for (r, set) in implies.into_iter().enumerate() {
+        roles[r].implies = set;
+    }
+}
+
+/// Fills `permits` and `forbids` of every type from the rules: each rule sits in the list of
+/// its own effect, on its own type, under each of its actions (and nowhere else).
+pub fn index_rules(types: &mut [TypeDef], rules: &[Rule]) {
+    for t in types.iter_mut() {
+        t.permits = vec![Vec::new(); t.permissions.len()];
+        t.forbids = vec![Vec::new(); t.permissions.len()];
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        let Some(t) = types.get_mut(rule.resource.index()) else {
+            continue;
+        };
+        let list = match rule.effect {
+            Effect::Permit => &mut t.permits,
+            Effect::Forbid => &mut t.forbids,
+        };
+        for a in &rule.actions {
+            if let Some(l) = list.get_mut(a.index()) {
+                l.push(RuleId(i as u32));
+            }
+        }
+    }
 }

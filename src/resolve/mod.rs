@@ -540,9 +540,6 @@ impl<'a> Resolver<'a> {
     fn resolve_rules(&mut self) {
         for i in 0..self.builds.len() {
             let ty = TypeId(i as u32);
-            let np = self.types[i].permissions.len();
-            self.types[i].permits = vec![Vec::new(); np];
-            self.types[i].forbids = vec![Vec::new(); np];
             for decl in self.builds[i].rules.clone() {
                 let mut actions = Vec::new();
                 for pat in &decl.actions {
@@ -561,14 +558,6 @@ impl<'a> Resolver<'a> {
                     Some((_, None)) => continue,
                     None => None,
                 };
-                let id = compiled::RuleId(self.rules.len() as u32);
-                for a in &actions {
-                    let t = &mut self.types[i];
-                    match decl.effect {
-                        ast::Effect::Permit => t.permits[a.index()].push(id),
-                        ast::Effect::Forbid => t.forbids[a.index()].push(id),
-                    }
-                }
                 let text = self.sources.slice(decl.span).trim().to_string();
                 self.rules.push(Rule {
                     effect: decl.effect,
@@ -582,6 +571,7 @@ impl<'a> Resolver<'a> {
                 self.rule_decls.push(decl);
             }
         }
+        compiled::plan::index_rules(&mut self.types, &self.rules);
     }
 
     /// The permissions of `ty` a name or pattern stands for; reports `E0203` / `E0304`.

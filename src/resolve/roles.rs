@@ -1,7 +1,7 @@
 //! Roles: includes, grants, `from` edges, the include closure and separation of duties.
 
 use super::Resolver;
-use crate::compiled::{FromEdge, PermId, RelId, Role, RoleId, RoleSet, Separation, TypeId};
+use crate::compiled::{FromEdge, RelId, Role, RoleId, RoleSet, Separation, TypeId};
 use crate::diag::{Code, Diagnostic, did_you_mean};
 use crate::syntax::ast::{self, Ident, RoleItem};
 
@@ -264,36 +264,7 @@ impl<'a> Resolver<'a> {
     /// `implies`, `implied_by` and `effective` for every role.
     fn close_roles(&mut self) {
         for t in &mut self.types {
-            let n = t.roles.len();
-            let implies: Vec<RoleSet> = (0..n)
-                .map(|r| {
-                    let mut set = RoleSet::single(RoleId(r as u32));
-                    let mut stack = vec![RoleId(r as u32)];
-                    while let Some(x) = stack.pop() {
-                        for inc in &t.roles[x.index()].includes {
-                            if set.insert(*inc) {
-                                stack.push(*inc);
-                            }
-                        }
-                    }
-                    set
-                })
-                .collect();
-            for (r, set) in implies.iter().enumerate() {
-                let mut effective: Vec<PermId> = set
-                    .iter()
-                    .flat_map(|x| t.roles[x.index()].grants.iter().copied())
-                    .collect();
-                effective.sort();
-                effective.dedup();
-                t.roles[r].effective = effective;
-                for x in set.iter() {
-                    t.roles[x.index()].implied_by.insert(RoleId(r as u32));
-                }
-            }
-            for (r, set) in implies.into_iter().enumerate() {
-                t.roles[r].implies = set;
-            }
+            crate::compiled::plan::close_roles(&mut t.roles);
         }
     }
 

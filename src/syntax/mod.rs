@@ -49,7 +49,7 @@ const PARSE_STACK: usize = 64 * 1024 * 1024;
 
 /// Runs `f` on a thread with a large stack when the input nests deeply, so that the caller's
 /// stack size (a 2 MiB worker thread) does not matter. `None` if that thread could not run.
-fn with_stack<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> Option<T> {
+pub(crate) fn with_stack<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> Option<T> {
     if depth <= 8 {
         return Some(f());
     }

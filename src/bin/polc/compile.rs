@@ -4,11 +4,19 @@ use crate::output::{self, Color, Status};
 use std::path::PathBuf;
 
 pub const AFTER_HELP: &str = "\
-The artifact holds the resolved role graph, the decision plans and the rules; `polc eval` and
-`polc query` (and the library's `Policy::from_json`) load it without the sources.
+The artifact holds the resolved roles and the rules, with a sha256 hash of its content;
+`polc eval`, `polc query` and `polc debug graph` (and the library's `Policy::from_artifact`)
+load it without the sources and refuse it when the hash does not match. With `--sign-key`, it
+is also signed (ed25519); `--verify-key` on the loading commands then requires the signature.
 
-Example:
-  polc compile policies/ -o policy.json";
+Make a key pair (PKCS#8 PEM private key, SPKI PEM public key):
+  openssl genpkey -algorithm ed25519 -out key.pem
+  openssl pkey -in key.pem -pubout -out key.pub.pem
+
+Examples:
+  polc compile policies/ -o policy.json
+  polc compile policies/ -o policy.json --sign-key key.pem
+  polc eval policy.json --verify-key key.pub.pem --data data.json --request '...'";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,14 +26,32 @@ pub struct Args {
     /// Where to write the artifact (`-` for standard output)
     #[arg(short, long)]
     output: PathBuf,
+    /// Sign the artifact with this ed25519 private key (PKCS#8 PEM)
+    #[arg(long, value_name = "FILE")]
+    sign_key: Option<PathBuf>,
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
-    let loaded = match output::load_policy(&args.paths, color) {
+    let key = match args.sign_key.as_deref().map(polc::read_signing_key) {
+        None => None,
+        Some(Ok(k)) => Some(k),
+        Some(Err(d)) => return output::report_error(d, color),
+    };
+    let loaded = match output::load_policy(&args.paths, None, color) {
         Ok(l) => l,
         Err(s) => return s,
     };
-    let json = loaded.policy.to_json();
+    let json = match loaded.policy.to_artifact(key.as_ref()) {
+        Ok(j) => j,
+        Err(e) => {
+            let d = polc::diag::Diagnostic::new(
+                polc::diag::Code::E0003,
+                format!("cannot write the artifact: {e}"),
+            )
+            .help("pass the `.pol` sources to `eval` and `query` instead of an artifact");
+            return output::report_error(d, color);
+        }
+    };
     if args.output.as_os_str() == "-" {
         output::print(&(json + "\n"));
         return Status::Clean;

@@ -15,10 +15,13 @@ pub struct Args {
     /// Policy files or folders
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    /// Require an artifact signed with the matching private key (ed25519 public key, SPKI PEM)
+    #[arg(long, value_name = "FILE")]
+    verify_key: Option<PathBuf>,
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
-    let loaded = match output::load_policy(&args.paths, color) {
+    let loaded = match output::load_policy(&args.paths, args.verify_key.as_deref(), color) {
         Ok(l) => l,
         Err(s) => return s,
     };

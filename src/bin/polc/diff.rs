@@ -47,11 +47,11 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
-    let mut old = match output::load_policy(std::slice::from_ref(&args.old), color) {
+    let mut old = match output::load_policy(std::slice::from_ref(&args.old), None, color) {
         Ok(l) => l,
         Err(s) => return s,
     };
-    let mut new = match output::load_policy(std::slice::from_ref(&args.new), color) {
+    let mut new = match output::load_policy(std::slice::from_ref(&args.new), None, color) {
         Ok(l) => l,
         Err(s) => return s,
     };

@@ -35,6 +35,9 @@ pub struct Args {
     /// Policy files or folders, or one compiled artifact (`polc compile`)
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    /// Require an artifact signed with the matching private key (ed25519 public key, SPKI PEM)
+    #[arg(long, value_name = "FILE")]
+    verify_key: Option<PathBuf>,
     /// Facts: a JSON document or a `.pol` file of facts
     #[arg(long)]
     data: Option<PathBuf>,
@@ -60,7 +63,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
-    let mut loaded = match output::load_policy(&args.paths, color) {
+    let mut loaded = match output::load_policy(&args.paths, args.verify_key.as_deref(), color) {
         Ok(l) => l,
         Err(s) => return s,
     };

@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
-    let loaded = match output::load_policy(&args.paths, color) {
+    let loaded = match output::load_policy(&args.paths, None, color) {
         Ok(l) => l,
         Err(s) => return s,
     };

@@ -106,19 +106,46 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// Whether a diagnostic says that input could not be read (exit 2) rather than that it is wrong.
+fn is_io(d: &Diagnostic) -> bool {
+    matches!(
+        d.code,
+        polc::diag::Code::E0001 | polc::diag::Code::E0002 | polc::diag::Code::E0003
+    )
+}
+
+/// Prints one diagnostic that has no source to point into, and gives its exit status.
+pub fn report_error(d: Diagnostic, color: Color) -> Status {
+    let status = if is_io(&d) {
+        Status::Usage
+    } else {
+        Status::Failed
+    };
+    eprint(&human(&[d], &SourceMap::new(), stderr_style(color)));
+    status
+}
+
 /// Loads a policy (sources or a compiled artifact) for the subcommands that evaluate; prints
-/// the diagnostics when it cannot. Unreadable input is [`Status::Usage`], a policy with errors
-/// [`Status::Failed`].
-pub fn load_policy(paths: &[std::path::PathBuf], color: Color) -> Result<polc::Loaded, Status> {
-    polc::load_policy(paths).map_err(|(sources, diags)| {
+/// the diagnostics when it cannot. With `verify_key` (`--verify-key FILE`), only an artifact
+/// signed with the matching private key is accepted. Unreadable input is [`Status::Usage`], a
+/// policy with errors [`Status::Failed`].
+pub fn load_policy(
+    paths: &[std::path::PathBuf],
+    verify_key: Option<&Path>,
+    color: Color,
+) -> Result<polc::Loaded, Status> {
+    let key = match verify_key.map(polc::read_verifying_key) {
+        None => None,
+        Some(Ok(k)) => Some(k),
+        Some(Err(d)) => return Err(report_error(d, color)),
+    };
+    polc::load_policy_verified(paths, key.as_ref()).map_err(|(sources, diags)| {
         eprint(&human(&diags, &sources, stderr_style(color)));
-        let io = diags.iter().any(|d| {
-            matches!(
-                d.code,
-                polc::diag::Code::E0001 | polc::diag::Code::E0002 | polc::diag::Code::E0003
-            )
-        });
-        if io { Status::Usage } else { Status::Failed }
+        if diags.iter().any(is_io) {
+            Status::Usage
+        } else {
+            Status::Failed
+        }
     })
 }
 
@@ -134,13 +161,11 @@ pub fn load_data(
         Some(path) => {
             polc::facts::load_data(&loaded.policy, &mut loaded.sources, path).map_err(|diags| {
                 eprint(&human(&diags, &loaded.sources, stderr_style(color)));
-                let io = diags.iter().any(|d| {
-                    matches!(
-                        d.code,
-                        polc::diag::Code::E0001 | polc::diag::Code::E0002 | polc::diag::Code::E0003
-                    )
-                });
-                if io { Status::Usage } else { Status::Failed }
+                if diags.iter().any(is_io) {
+                    Status::Usage
+                } else {
+                    Status::Failed
+                }
             })
         }
     }

@@ -42,6 +42,9 @@ pub struct Args {
     /// Exit with status 3 when a `can` or `is` answer is no (for scripts)
     #[arg(long)]
     fail_on_deny: bool,
+    /// Require an artifact signed with the matching private key (ed25519 public key, SPKI PEM)
+    #[arg(long, value_name = "FILE")]
+    verify_key: Option<PathBuf>,
     /// Facts: a JSON document or a `.pol` file of facts
     #[arg(long)]
     data: Option<PathBuf>,
@@ -74,7 +77,7 @@ pub fn run(args: &Args, color: Color) -> Status {
         );
         return Status::Usage;
     };
-    let mut loaded = match output::load_policy(&paths, color) {
+    let mut loaded = match output::load_policy(&paths, args.verify_key.as_deref(), color) {
         Ok(l) => l,
         Err(s) => return s,
     };

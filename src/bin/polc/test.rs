@@ -48,7 +48,7 @@ pub fn run(args: &Args, color: Color) -> Status {
     if polc::loader::policy_groups(&args.paths, &[]).len() > 1 {
         return run_many(args, color);
     }
-    let loaded = match output::load_policy(&args.paths, color) {
+    let loaded = match output::load_policy(&args.paths, None, color) {
         Ok(l) => l,
         Err(s) => return s,
     };

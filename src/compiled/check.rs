@@ -51,25 +51,22 @@ impl Ctx<'_> {
                 }
             }
         }
-        let Some((ty, m, t)) = found else {
+        let Some((_, _, t)) = found else {
             return err("an unknown field");
         };
-        let expected = (candidates.len() == 1).then_some((ty, m));
-        // A member resolved on one actor type where `principal is T` narrowed the principal:
-        // it must be that type's member of the same name.
-        let narrowed = match member {
-            Some((t, mm)) if candidates.len() > 1 && candidates.contains(t) => {
-                let td = &self.p.types[t.index()];
-                let m2 = td
-                    .attribute(name)
+        // A member left unresolved is looked up by name at run time. One resolved at compile
+        // time (on the base's one type, or on the type `is T` narrowed it to) must be that
+        // type's member of the same name: the evaluator reads it only on an entity of that type.
+        if let Some((t, mm)) = member {
+            let consistent = self.p.types.get(t.index()).is_some_and(|td| {
+                td.attribute(name)
                     .map(Member::Attr)
-                    .or_else(|| td.relation(name).map(Member::Rel));
-                m2 == Some(*mm)
+                    .or_else(|| td.relation(name).map(Member::Rel))
+                    == Some(*mm)
+            });
+            if !consistent {
+                return err(&format!("the field `{name}` resolved to another member than its name"));
             }
-            _ => false,
-        };
-        if *member != expected && !narrowed {
-            return err("a field resolved to another member than its name");
         }
         Ok(t)
     }
@@ -214,7 +211,11 @@ impl Ctx<'_> {
                 Type::Bool
             }
             CExpr::Not(x) => self.want(x, Type::Bool)?,
-            CExpr::Neg(x) => self.want(x, Type::Int)?,
+            // `-5h` in a condition is the negation of `5h`.
+            CExpr::Neg(x) => match self.ty(x)? {
+                t @ (Type::Int | Type::Duration) => t,
+                _ => return err("a negation of a value that is not an int or a duration"),
+            },
             CExpr::And(a, b) | CExpr::Or(a, b) => {
                 self.want(a, Type::Bool)?;
                 self.want(b, Type::Bool)?

@@ -166,8 +166,11 @@ fn member_of(
     resolved: Option<(TypeId, Member)>,
 ) -> Option<Member> {
     match resolved {
-        Some((_, m)) => Some(m),
-        None => {
+        // INVARIANT: a member resolved at compile time is an index into its own type's
+        // members; on an entity of another type (a principal the checker narrowed with `is`)
+        // the name is looked up again rather than the index read on the wrong type.
+        Some((t, m)) if t == ty => Some(m),
+        _ => {
             let t = policy.ty(ty);
             t.attribute(name)
                 .map(Member::Attr)

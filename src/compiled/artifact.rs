@@ -211,8 +211,13 @@ impl Policy {
             .map_err(|_| ArtifactError::BadSignature)?;
         }
         let p: Policy = parse(env.policy.get(), depth)?;
-        p.validate().map_err(ArtifactError::Invalid)?;
-        p.check_conditions().map_err(ArtifactError::Invalid)?;
+        // Validation and the type check walk conditions recursively: deep ones on a large stack.
+        crate::syntax::with_stack(depth / 16, || {
+            p.validate()?;
+            p.check_conditions()
+        })
+        .ok_or_else(|| ArtifactError::Invalid("the artifact could not be checked".into()))?
+        .map_err(ArtifactError::Invalid)?;
         Ok(Policy::rebuild(p))
     }
 

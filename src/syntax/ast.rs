@@ -572,3 +572,47 @@ pub struct TestBlock {
     pub steps: Vec<TestStep>,
     pub span: Span,
 }
+
+impl Expr {
+    /// How deep the expression tree is (at most the parser's nesting limit).
+    pub fn depth(&self) -> usize {
+        1 + match &self.kind {
+            ExprKind::Var(_) | ExprKind::Literal(_) => 0,
+            ExprKind::Access(x, _)
+            | ExprKind::Not(x)
+            | ExprKind::Neg(x)
+            | ExprKind::Has(x, _)
+            | ExprKind::Paren(x)
+            | ExprKind::IsType { subject: x, .. } => x.depth(),
+            ExprKind::List(xs) => xs.iter().map(Expr::depth).max().unwrap_or(0),
+            ExprKind::Record(fs) => fs.iter().map(|(_, x)| x.depth()).max().unwrap_or(0),
+            ExprKind::Call { receiver, args, .. } => args
+                .iter()
+                .map(Expr::depth)
+                .max()
+                .unwrap_or(0)
+                .max(receiver.depth()),
+            ExprKind::Binary(_, a, b) => a.depth().max(b.depth()),
+            ExprKind::Is { subject, target, .. } => subject.depth().max(target.depth()),
+        }
+    }
+}
+
+impl File {
+    /// The depth of the deepest rule condition in the file: later stages walk conditions
+    /// recursively, and a deep one needs a large stack.
+    pub fn condition_depth(&self) -> usize {
+        let members = self.items.iter().flat_map(|i| match i {
+            Item::Actor(a) => a.members.as_slice(),
+            Item::Resource(r) => r.members.as_slice(),
+            _ => &[],
+        });
+        members
+            .filter_map(|m| match m {
+                Member::Rule(r) => r.condition.as_ref().map(|c| c.expr.depth()),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}

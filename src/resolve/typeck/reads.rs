@@ -166,6 +166,8 @@ impl Checker<'_, '_> {
                 return None;
             }
         };
+        // Whether the base has one static type (not `principal` over several actor types).
+        let static_base = matches!(t, Type::Entity(_));
         let mut found: Option<(TypeId, Member, Type, bool)> = None;
         for ty in &candidates {
             let td = &self.r.types[ty.index()];
@@ -242,7 +244,7 @@ impl Checker<'_, '_> {
         };
         // On `principal` the member is looked up by name on the runtime type, even when a type
         // test narrowed the candidates to one.
-        let member = if matches!(t, Type::Entity(_)) {
+        let member = if static_base {
             Some((ty, m))
         } else {
             None

@@ -217,7 +217,11 @@ fn compile_unit(sources: &SourceMap, ids: &[source::FileId]) -> Unit {
     let syntax_ok = !diagnostics.iter().any(Diagnostic::is_error);
     // Resolving type-checks conditions recursively: a deep one gets a large stack, so that a
     // library caller on a small thread stack (a server's worker) compiles it as the CLI does.
-    let depth = files.iter().map(ast::File::condition_depth).max().unwrap_or(0);
+    let depth = files
+        .iter()
+        .map(ast::File::condition_depth)
+        .max()
+        .unwrap_or(0);
     let resolved = syntax::with_stack(depth / 16, || resolve::resolve(&files, sources))
         .unwrap_or_else(|| resolve::resolve(&files, sources));
     // A broken item is missing from its file: names it declared look unknown elsewhere. While

@@ -294,10 +294,8 @@ pub fn policy_folders(dir: &Path, exclude: &[String]) -> Option<Vec<PathBuf>> {
         let rel = f.strip_prefix(dir).ok()?;
         let mut parts = rel.components();
         let first = parts.next()?;
-        if parts.next().is_none() {
-            // A `.pol` file of the folder's own: the folder is one policy.
-            return None;
-        }
+        // A `.pol` file of the folder's own: the folder is one policy.
+        parts.next()?;
         let sub = dir.join(first);
         if !subs.contains(&sub) {
             subs.push(sub);

@@ -65,7 +65,9 @@ impl Ctx<'_> {
                     == Some(*mm)
             });
             if !consistent {
-                return err(&format!("the field `{name}` resolved to another member than its name"));
+                return err(&format!(
+                    "the field `{name}` resolved to another member than its name"
+                ));
             }
         }
         Ok(t)

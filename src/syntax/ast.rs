@@ -593,7 +593,9 @@ impl Expr {
                 .unwrap_or(0)
                 .max(receiver.depth()),
             ExprKind::Binary(_, a, b) => a.depth().max(b.depth()),
-            ExprKind::Is { subject, target, .. } => subject.depth().max(target.depth()),
+            ExprKind::Is {
+                subject, target, ..
+            } => subject.depth().max(target.depth()),
         }
     }
 }

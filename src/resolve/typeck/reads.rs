@@ -244,11 +244,7 @@ impl Checker<'_, '_> {
         };
         // On `principal` the member is looked up by name on the runtime type, even when a type
         // test narrowed the candidates to one.
-        let member = if static_base {
-            Some((ty, m))
-        } else {
-            None
-        };
+        let member = if static_base { Some((ty, m)) } else { None };
         let lacking: Vec<String> = candidates
             .iter()
             .filter(|c| {

@@ -280,3 +280,20 @@ fn artifacts_follow_the_same_rule() {
         assert!(Policy::from_json(&edited).is_err(), "{id}");
     }
 }
+
+/// `Entity::new` takes a type and an id apart (as the server gets them from AuthZEN's `type`
+/// and `id`): the same rule refuses the wildcard and the empty id there too.
+#[test]
+fn an_entity_from_type_and_id_follows_the_same_rule() {
+    let p = policy();
+    let f = json_facts(&p, "user:alice", "doc:d").unwrap();
+    let span = polc::source::Span::default();
+    for bad in ["*", ""] {
+        let e = request::Entity::new(&p, &f, "user", bad, span).unwrap_err();
+        assert_eq!(e.code, Code::E0401, "{bad:?}: {e}");
+    }
+    let e = request::Entity::new(&p, &f, "user", "\"alice\"", span).unwrap();
+    assert_eq!(e.id, None, "the quotes are part of the id: not alice");
+    let e = request::Entity::new(&p, &f, "user", "alice", span).unwrap();
+    assert!(e.id.is_some());
+}

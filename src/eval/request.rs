@@ -19,7 +19,8 @@ pub struct Entity {
 }
 
 impl Entity {
-    /// Looks `type:id` up in the facts.
+    /// Looks `type:id` up in the facts. The id is read literally; the empty id and `*` (the
+    /// wildcard) name no entity and are refused, as in every input (`crate::entity`).
     pub fn new(
         policy: &Policy,
         facts: &Facts,
@@ -28,6 +29,14 @@ impl Entity {
         span: Span,
     ) -> Result<Entity, Diagnostic> {
         let t = Checker::new(policy).ty(Named { name: ty, span })?;
+        if let Err(e) = crate::entity::check_id(name) {
+            return Err(Diagnostic::new(
+                Code::E0401,
+                format!("`{ty}:{name}` is not an entity: {}", e.reason()),
+            )
+            .primary(span, "not an entity id")
+            .help(e.help()));
+        }
         Ok(Entity {
             ty: t,
             id: facts.lookup(t, name),

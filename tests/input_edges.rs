@@ -279,6 +279,25 @@ fn a_nul_byte_in_a_string_is_a_syntax_error() {
     .unwrap();
 }
 
+#[test]
+fn a_nul_byte_in_a_comment_is_a_syntax_error() {
+    for src in [
+        "actor user; // a\u{0}b\nresource r { permissions p; role x { grants p; } }",
+        "actor user; /* a\u{0}b */ resource r { permissions p; role x { grants p; } }",
+        "/// a\u{0}b\nactor user;",
+    ] {
+        let c = polc::compile_str("n.pol", src);
+        assert!(
+            c.diagnostics.iter().any(|d| d.code == Code::E0101),
+            "{src:?}: {:#?}",
+            c.diagnostics
+        );
+    }
+    // Without the NUL, the same comments are fine.
+    let c = polc::compile_str("n.pol", "actor user; // ab\n/* ab */");
+    assert!(c.diagnostics.is_empty(), "{:#?}", c.diagnostics);
+}
+
 fn folder_ring(n: usize) -> String {
     let mut data = String::from("user:alice is viewer on folder:elsewhere;\n");
     for i in 0..n {

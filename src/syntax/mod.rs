@@ -83,7 +83,8 @@ fn parse_items(
         Ok((parsed, conv_diags)) => {
             collect_items(parsed, conv_diags, &mut items, &mut diags, file, text)
         }
-        Err(_) => {
+        Err(whole_error) => {
+            let before = diags.len();
             for range in split_items(text, tokens) {
                 let piece = Piece {
                     file,
@@ -105,6 +106,18 @@ fn parse_items(
                     }
                     Err(e) => diags.push(syntax_error(&e, &piece)),
                 }
+            }
+            // The file as a whole does not parse, yet every item did: what the grammar refused
+            // lies between the items (a NUL byte in a comment, say). Report it: a file the
+            // grammar refuses is never taken as clean.
+            if !diags[before..].iter().any(Diagnostic::is_error) {
+                let piece = Piece {
+                    file,
+                    text,
+                    range: 0..text.len(),
+                    top_level: true,
+                };
+                diags.push(syntax_error(&whole_error, &piece));
             }
         }
     }

@@ -297,3 +297,33 @@ fn an_entity_from_type_and_id_follows_the_same_rule() {
     let e = request::Entity::new(&p, &f, "user", "alice", span).unwrap();
     assert!(e.id.is_some());
 }
+
+/// A deny for an entity the facts never name says so, with the nearest name of its type.
+#[test]
+fn an_unknown_entity_in_a_deny_gets_a_hint() {
+    let p = policy();
+    let f = json_facts(&p, "user:alice", "doc:design").unwrap();
+    let r = Request::new(&p, &f, "user:alice", "read", "doc:desing").unwrap();
+    let d = polc::eval::decide_with(&p, &f, &r, true);
+    assert!(!d.allowed);
+    let why = polc::eval::Explainer {
+        policy: &p,
+        facts: &f,
+    }
+    .reason(&r, &d.reasons[0]);
+    assert!(
+        why.contains("doc:desing appears nowhere in the facts (did you mean `doc:design`?)"),
+        "{why}"
+    );
+    // A known entity gets no such note.
+    let r = Request::new(&p, &f, "user:alice", "read", "doc:design").unwrap();
+    let d = polc::eval::decide_with(&p, &f, &r, true);
+    for reason in &d.reasons {
+        let why = polc::eval::Explainer {
+            policy: &p,
+            facts: &f,
+        }
+        .reason(&r, reason);
+        assert!(!why.contains("appears nowhere"), "{why}");
+    }
+}

@@ -215,6 +215,26 @@ impl Explainer<'_> {
         crate::facts::display_entity(self.policy.type_name(e.ty), &e.name)
     }
 
+    /// `folder:engg appears nowhere in the facts; did you mean folder:eng?` for an entity the
+    /// facts do not know (the nearest name among the first 20,000 of its type).
+    fn unknown_entity(&self, e: &Entity) -> String {
+        let shown = self.entity(e);
+        let ty = self.policy.type_name(e.ty);
+        let names: Vec<String> = self
+            .facts
+            .entities_of(e.ty)
+            .into_iter()
+            .take(20_000)
+            .filter_map(|id| self.facts.entity_name(id))
+            .map(|n| crate::facts::display_entity(ty, n))
+            .collect();
+        let mut s = format!("{shown} appears nowhere in the facts");
+        if let Some(hint) = crate::diag::did_you_mean(&shown, names.iter().map(String::as_str)) {
+            s.push_str(&format!(" ({hint})"));
+        }
+        s
+    }
+
     /// One line: `user:alice is admin on organization:acme -> owner on workspace:ml (from admin on
     /// organization) -> grants delete`.
     pub fn reason(&self, req: &Request, r: &Reason) -> String {
@@ -288,6 +308,13 @@ impl Explainer<'_> {
                         "applies"
                     };
                     s.push_str(&format!(", and {what} {} {verb}", rules.join(", ")));
+                }
+                // An entity the facts never name is usually a typo: say so, with the nearest
+                // name of its type.
+                for e in [&req.principal, &req.resource] {
+                    if e.id.is_none() {
+                        s.push_str(&format!("; {}", self.unknown_entity(e)));
+                    }
                 }
                 s
             }

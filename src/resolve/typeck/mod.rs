@@ -508,18 +508,7 @@ impl Checker<'_, '_> {
         b: &Expr,
         guards: &[Guard],
     ) -> Option<(CExpr, Type)> {
-        let (ca, ta) = self.expr(a, guards)?;
-        let (cb, tb) = self.expr(b, guards)?;
-        let (ca, ta) = if ta == Type::String && tb == Type::Time {
-            (self.coerce(ca, &ta, &tb, a.span), Type::Time)
-        } else {
-            (ca, ta)
-        };
-        let (cb, tb) = if tb == Type::String && ta == Type::Time {
-            (self.coerce(cb, &tb, &ta, b.span), Type::Time)
-        } else {
-            (cb, tb)
-        };
+        let ((ca, ta), (cb, tb)) = self.operands(a, b, guards)?;
         if let (Type::Enum(vs), CExpr::Lit(Lit::Str(s))) = (&ta, &cb) {
             self.check_enum(vs, s, b.span);
         }

@@ -239,18 +239,16 @@ impl Checker<'_, '_> {
         ))
     }
 
-    /// `a + b`, `a - b`: ints, `time ± duration`, `time - time`, `duration ± duration`.
-    pub(super) fn arith(
+    /// The two operands of a binary operator, typed; a string literal next to a time is a time.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn operands(
         &mut self,
-        e: &Expr,
-        op: BinOp,
         a: &Expr,
         b: &Expr,
         guards: &[Guard],
-    ) -> Option<(CExpr, Type)> {
+    ) -> Option<((CExpr, Type), (CExpr, Type))> {
         let (ca, ta) = self.expr(a, guards)?;
         let (cb, tb) = self.expr(b, guards)?;
-        // A string literal next to a time is a time.
         let (ca, ta) = if ta == Type::String && tb == Type::Time {
             (self.coerce(ca, &ta, &tb, a.span), Type::Time)
         } else {
@@ -261,6 +259,19 @@ impl Checker<'_, '_> {
         } else {
             (cb, tb)
         };
+        Some(((ca, ta), (cb, tb)))
+    }
+
+    /// `a + b`, `a - b`: ints, `time ± duration`, `time - time`, `duration ± duration`.
+    pub(super) fn arith(
+        &mut self,
+        e: &Expr,
+        op: BinOp,
+        a: &Expr,
+        b: &Expr,
+        guards: &[Guard],
+    ) -> Option<(CExpr, Type)> {
+        let ((ca, ta), (cb, tb)) = self.operands(a, b, guards)?;
         use Type::{Duration, Int, Time};
         let ty = match (op, &ta, &tb) {
             (_, Int, Int) => Int,

@@ -562,6 +562,101 @@ fn rename_formatting_symbols_and_tests() {
 }
 
 #[test]
+fn test_lenses_mark_each_test_and_each_failed_step() {
+    let mut c = Client::start(workspace("marks"), &[]);
+    let root = uri(&c.root);
+    let r = c.result(
+        "initialize",
+        json!({"processId": null, "rootUri": root,
+               "capabilities": {"workspace": {"codeLens": {"refreshSupport": true}}}}),
+    );
+    assert_eq!(r["capabilities"]["codeLensProvider"].is_object(), true);
+    c.notify("initialized", json!({}));
+    let two = format!(
+        "{B}\ntest \"viewers cannot delete\" {{\n  use acme;\n  assert can user:alice view workspace:ml;\n  assert can user:bob delete workspace:ml;\n}}\n"
+    );
+    c.open("b.pol", &two);
+    let lens = |c: &mut Client| {
+        c.result(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": c.file("b.pol")}}),
+        )
+        .as_array()
+        .unwrap()
+        .clone()
+    };
+    let titles = |l: &[Value]| -> Vec<String> {
+        l.iter()
+            .map(|x| x["command"]["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Before any run: a run lens per test, and one that runs the file.
+    let before = lens(&mut c);
+    assert_eq!(
+        titles(&before),
+        [
+            "\u{25b6} run test",
+            "\u{25b6} run all 2 tests",
+            "\u{25b6} run test"
+        ]
+    );
+    assert_eq!(
+        before[1]["command"]["arguments"].as_array().unwrap().len(),
+        1
+    );
+    // Run the file: each test gets its own mark, and the failed step its own lens.
+    let r = c.result(
+        "workspace/executeCommand",
+        json!({"command": "polc.runTests", "arguments": [c.file("b.pol")]}),
+    );
+    assert_eq!(
+        (r["passed"].clone(), r["failed"].clone()),
+        (json!(1), json!(1)),
+        "{r}"
+    );
+    // The server asks the client to fetch the lenses again.
+    let deadline = Instant::now() + WAIT;
+    let asked = loop {
+        if let Some(i) = c
+            .notes
+            .iter()
+            .position(|m| m["method"] == "workspace/codeLens/refresh")
+        {
+            break c.notes.remove(i);
+        }
+        let m = c.recv(deadline);
+        c.notes.push(m);
+    };
+    assert!(asked["id"].is_string(), "a request, with an id: {asked}");
+    let after = lens(&mut c);
+    let t = titles(&after);
+    assert_eq!(
+        t[0], "\u{2714} passed (2 assertions) \u{00b7} run again",
+        "{t:?}"
+    );
+    assert_eq!(t[1], "1 of 2 tests passed \u{00b7} run all", "{t:?}");
+    assert_eq!(
+        t[2], "\u{2718} failed: 1 of 2 assertions \u{00b7} run again",
+        "{t:?}"
+    );
+    assert_eq!(t.len(), 4, "{t:?}");
+    assert!(
+        t[3].starts_with("\u{2718} expected allow, got deny"),
+        "{t:?}"
+    );
+    // The failure's lens sits on the failed assertion's line.
+    let line = two
+        .lines()
+        .position(|l| l.contains("user:bob delete"))
+        .unwrap();
+    assert_eq!(after[3]["range"]["start"]["line"], json!(line));
+    // An edit drops the marks: they were for the text that ran.
+    c.change("b.pol", &two.replace("user:bob", "user:alice"));
+    assert_eq!(titles(&lens(&mut c))[0], "\u{25b6} run test");
+    c.stop();
+}
+
+#[test]
 fn broken_and_hostile_input_never_ends_the_session() {
     let mut c = Client::start(
         workspace("hostile"),

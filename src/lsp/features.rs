@@ -36,8 +36,15 @@ fn parse<P: DeserializeOwned>(params: Value) -> Result<P, Failure> {
         .map_err(|e| Failure::invalid_params(format!("bad parameters: {e}")))
 }
 
-/// Notifications to send along with an answer.
-pub type Notes = Vec<(String, Value)>;
+/// A message the server sends to the client along with an answer.
+pub enum Outgoing {
+    Notification(String, Value),
+    /// A request whose answer nothing waits for (`workspace/codeLens/refresh`).
+    Request(String, Value),
+}
+
+/// Messages to send along with an answer.
+pub type Notes = Vec<Outgoing>;
 
 /// The analysis of a document, or a failure that says why there is none.
 fn analysis<'a>(ws: &'a Workspace, uri: &Url) -> Result<(&'a Analysis, FileId), Failure> {
@@ -146,10 +153,22 @@ pub fn request(ws: &mut Workspace, method: &str, params: Value) -> Result<(Value
                 .get(1)
                 .and_then(|v| v.as_str())
                 .map(str::to_string);
-            let (a, f) = analysis(ws, &uri)?;
+            let refresh = ws.lens_refresh;
+            let (a, f) = ws.find_mut(&uri).ok_or_else(|| {
+                Failure::refused(format!(
+                    "`{uri}` is not a `.pol` file of the workspace: open it first"
+                ))
+            })?;
             let (result, summary) = run_tests(a, f, name.as_deref())?;
             let note = json!({ "type": 3, "message": summary });
-            Ok((result, vec![("window/showMessage".to_string(), note)]))
+            let mut notes = vec![Outgoing::Notification("window/showMessage".into(), note)];
+            if refresh {
+                notes.push(Outgoing::Request(
+                    "workspace/codeLens/refresh".into(),
+                    Value::Null,
+                ));
+            }
+            Ok((result, notes))
         }
         _ => Err(Failure {
             code: -32601,
@@ -225,24 +244,84 @@ fn code_lenses(a: &Analysis, f: FileId) -> Vec<lsp::CodeLens> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for item in &file.items {
-        if let crate::syntax::ast::Item::Test(t) = item {
+    let run = |title: String, test: Option<&str>| lsp::Command {
+        title,
+        command: RUN_TESTS.into(),
+        arguments: Some(match test {
+            Some(t) => vec![json!(uri.as_str()), json!(t)],
+            None => vec![json!(uri.as_str())],
+        }),
+    };
+    let tests: Vec<&crate::syntax::ast::TestBlock> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            crate::syntax::ast::Item::Test(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    for (i, t) in tests.iter().enumerate() {
+        let name = t.name.value.as_str();
+        let mark = a.marks.get(&(f, name.to_string()));
+        let title = match mark {
+            None => "\u{25b6} run test".to_string(),
+            Some(m) if m.passed => format!(
+                "\u{2714} passed ({}) \u{00b7} run again",
+                plural(m.assertions, "assertion")
+            ),
+            Some(m) => format!(
+                "\u{2718} failed: {} of {} \u{00b7} run again",
+                m.failures.len(),
+                plural(m.assertions, "assertion")
+            ),
+        };
+        out.push(lsp::CodeLens {
+            range: a.range(t.name.span),
+            command: Some(run(title, Some(name))),
+            data: None,
+        });
+        // The first test also runs the whole file.
+        if i == 0 && tests.len() > 1 {
+            let ran: Vec<&super::workspace::TestMark> = tests
+                .iter()
+                .filter_map(|t| a.marks.get(&(f, t.name.value.clone())))
+                .collect();
+            let title = if ran.len() == tests.len() {
+                let passed = ran.iter().filter(|m| m.passed).count();
+                format!("{passed} of {} tests passed \u{00b7} run all", tests.len())
+            } else {
+                format!("\u{25b6} run all {} tests", tests.len())
+            };
             out.push(lsp::CodeLens {
                 range: a.range(t.name.span),
-                command: Some(lsp::Command {
-                    title: "\u{25b6} run test".into(),
-                    command: RUN_TESTS.into(),
-                    arguments: Some(vec![json!(uri.as_str()), json!(t.name.value)]),
-                }),
+                command: Some(run(title, None)),
                 data: None,
             });
+        }
+        // Each failed step carries its own mark where it is written.
+        for (span, why) in mark.map(|m| m.failures.as_slice()).unwrap_or_default() {
+            if span.file == f {
+                out.push(lsp::CodeLens {
+                    range: a.range(*span),
+                    command: Some(run(format!("\u{2718} {why}"), Some(name))),
+                    data: None,
+                });
+            }
         }
     }
     out
 }
 
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 /// Runs the tests of a file (or the one named): one entry per test, and a summary line.
-fn run_tests(a: &Analysis, f: FileId, name: Option<&str>) -> Result<(Value, String), Failure> {
+fn run_tests(a: &mut Analysis, f: FileId, name: Option<&str>) -> Result<(Value, String), Failure> {
     let Some(policy) = &a.compilation.policy else {
         return Err(Failure::refused(
             "the policy has errors: fix them before running its tests",
@@ -251,9 +330,9 @@ fn run_tests(a: &Analysis, f: FileId, name: Option<&str>) -> Result<(Value, Stri
     let c = &a.compilation;
     let file_name = c.sources.name(f).to_string();
     let report = crate::testing::run(policy, &c.files, &c.sources, name);
-    let tests: Vec<&crate::testing::TestResult> = report
+    let tests: Vec<crate::testing::TestResult> = report
         .tests
-        .iter()
+        .into_iter()
         .filter(|t| t.file == file_name && name.is_none_or(|n| t.name == n))
         .collect();
     let passed = tests.iter().filter(|t| t.passed()).count();
@@ -275,6 +354,18 @@ fn run_tests(a: &Analysis, f: FileId, name: Option<&str>) -> Result<(Value, Stri
             })
         })
         .collect();
+    for t in &tests {
+        let mark = super::workspace::TestMark {
+            passed: t.passed(),
+            assertions: t.assertions,
+            failures: t
+                .failures
+                .iter()
+                .map(|x| (x.span, failure_line(x)))
+                .collect(),
+        };
+        a.marks.insert((f, t.name.clone()), mark);
+    }
     let mut summary = format!("{passed} of {} tests passed", tests.len());
     for t in tests.iter().filter(|t| !t.passed()) {
         summary.push_str(&format!("\nfailed: {}", t.name));
@@ -283,4 +374,17 @@ fn run_tests(a: &Analysis, f: FileId, name: Option<&str>) -> Result<(Value, Stri
         json!({ "passed": passed, "failed": tests.len() - passed, "tests": entries }),
         summary,
     ))
+}
+
+/// A failed step in one line: what was expected and what happened.
+fn failure_line(x: &crate::testing::Failure) -> String {
+    let mut line = format!("expected {}, got {}", x.expected, x.actual);
+    if let Some(first) = x.why.first() {
+        line.push_str(": ");
+        line.push_str(first.lines().next().unwrap_or_default());
+    }
+    if line.chars().count() > 120 {
+        line = line.chars().take(119).collect::<String>() + "\u{2026}";
+    }
+    line
 }

@@ -62,6 +62,8 @@ struct Server<W: Write> {
     shutdown: bool,
     /// When the pending diagnostics are due.
     due: Option<Instant>,
+    /// Requests sent to the client so far (their ids).
+    sent: u64,
 }
 
 fn log(message: &str) {
@@ -78,6 +80,7 @@ pub fn run_stdio() -> i32 {
         workspace: None,
         shutdown: false,
         due: None,
+        sent: 0,
     };
     loop {
         let next = match server.due {
@@ -192,8 +195,17 @@ impl<W: Write> Server<W> {
         }));
         let result = match result {
             Ok(Ok((value, notes))) => {
-                for (method, params) in notes {
-                    self.notify(&method, params);
+                for note in notes {
+                    match note {
+                        features::Outgoing::Notification(method, params) => {
+                            self.notify(&method, params)
+                        }
+                        features::Outgoing::Request(method, params) => {
+                            self.sent += 1;
+                            let id = RequestId::from(format!("polc-{}", self.sent));
+                            self.send(Message::Request(Request::new(id, method, params)));
+                        }
+                    }
                 }
                 Ok(value)
             }
@@ -234,7 +246,15 @@ impl<W: Write> Server<W> {
         {
             roots.push(root);
         }
-        self.workspace = Some(Workspace::new(roots));
+        let mut ws = Workspace::new(roots);
+        ws.lens_refresh = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false);
+        self.workspace = Some(ws);
         self.due = Some(Instant::now());
         Ok(serde_json::json!({
             "capabilities": features::capabilities(),

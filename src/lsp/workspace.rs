@@ -23,6 +23,18 @@ pub struct Analysis {
     pub lines: Vec<LineIndex>,
     /// Diagnostics the loader reported per file (not UTF-8, too large): no span to point at.
     pub unreadable: Vec<(Url, Diagnostic)>,
+    /// The outcome of each test last run on this analysis, by file and test name. A new
+    /// analysis (any edit) starts without marks: they belong to the text they ran on.
+    pub marks: BTreeMap<(FileId, String), TestMark>,
+}
+
+/// What the code lens of a test shows after it ran.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestMark {
+    pub passed: bool,
+    pub assertions: usize,
+    /// Each failed step: where it is written and a one-line account.
+    pub failures: Vec<(Span, String)>,
 }
 
 impl Analysis {
@@ -147,6 +159,8 @@ pub struct Workspace {
     disk: BTreeMap<Url, Result<String, Diagnostic>>,
     /// What was last published, so that an unchanged file is not sent again.
     published: BTreeMap<Url, Vec<lsp::Diagnostic>>,
+    /// The client accepts `workspace/codeLens/refresh` (sent after tests ran).
+    pub lens_refresh: bool,
 }
 
 fn url_of(path: &Path) -> Option<Url> {
@@ -357,6 +371,7 @@ impl Workspace {
             index,
             lines,
             unreadable,
+            marks: BTreeMap::new(),
         }
     }
 
@@ -365,6 +380,15 @@ impl Workspace {
         self.projects.iter().find_map(|p| {
             let a = p.analysis.as_ref()?;
             Some((a, a.file_of(uri)?))
+        })
+    }
+
+    /// The analysis that holds `uri`, with its file, to record test outcomes on.
+    pub fn find_mut(&mut self, uri: &Url) -> Option<(&mut Analysis, FileId)> {
+        self.projects.iter_mut().find_map(|p| {
+            let a = p.analysis.as_mut()?;
+            let f = a.file_of(uri)?;
+            Some((a, f))
         })
     }
 

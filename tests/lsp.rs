@@ -570,7 +570,7 @@ fn test_lenses_mark_each_test_and_each_failed_step() {
         json!({"processId": null, "rootUri": root,
                "capabilities": {"workspace": {"codeLens": {"refreshSupport": true}}}}),
     );
-    assert_eq!(r["capabilities"]["codeLensProvider"].is_object(), true);
+    assert!(r["capabilities"]["codeLensProvider"].is_object());
     c.notify("initialized", json!({}));
     let two = format!(
         "{B}\ntest \"viewers cannot delete\" {{\n  use acme;\n  assert can user:alice view workspace:ml;\n  assert can user:bob delete workspace:ml;\n}}\n"

@@ -424,6 +424,13 @@ fn hover_definition_references_and_completion() {
         c.at("b.pol", B, "from admin on organization", 14),
     );
     assert!(labels(&got).contains(&"organization".to_string()), "{got}");
+    // After `from`: only the roles of types a relation path reaches (workspace -> organization),
+    // not workspace's own roles.
+    let got = c.result(
+        "textDocument/completion",
+        c.at("b.pol", B, "from admin on organization", 5),
+    );
+    assert_eq!(labels(&got), ["admin", "member"], "{got}");
     let got = c.result(
         "textDocument/completion",
         c.at("b.pol", &edited, "alice is admin", 9),

@@ -232,13 +232,26 @@ fn words_at(
     match (first, last) {
         ("includes", _) | ("separate", _) => (roles(), role_kind),
         ("grants", _) | ("permit" | "forbid", "permit" | "forbid" | ",") => (perms(), perm_kind),
+        // `from R on PATH`: R is a role of a type that some path of relations reaches.
         ("from", "from") => {
-            let all: Vec<String> = ix
-                .types
-                .values()
-                .flat_map(|t| t.roles.keys().cloned())
+            let mut seen: std::collections::BTreeSet<&str> = Default::default();
+            let mut todo: Vec<&str> = t.relations.values().map(|(r, _)| r.as_str()).collect();
+            while let Some(name) = todo.pop() {
+                if !seen.insert(name) {
+                    continue;
+                }
+                if let Some(u) = ix.types.get(name) {
+                    todo.extend(u.relations.values().map(|(r, _)| r.as_str()));
+                }
+            }
+            let mut roles: Vec<String> = seen
+                .iter()
+                .filter_map(|n| ix.types.get(*n))
+                .flat_map(|u| u.roles.keys().cloned())
                 .collect();
-            (all, role_kind)
+            roles.sort();
+            roles.dedup();
+            (roles, role_kind)
         }
         ("from", "on") => (
             t.relations.keys().cloned().collect(),

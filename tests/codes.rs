@@ -56,7 +56,7 @@ fn every_code_has_a_complete_explanation() {
 /// `X.data.pol` and `X.data.json` are the data of fixture `X.pol` (tests/fixtures.rs), not
 /// fixtures of their own.
 fn is_companion_data(name: &str) -> bool {
-    name.ends_with(".data.pol") || name.ends_with(".data.json")
+    name.ends_with(".data.pol") || name.ends_with(".data.json") || name.ends_with(".request.json")
 }
 
 #[test]
@@ -92,13 +92,16 @@ fn every_fixture_is_named_after_a_code() {
             "`{name}` does not start with a diagnostic code and `_`"
         );
         assert!(
-            name.ends_with(".pol") || name.ends_with(".data.json"),
-            "`{name}` is neither a `.pol` fixture nor a `.data.pol` / `.data.json` companion"
+            name.ends_with(".pol")
+                || name.ends_with(".data.json")
+                || name.ends_with(".request.json"),
+            "`{name}` is neither a `.pol` fixture nor a `.data.pol` / `.data.json` / `.request.json` companion"
         );
         if is_companion_data(&name) {
             let policy = name
                 .trim_end_matches(".data.pol")
-                .trim_end_matches(".data.json");
+                .trim_end_matches(".data.json")
+                .trim_end_matches(".request.json");
             assert!(
                 dir.join(format!("{policy}.pol")).exists(),
                 "`{name}` is data for `{policy}.pol`, which does not exist"

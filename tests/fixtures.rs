@@ -64,7 +64,26 @@ fn companion_data(path: &Path) -> Option<std::path::PathBuf> {
 
 fn is_companion_data(path: &Path) -> bool {
     let name = path.file_name().unwrap().to_string_lossy();
-    name.ends_with(".data.pol") || name.ends_with(".data.json")
+    name.ends_with(".data.pol") || name.ends_with(".data.json") || name.ends_with(".request.json")
+}
+
+/// A fixture's companion request (`X.request.json`: one `polc eval` request line), read against
+/// the policy and its facts (none when the fixture has no data).
+fn request_diagnostics(
+    path: &Path,
+    policy: &Policy,
+    facts: &polc::facts::Facts,
+    shown: &mut String,
+    sources: &mut SourceMap,
+) -> Option<Diagnostic> {
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    let req = path.with_file_name(format!("{stem}.request.json"));
+    let text = std::fs::read_to_string(&req).ok()?;
+    shown.push_str(&format!("\n----- REQUEST {}\n{text}", relative(&req)));
+    let file = sources.add(relative(&req), text.clone());
+    let mut lines =
+        polc::eval::request::RequestLines::new(polc::eval::Context::from_facts(policy, facts));
+    lines.read(policy, facts, file, text.trim_end()).err()
 }
 
 /// Compiles a fixture, then loads its companion data (if any) and runs the data lints.
@@ -72,6 +91,16 @@ fn is_companion_data(path: &Path) -> bool {
 fn compile_with_data(path: &Path) -> (String, SourceMap, Vec<Diagnostic>) {
     let (mut shown, mut sources, mut diags, policy) = compile(path);
     let Some(data) = companion_data(path) else {
+        if let Some(policy) = &policy {
+            let facts = polc::facts::Facts::new(policy);
+            diags.extend(request_diagnostics(
+                path,
+                policy,
+                &facts,
+                &mut shown,
+                &mut sources,
+            ));
+        }
         return (shown, sources, diags);
     };
     let text = std::fs::read_to_string(&data).unwrap();

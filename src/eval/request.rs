@@ -261,6 +261,16 @@ impl Context {
     }
 }
 
+/// What request-time data does with a property the entity's type does not declare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnknownProperty {
+    /// Skipped: the AuthZEN API's rule (a server must accept properties it does not know).
+    Ignore,
+    /// Refused with `E0406` (with the nearest declared name): `polc eval`, where a misspelt
+    /// property would otherwise be silently unread.
+    Refuse,
+}
+
 impl Context {
     /// Sets the attributes a request gives an entity of type `ty` (`what` names the object in
     /// messages, e.g. `subject.properties`). A property the type does not declare is ignored;
@@ -274,11 +284,75 @@ impl Context {
         object: &serde_json::Map<String, serde_json::Value>,
         what: &str,
     ) -> Result<(), Diagnostic> {
+        self.set_properties(
+            policy,
+            facts,
+            (side, ty),
+            object,
+            what,
+            UnknownProperty::Ignore,
+            Span::default(),
+        )
+    }
+
+    /// The request-time data of one entity in the AuthZEN shape,
+    /// `{"type": T, "id": I, "properties": {NAME: VALUE, ...}}`: each property is typed against
+    /// the attribute `ty` declares and overrides the stored facts for this request only. `what`
+    /// names the object in messages (`subject`, `principal`); `span` is where it was written.
+    /// An entity without `properties` sets nothing; a `properties` that is not an object is an
+    /// `E0501` when unknown properties are refused, and ignored otherwise (the server's
+    /// forward compatibility). The one function the server and `polc eval` both use.
+    #[allow(clippy::too_many_arguments)]
+    pub fn apply_properties_json(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        side: Side,
+        ty: TypeId,
+        entity: &serde_json::Value,
+        what: &str,
+        unknown: UnknownProperty,
+        span: Span,
+    ) -> Result<(), Diagnostic> {
+        match entity.get("properties") {
+            None => Ok(()),
+            Some(serde_json::Value::Object(props)) => self.set_properties(
+                policy,
+                facts,
+                (side, ty),
+                props,
+                &format!("{what}.properties"),
+                unknown,
+                span,
+            ),
+            Some(_) if unknown == UnknownProperty::Ignore => Ok(()),
+            Some(_) => Err(Diagnostic::new(
+                Code::E0501,
+                format!("malformed request JSON: `{what}.properties` must be an object"),
+            )
+            .primary(span, "in this entity")),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn set_properties(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        (side, ty): (Side, TypeId),
+        object: &serde_json::Map<String, serde_json::Value>,
+        what: &str,
+        unknown: UnknownProperty,
+        span: Span,
+    ) -> Result<(), Diagnostic> {
         let c = Checker::new(policy);
         let t = policy.ty(ty);
         let mut attrs = Vec::new();
         for (name, v) in object {
             let Some(a) = t.attribute(name) else {
+                if unknown == UnknownProperty::Refuse {
+                    return Err(unknown_property(policy, ty, name, what, span));
+                }
                 continue;
             };
             let fv = c.value(
@@ -295,6 +369,32 @@ impl Context {
         *slot = attrs;
         Ok(())
     }
+}
+
+/// `E0406`: a request property the entity's type does not declare.
+fn unknown_property(policy: &Policy, ty: TypeId, name: &str, what: &str, span: Span) -> Diagnostic {
+    let t = policy.ty(ty);
+    let tname = policy.type_name(ty);
+    let names: Vec<&str> = t.attributes.iter().map(|a| a.name.as_str()).collect();
+    let help = match did_you_mean(name, names.iter().copied()) {
+        Some(s) => s,
+        None if names.is_empty() => format!("`{tname}` declares no attributes"),
+        None => format!("the attributes of `{tname}` are {}", quoted(&names)),
+    };
+    Diagnostic::new(
+        Code::E0406,
+        format!("`{what}.{name}`: `{tname}` declares no attribute `{name}`"),
+    )
+    .primary(span, "in this entity")
+    .help(help)
+}
+
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A parsed JSON value as checker input (no spans: the value came over the network).
@@ -556,6 +656,16 @@ impl Request {
     ) -> Result<(), Diagnostic> {
         let principal = entity_from_text(policy, facts, p, pspan, "principal")?;
         let resource = entity_from_text(policy, facts, r, rspan, "resource")?;
+        self.set_entities(policy, principal, (a, aspan), resource)
+    }
+
+    fn set_entities(
+        &mut self,
+        policy: &Policy,
+        principal: Entity,
+        (a, aspan): (&str, Span),
+        resource: Entity,
+    ) -> Result<(), Diagnostic> {
         if policy.ty(principal.ty).kind != Kind::Actor {
             return Err(Diagnostic::new(
                 Code::E0502,
@@ -592,20 +702,131 @@ impl Request {
             .primary(Span::new(file, 0, text.len()), "in this request")
             .help("`polc explain E0501` shows the request JSON format")
         };
-        let (p, pspan) = j.string(
-            r.principal.ok_or_else(|| missing("principal"))?,
-            "`principal`",
-        )?;
-        let (a, aspan) = j.string(r.action.ok_or_else(|| missing("action"))?, "`action`")?;
-        let (res, rspan) =
-            j.string(r.resource.ok_or_else(|| missing("resource"))?, "`resource`")?;
-        self.set_texts(policy, facts, (&p, pspan), (&a, aspan), (&res, rspan))?;
+        let p_raw = r.principal.ok_or_else(|| missing("principal"))?;
+        let a_raw = r.action.ok_or_else(|| missing("action"))?;
+        let r_raw = r.resource.ok_or_else(|| missing("resource"))?;
+        let p_obj = entity_object(&j, p_raw, "principal")?;
+        let r_obj = entity_object(&j, r_raw, "resource")?;
+        let (a, aspan) = match action_object(&j, a_raw)? {
+            Some((n, s)) => (std::borrow::Cow::Owned(n), s),
+            None => j.string(a_raw, "`action`")?,
+        };
+        let (pspan, rspan) = (j.span(p_raw), j.span(r_raw));
+        match (&p_obj, &r_obj) {
+            (None, None) => {
+                let (p, _) = j.string(p_raw, "`principal`")?;
+                let (res, _) = j.string(r_raw, "`resource`")?;
+                self.set_texts(policy, facts, (&p, pspan), (&a, aspan), (&res, rspan))?;
+            }
+            _ => {
+                let principal = match &p_obj {
+                    Some((ty, id, _)) => Entity::new(policy, facts, ty, id, pspan)?,
+                    None => entity_from_text(
+                        policy,
+                        facts,
+                        &j.string(p_raw, "`principal`")?.0,
+                        pspan,
+                        "principal",
+                    )?,
+                };
+                let resource = match &r_obj {
+                    Some((ty, id, _)) => Entity::new(policy, facts, ty, id, rspan)?,
+                    None => entity_from_text(
+                        policy,
+                        facts,
+                        &j.string(r_raw, "`resource`")?.0,
+                        rspan,
+                        "resource",
+                    )?,
+                };
+                self.set_entities(policy, principal, (&a, aspan), resource)?;
+            }
+        }
         self.context.clone_from(defaults);
         if let Some(ctx) = r.context {
             self.apply_json_context(policy, facts, &j, ctx)?;
         }
+        for (obj, side, ty, what, span) in [
+            (
+                &p_obj,
+                Side::Principal,
+                self.principal.ty,
+                "principal",
+                pspan,
+            ),
+            (&r_obj, Side::Resource, self.resource.ty, "resource", rspan),
+        ] {
+            if let Some((_, _, v)) = obj {
+                self.context.apply_properties_json(
+                    policy,
+                    facts,
+                    side,
+                    ty,
+                    v,
+                    what,
+                    UnknownProperty::Refuse,
+                    span,
+                )?;
+            }
+        }
         Ok(r.extras)
     }
+}
+
+/// An entity written in the AuthZEN shape, `{"type": T, "id": I, "properties": {...}}`: its
+/// type, its id and the whole object; `None` for any other JSON value (the `"type:id"` text).
+fn entity_object(
+    j: &JsonText<'_>,
+    raw: &RawValue,
+    what: &str,
+) -> Result<Option<(String, String, serde_json::Value)>, Diagnostic> {
+    if !raw.get().trim_start().starts_with('{') {
+        return Ok(None);
+    }
+    let span = j.span(raw);
+    let v: serde_json::Value =
+        serde_json::from_str(raw.get()).map_err(|e| j.syntax_error(&e, "request JSON"))?;
+    let field = |name: &str| match v.get(name) {
+        Some(serde_json::Value::String(s)) => Ok(s.clone()),
+        _ => Err(Diagnostic::new(
+            Code::E0501,
+            format!("malformed request JSON: `{what}.{name}` must be a string"),
+        )
+        .primary(span, "in this entity")
+        .help("`polc explain E0501` shows the request JSON format")),
+    };
+    Ok(Some((field("type")?, field("id")?, v)))
+}
+
+/// An action written in the AuthZEN shape, `{"name": N, "properties": {...}}`: its name; `None`
+/// for the plain `"name"` text. Action properties are refused (`E0406`): no declaration types
+/// them.
+fn action_object(j: &JsonText<'_>, raw: &RawValue) -> Result<Option<(String, Span)>, Diagnostic> {
+    if !raw.get().trim_start().starts_with('{') {
+        return Ok(None);
+    }
+    let span = j.span(raw);
+    let v: serde_json::Value =
+        serde_json::from_str(raw.get()).map_err(|e| j.syntax_error(&e, "request JSON"))?;
+    let Some(serde_json::Value::String(name)) = v.get("name") else {
+        return Err(Diagnostic::new(
+            Code::E0501,
+            "malformed request JSON: `action.name` must be a string",
+        )
+        .primary(span, "in this action")
+        .help("`polc explain E0501` shows the request JSON format"));
+    };
+    if let Some(serde_json::Value::Object(props)) = v.get("properties")
+        && let Some(p) = props.keys().next()
+    {
+        return Err(Diagnostic::new(
+            Code::E0406,
+            format!("`action.properties.{p}`: actions declare no properties"),
+        )
+        .primary(span, "in this action")
+        .help("a policy can read the principal's, the resource's and the context's data"));
+    }
+    Ok(Some((name.clone(), span)))
 }
 
 /// Requests read one JSON line at a time into one reused [`Request`]: what `polc eval` does,

@@ -34,16 +34,18 @@ fn properties(
         Side::Principal => "subject",
         Side::Resource => "resource",
     };
-    match o.get(key).and_then(|e| e.get("properties")) {
-        Some(Value::Object(props)) => ctx.apply_properties(
+    match o.get(key) {
+        Some(e) => ctx.apply_properties_json(
             &engine.policy,
             &engine.facts,
             side,
             ty,
-            props,
-            &format!("{key}.properties"),
+            e,
+            key,
+            crate::eval::request::UnknownProperty::Ignore,
+            crate::source::Span::default(),
         ),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 

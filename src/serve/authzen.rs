@@ -186,6 +186,7 @@ pub fn evaluations(
     o: &Object,
     max_batch: usize,
     log: bool,
+    deadline: std::time::Instant,
 ) -> Result<Result<Vec<Outcome>, Outcome>, BadRequest> {
     let items = match o.get("evaluations") {
         None => None,
@@ -207,6 +208,10 @@ pub fn evaluations(
     let defaults = Parts::of(o);
     let mut out = Vec::with_capacity(items.len());
     for item in items {
+        // Past the time limit the caller refuses the whole batch (E0801): stop deciding.
+        if std::time::Instant::now() > deadline {
+            break;
+        }
         let outcome = match item {
             Value::Object(item) => {
                 let merged = Parts::merged(&defaults, item).to_object();

@@ -75,6 +75,24 @@ fn bad(e: BadRequest) -> Response {
     error(StatusCode::BAD_REQUEST, &e.0)
 }
 
+/// A request past the time limit (`--time-limit`): 503 with E0801, never a decision.
+fn timed_out(shared: &Shared) -> Response {
+    let d = crate::diag::Diagnostic::new(
+        crate::diag::Code::E0801,
+        format!(
+            "the request took longer than the time limit of {:?}",
+            shared.limits.time_limit
+        ),
+    )
+    .help("retry later, ask for less (a smaller batch or page), or raise `--time-limit`");
+    let body = json!({"error": authzen::error_json(503, &d)});
+    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+}
+
+fn deadline(shared: &Shared) -> std::time::Instant {
+    std::time::Instant::now() + shared.limits.time_limit
+}
+
 async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "no such endpoint")
 }
@@ -183,12 +201,16 @@ fn log(shared: &Shared, engine: &super::Engine, o: &Outcome) {
 }
 
 async fn evaluation(State(shared): St, headers: HeaderMap, body: Body) -> Response {
+    let until = deadline(&shared);
     let o = match read_body(&shared, &headers, body).await {
         Ok(o) => o,
         Err(r) => return r,
     };
     let engine = shared.engine.load();
     match authzen::evaluation(&engine, &o, shared.decision_log.is_some()) {
+        // One decision cannot be stopped halfway (the step limit bounds it); one that came back
+        // late is not given out.
+        Ok(_) if std::time::Instant::now() > until => timed_out(&shared),
         Ok(outcome) => single(&shared, &engine, outcome),
         Err(e) => bad(e),
     }
@@ -211,17 +233,23 @@ fn single(shared: &Shared, engine: &super::Engine, outcome: Outcome) -> Response
 }
 
 async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Response {
+    let until = deadline(&shared);
     let o = match read_body(&shared, &headers, body).await {
         Ok(o) => o,
         Err(r) => return r,
     };
     let engine = shared.engine.load();
-    match authzen::evaluations(
+    let result = authzen::evaluations(
         &engine,
         &o,
         shared.limits.batch,
         shared.decision_log.is_some(),
-    ) {
+        until,
+    );
+    if std::time::Instant::now() > until {
+        return timed_out(&shared);
+    }
+    match result {
         Ok(Ok(outcomes)) => {
             for outcome in &outcomes {
                 count(&shared, outcome);
@@ -238,6 +266,7 @@ async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Respo
 type Search = fn(&super::Engine, &model::Object) -> Result<authzen::Found, BadRequest>;
 
 async fn search(shared: Arc<Shared>, headers: HeaderMap, body: Body, run: Search) -> Response {
+    let until = deadline(&shared);
     let o = match read_body(&shared, &headers, body).await {
         Ok(o) => o,
         Err(r) => return r,
@@ -248,6 +277,7 @@ async fn search(shared: Arc<Shared>, headers: HeaderMap, body: Body, run: Search
     };
     let engine = shared.engine.load();
     let found = match run(&engine, &o) {
+        _ if std::time::Instant::now() > until => return timed_out(&shared),
         Ok(f) => f,
         Err(e) => return bad(e),
     };

@@ -48,6 +48,10 @@ pub struct Limits {
     pub page_max: usize,
     /// At most this many connections open at once; past it, accepting waits.
     pub connections: usize,
+    /// A request that takes longer is answered 503 (E0801), never with a decision. Batches and
+    /// searches stop at the first item or candidate past it; one decision is bounded by the
+    /// evaluator's step limit and checked when it returns.
+    pub time_limit: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -58,6 +62,7 @@ impl Default for Limits {
             page_default: 100,
             page_max: 1000,
             connections: 10_000,
+            time_limit: std::time::Duration::from_secs(1),
         }
     }
 }

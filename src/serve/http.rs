@@ -263,7 +263,8 @@ async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Respo
     }
 }
 
-type Search = fn(&super::Engine, &model::Object) -> Result<authzen::Found, BadRequest>;
+type Search =
+    fn(&super::Engine, &model::Object, &authzen::PageAsk) -> Result<authzen::Found, BadRequest>;
 
 async fn search(shared: Arc<Shared>, headers: HeaderMap, body: Body, run: Search) -> Response {
     let until = deadline(&shared);
@@ -276,24 +277,61 @@ async fn search(shared: Arc<Shared>, headers: HeaderMap, body: Body, run: Search
         Err(e) => return bad(e),
     };
     let engine = shared.engine.load();
-    let found = match run(&engine, &o) {
+    let revision = engine.revision();
+    let after = match page
+        .token
+        .as_deref()
+        .map(|t| model::decode_token(t, &revision))
+    {
+        None => None,
+        Some(Ok(key)) => Some(key),
+        Some(Err(model::TokenError::Foreign)) => {
+            return bad(BadRequest(
+                "`page.token` is not a token this server gave out".into(),
+            ));
+        }
+        Some(Err(model::TokenError::Stale(old))) => {
+            let d = crate::diag::Diagnostic::new(
+                crate::diag::Code::E0802,
+                format!(
+                    "the page token is of policy and facts revision {old}, the server now serves {revision}"
+                ),
+            )
+            .help("start the search again without `page.token`");
+            let body = json!({"error": authzen::error_json(400, &d)});
+            return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+        }
+    };
+    let ask = authzen::PageAsk {
+        after: after.as_deref(),
+        limit: page.limit,
+        deadline: until,
+    };
+    let found = match run(&engine, &o, &ask) {
+        Ok(f) if f.timed_out => return timed_out(&shared),
         _ if std::time::Instant::now() > until => return timed_out(&shared),
         Ok(f) => f,
         Err(e) => return bad(e),
     };
-    let total = found.results.len();
-    let start = page.offset.min(total);
-    let end = start.saturating_add(page.limit).min(total);
-    let next = if end < total {
-        model::encode_token(end)
-    } else {
-        String::new()
+    let next = match (&found.last, found.more) {
+        (Some(last), true) => model::encode_token(&revision, last),
+        _ => String::new(),
     };
-    let results: Vec<Value> = found.results[start..end].to_vec();
-    ok(json!({
-        "results": results,
-        "page": {"next_token": next, "count": end - start, "total": total},
-    }))
+    let mut response = json!({
+        "results": found.results,
+        "page": {"next_token": next, "count": found.results.len()},
+    });
+    let mut context = serde_json::Map::new();
+    if !found.errors.is_empty() {
+        context.insert("errors".into(), json!(found.errors));
+    }
+    if found.everyone {
+        context.insert("everyone".into(), json!(true));
+    }
+    if !context.is_empty() {
+        response["context"] = Value::Object(context);
+    }
+    ok(response)
 }
 
 async fn search_subject(State(shared): St, headers: HeaderMap, body: Body) -> Response {

@@ -27,6 +27,15 @@ pub struct Engine {
     pub facts: crate::facts::Facts,
     pub policy_revision: String,
     pub facts_revision: String,
+    /// The reverse index of the facts for searches, built at load.
+    pub index: crate::eval::index::SearchIndex,
+}
+
+impl Engine {
+    /// The revision page tokens carry: the policy's and the facts'.
+    pub fn revision(&self) -> String {
+        format!("{}.{}", self.policy_revision, self.facts_revision)
+    }
 }
 
 /// Where the policy and the facts come from.
@@ -142,11 +151,13 @@ pub fn load(sources: &Sources) -> Result<Engine, String> {
             format!("{:016x}", h.0)
         }
     };
+    let index = crate::eval::index::SearchIndex::new(&loaded.policy, &facts);
     Ok(Engine {
         policy: loaded.policy,
         facts,
         policy_revision,
         facts_revision,
+        index,
     })
 }
 

@@ -146,6 +146,14 @@ pub fn evaluate(
     };
     // The decision log records reasons whether or not the response shows them.
     let d = eval::decide_with(&engine.policy, &engine.facts, &req, explain || log);
+    // Nothing is allocated for a plain decision: reasons and the log line only when asked for.
+    if !explain && !log && d.errors.is_empty() {
+        return Outcome::Decided {
+            allowed: d.allowed,
+            context: None,
+            log: Value::Null,
+        };
+    }
     let x = Explainer {
         policy: &engine.policy,
         facts: &engine.facts,
@@ -158,14 +166,18 @@ pub fn evaluate(
     if !d.errors.is_empty() {
         context.insert("errors".into(), json!(d.errors));
     }
-    let log = json!({
-        "subject": x.entity(&req.principal),
-        "action": action,
-        "resource": x.entity(&req.resource),
-        "decision": d.allowed,
-        "reasons": reasons,
-        "errors": d.errors,
-    });
+    let log = if log {
+        json!({
+            "subject": x.entity(&req.principal),
+            "action": action,
+            "resource": x.entity(&req.resource),
+            "decision": d.allowed,
+            "reasons": reasons,
+            "errors": d.errors,
+        })
+    } else {
+        Value::Null
+    };
     Outcome::Decided {
         allowed: d.allowed,
         context: (!context.is_empty()).then_some(Value::Object(context)),

@@ -229,6 +229,25 @@ fn single(shared: &Shared, engine: &super::Engine, outcome: Outcome) -> Response
     }
     count(shared, &outcome);
     log(shared, engine, &outcome);
+    // The usual answer is one of two fixed bodies: no JSON value to build.
+    if let Outcome::Decided {
+        allowed,
+        context: None,
+        ..
+    } = outcome
+    {
+        let body: &'static str = if allowed {
+            r#"{"decision":true}"#
+        } else {
+            r#"{"decision":false}"#
+        };
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+    }
     ok(outcome.to_json())
 }
 
@@ -420,12 +439,10 @@ async fn metrics(State(shared): St) -> Response {
     );
     let _ = writeln!(s, "# HELP polc_request_seconds Request latency.");
     let _ = writeln!(s, "# TYPE polc_request_seconds histogram");
+    let mut cumulative = 0;
     for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "polc_request_seconds_bucket{{le=\"{b}\"}} {}",
-            get(&m.latency[i])
-        );
+        cumulative += get(&m.latency[i]);
+        let _ = writeln!(s, "polc_request_seconds_bucket{{le=\"{b}\"}} {cumulative}");
     }
     let n = get(&m.latency_count);
     let _ = writeln!(s, "polc_request_seconds_bucket{{le=\"+Inf\"}} {n}");

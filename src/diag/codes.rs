@@ -78,6 +78,9 @@ codes! {
     // Facts and requests
     E0501 => Error, "malformed JSON";
     E0502 => Error, "only actors can hold roles";
+    // The decision server (`polc serve`)
+    E0801 => Error, "request over the time limit";
+    E0802 => Error, "page token of another revision";
     // Lints
     W0101 => Warning, "permission that nothing can give";
     W0102 => Warning, "role that grants nothing and is used nowhere";

@@ -9,6 +9,7 @@ mod cycles;
 pub mod expr;
 mod fast;
 mod holds;
+pub mod index;
 pub mod query;
 pub mod reference;
 pub mod request;

@@ -282,7 +282,7 @@ fn named(i: &ast::Ident) -> crate::facts::check::Named<'_> {
     }
 }
 
-fn dedup(mut v: Vec<String>) -> Vec<String> {
+pub(crate) fn dedup(mut v: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     v.retain(|e| seen.insert(e.clone()));
     v

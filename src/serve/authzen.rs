@@ -148,6 +148,14 @@ pub fn evaluate(
     };
     // The decision log records reasons whether or not the response shows them.
     let d = eval::decide_with(&engine.policy, &engine.facts, &req, explain || log);
+    // Nothing is allocated for a plain decision: reasons and the log line only when asked for.
+    if !explain && !log && d.errors.is_empty() {
+        return Outcome::Decided {
+            allowed: d.allowed,
+            context: None,
+            log: Value::Null,
+        };
+    }
     let x = Explainer {
         policy: &engine.policy,
         facts: &engine.facts,
@@ -160,14 +168,18 @@ pub fn evaluate(
     if !d.errors.is_empty() {
         context.insert("errors".into(), json!(d.errors));
     }
-    let log = json!({
-        "subject": x.entity(&req.principal),
-        "action": action,
-        "resource": x.entity(&req.resource),
-        "decision": d.allowed,
-        "reasons": reasons,
-        "errors": d.errors,
-    });
+    let log = if log {
+        json!({
+            "subject": x.entity(&req.principal),
+            "action": action,
+            "resource": x.entity(&req.resource),
+            "decision": d.allowed,
+            "reasons": reasons,
+            "errors": d.errors,
+        })
+    } else {
+        Value::Null
+    };
     Outcome::Decided {
         allowed: d.allowed,
         context: (!context.is_empty()).then_some(Value::Object(context)),
@@ -188,6 +200,7 @@ pub fn evaluations(
     o: &Object,
     max_batch: usize,
     log: bool,
+    deadline: std::time::Instant,
 ) -> Result<Result<Vec<Outcome>, Outcome>, BadRequest> {
     let items = match o.get("evaluations") {
         None => None,
@@ -209,6 +222,10 @@ pub fn evaluations(
     let defaults = Parts::of(o);
     let mut out = Vec::with_capacity(items.len());
     for item in items {
+        // Past the time limit the caller refuses the whole batch (E0801): stop deciding.
+        if std::time::Instant::now() > deadline {
+            break;
+        }
         let outcome = match item {
             Value::Object(item) => {
                 let merged = Parts::merged(&defaults, item).to_object();
@@ -237,9 +254,29 @@ fn bad_item(message: String) -> Outcome {
     }
 }
 
-/// What a search found, before paging.
+/// The page a search asks for: after the key of a token, at most `limit` results, until the
+/// deadline.
+pub struct PageAsk<'a> {
+    pub after: Option<&'a str>,
+    pub limit: usize,
+    pub deadline: std::time::Instant,
+}
+
+/// One page of a search.
+#[derive(Default)]
 pub struct Found {
     pub results: Vec<Value>,
+    /// The key of the last result (an id, or an action's name), for the next page's token.
+    pub last: Option<String>,
+    /// Whether results follow the last one.
+    pub more: bool,
+    /// Evaluation errors met deciding the candidates (the decisions failed closed).
+    pub errors: Vec<String>,
+    /// Subject search: any actor of the type would be allowed (a wildcard or a rule), not only
+    /// those listed.
+    pub everyone: bool,
+    /// Stopped at the deadline: the caller answers E0801.
+    pub timed_out: bool,
 }
 
 fn context_of(engine: &Engine, o: &Object) -> Result<Context, BadRequest> {
@@ -255,8 +292,20 @@ fn entity_json(engine: &Engine, e: &Entity) -> Value {
     json!({"type": engine.policy.type_name(e.ty), "id": e.name})
 }
 
-/// `POST /access/v1/search/subject`: `who can`, limited to the subject type.
-pub fn search_subject(engine: &Engine, o: &Object) -> Result<Found, BadRequest> {
+fn found(engine: &Engine, page: eval::index::Page) -> Found {
+    Found {
+        results: page.found.iter().map(|e| entity_json(engine, e)).collect(),
+        last: page.found.last().map(|e| e.name.clone()),
+        more: page.more,
+        errors: page.errors,
+        everyone: page.everyone,
+        timed_out: page.timed_out,
+    }
+}
+
+/// `POST /access/v1/search/subject`: `who can`, limited to the subject type, from the reverse
+/// index (`eval::index`).
+pub fn search_subject(engine: &Engine, o: &Object, ask: &PageAsk) -> Result<Found, BadRequest> {
     let subject = model::entity(model::required_object(o, "subject")?, "subject", false)?;
     let action = model::action_name(model::required_object(o, "action")?)?;
     let resource = model::entity(model::required_object(o, "resource")?, "resource", true)?;
@@ -266,60 +315,67 @@ pub fn search_subject(engine: &Engine, o: &Object) -> Result<Found, BadRequest> 
         p.type_id(&subject.ty),
         entity(engine, &resource, resource.id.as_deref().unwrap_or("")),
     ) else {
-        return Ok(Found {
-            results: Vec::new(),
-        });
+        return Ok(Found::default());
     };
     let Some(act) = p.ty(r.ty).permission(&action) else {
-        return Ok(Found {
-            results: Vec::new(),
-        });
+        return Ok(Found::default());
     };
     if p.ty(sty).kind != crate::compiled::Kind::Actor {
-        return Ok(Found {
-            results: Vec::new(),
-        });
+        return Ok(Found::default());
     }
     let mut ctx = ctx;
     properties(engine, o, &mut ctx, Side::Resource, r.ty).map_err(|d| BadRequest(d.message))?;
-    let (found, _) = eval::query::actors_who_can(p, &engine.facts, &ctx, sty, act, &r);
-    Ok(Found {
-        results: found.iter().map(|e| entity_json(engine, e)).collect(),
-    })
+    let page = engine.index.subjects(
+        p,
+        &engine.facts,
+        &ctx,
+        sty,
+        act,
+        &r,
+        ask.after,
+        ask.limit,
+        Some(ask.deadline),
+    );
+    Ok(found(engine, page))
 }
 
-/// `POST /access/v1/search/resource`: `which`.
-pub fn search_resource(engine: &Engine, o: &Object) -> Result<Found, BadRequest> {
+/// `POST /access/v1/search/resource`: `which`, from the reverse index.
+pub fn search_resource(engine: &Engine, o: &Object, ask: &PageAsk) -> Result<Found, BadRequest> {
     let subject = model::entity(model::required_object(o, "subject")?, "subject", true)?;
     let action = model::action_name(model::required_object(o, "action")?)?;
     let resource = model::entity(model::required_object(o, "resource")?, "resource", false)?;
     let ctx = context_of(engine, o)?;
     let p = &engine.policy;
-    let empty = || Found {
-        results: Vec::new(),
-    };
     let (Ok(s), Some(rty)) = (
         entity(engine, &subject, subject.id.as_deref().unwrap_or("")),
         p.type_id(&resource.ty),
     ) else {
-        return Ok(empty());
+        return Ok(Found::default());
     };
     let Some(act) = p.ty(rty).permission(&action) else {
-        return Ok(empty());
+        return Ok(Found::default());
     };
     if p.ty(s.ty).kind != crate::compiled::Kind::Actor {
-        return Ok(empty());
+        return Ok(Found::default());
     }
     let mut ctx = ctx;
     properties(engine, o, &mut ctx, Side::Principal, s.ty).map_err(|d| BadRequest(d.message))?;
-    let (found, _) = eval::query::entities_which(p, &engine.facts, &ctx, rty, &s, act);
-    Ok(Found {
-        results: found.iter().map(|e| entity_json(engine, e)).collect(),
-    })
+    let page = engine.index.resources(
+        p,
+        &engine.facts,
+        &ctx,
+        rty,
+        &s,
+        act,
+        ask.after,
+        ask.limit,
+        Some(ask.deadline),
+    );
+    Ok(found(engine, page))
 }
 
-/// `POST /access/v1/search/action`: `what can`.
-pub fn search_action(engine: &Engine, o: &Object) -> Result<Found, BadRequest> {
+/// `POST /access/v1/search/action`: `what can`, in the order the policy declares the actions.
+pub fn search_action(engine: &Engine, o: &Object, ask: &PageAsk) -> Result<Found, BadRequest> {
     let subject = model::entity(model::required_object(o, "subject")?, "subject", true)?;
     let resource = model::entity(model::required_object(o, "resource")?, "resource", true)?;
     let ctx = context_of(engine, o)?;
@@ -328,24 +384,35 @@ pub fn search_action(engine: &Engine, o: &Object) -> Result<Found, BadRequest> {
         entity(engine, &subject, subject.id.as_deref().unwrap_or("")),
         entity(engine, &resource, resource.id.as_deref().unwrap_or("")),
     ) else {
-        return Ok(Found {
-            results: Vec::new(),
-        });
+        return Ok(Found::default());
     };
     if p.ty(s.ty).kind != crate::compiled::Kind::Actor {
-        return Ok(Found {
-            results: Vec::new(),
-        });
+        return Ok(Found::default());
     }
     let mut ctx = ctx;
     properties(engine, o, &mut ctx, Side::Principal, s.ty).map_err(|d| BadRequest(d.message))?;
     properties(engine, o, &mut ctx, Side::Resource, r.ty).map_err(|d| BadRequest(d.message))?;
-    let (perms, _) = eval::query::permissions_what_can(p, &engine.facts, &ctx, &s, &r);
+    let (perms, errors) = eval::query::permissions_what_can(p, &engine.facts, &ctx, &s, &r);
     let t = p.ty(r.ty);
+    let names: Vec<&str> = perms
+        .iter()
+        .map(|a| t.permissions[a.index()].name.as_str())
+        .collect();
+    // After the key: the actions declared after the one named (in declaration order).
+    let from = match ask.after {
+        None => 0,
+        Some(k) => match t.permission(k) {
+            Some(a) => perms.partition_point(|x| x.index() <= a.index()),
+            None => names.len(),
+        },
+    };
+    let page: Vec<&str> = names[from..].iter().take(ask.limit).copied().collect();
     Ok(Found {
-        results: perms
-            .iter()
-            .map(|a| json!({"name": t.permissions[a.index()].name}))
-            .collect(),
+        results: page.iter().map(|n| json!({"name": n})).collect(),
+        last: page.last().map(|n| (*n).to_string()),
+        more: from + page.len() < names.len(),
+        errors,
+        everyone: false,
+        timed_out: false,
     })
 }

@@ -75,6 +75,24 @@ fn bad(e: BadRequest) -> Response {
     error(StatusCode::BAD_REQUEST, &e.0)
 }
 
+/// A request past the time limit (`--time-limit`): 503 with E0801, never a decision.
+fn timed_out(shared: &Shared) -> Response {
+    let d = crate::diag::Diagnostic::new(
+        crate::diag::Code::E0801,
+        format!(
+            "the request took longer than the time limit of {:?}",
+            shared.limits.time_limit
+        ),
+    )
+    .help("retry later, ask for less (a smaller batch or page), or raise `--time-limit`");
+    let body = json!({"error": authzen::error_json(503, &d)});
+    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+}
+
+fn deadline(shared: &Shared) -> std::time::Instant {
+    std::time::Instant::now() + shared.limits.time_limit
+}
+
 async fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "no such endpoint")
 }
@@ -183,12 +201,16 @@ fn log(shared: &Shared, engine: &super::Engine, o: &Outcome) {
 }
 
 async fn evaluation(State(shared): St, headers: HeaderMap, body: Body) -> Response {
+    let until = deadline(&shared);
     let o = match read_body(&shared, &headers, body).await {
         Ok(o) => o,
         Err(r) => return r,
     };
     let engine = shared.engine.load();
     match authzen::evaluation(&engine, &o, shared.decision_log.is_some()) {
+        // One decision cannot be stopped halfway (the step limit bounds it); one that came back
+        // late is not given out.
+        Ok(_) if std::time::Instant::now() > until => timed_out(&shared),
         Ok(outcome) => single(&shared, &engine, outcome),
         Err(e) => bad(e),
     }
@@ -207,21 +229,46 @@ fn single(shared: &Shared, engine: &super::Engine, outcome: Outcome) -> Response
     }
     count(shared, &outcome);
     log(shared, engine, &outcome);
+    // The usual answer is one of two fixed bodies: no JSON value to build.
+    if let Outcome::Decided {
+        allowed,
+        context: None,
+        ..
+    } = outcome
+    {
+        let body: &'static str = if allowed {
+            r#"{"decision":true}"#
+        } else {
+            r#"{"decision":false}"#
+        };
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
+    }
     ok(outcome.to_json())
 }
 
 async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Response {
+    let until = deadline(&shared);
     let o = match read_body(&shared, &headers, body).await {
         Ok(o) => o,
         Err(r) => return r,
     };
     let engine = shared.engine.load();
-    match authzen::evaluations(
+    let result = authzen::evaluations(
         &engine,
         &o,
         shared.limits.batch,
         shared.decision_log.is_some(),
-    ) {
+        until,
+    );
+    if std::time::Instant::now() > until {
+        return timed_out(&shared);
+    }
+    match result {
         Ok(Ok(outcomes)) => {
             for outcome in &outcomes {
                 count(&shared, outcome);
@@ -235,9 +282,11 @@ async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Respo
     }
 }
 
-type Search = fn(&super::Engine, &model::Object) -> Result<authzen::Found, BadRequest>;
+type Search =
+    fn(&super::Engine, &model::Object, &authzen::PageAsk) -> Result<authzen::Found, BadRequest>;
 
 async fn search(shared: Arc<Shared>, headers: HeaderMap, body: Body, run: Search) -> Response {
+    let until = deadline(&shared);
     let o = match read_body(&shared, &headers, body).await {
         Ok(o) => o,
         Err(r) => return r,
@@ -247,23 +296,61 @@ async fn search(shared: Arc<Shared>, headers: HeaderMap, body: Body, run: Search
         Err(e) => return bad(e),
     };
     let engine = shared.engine.load();
-    let found = match run(&engine, &o) {
+    let revision = engine.revision();
+    let after = match page
+        .token
+        .as_deref()
+        .map(|t| model::decode_token(t, &revision))
+    {
+        None => None,
+        Some(Ok(key)) => Some(key),
+        Some(Err(model::TokenError::Foreign)) => {
+            return bad(BadRequest(
+                "`page.token` is not a token this server gave out".into(),
+            ));
+        }
+        Some(Err(model::TokenError::Stale(old))) => {
+            let d = crate::diag::Diagnostic::new(
+                crate::diag::Code::E0802,
+                format!(
+                    "the page token is of policy and facts revision {old}, the server now serves {revision}"
+                ),
+            )
+            .help("start the search again without `page.token`");
+            let body = json!({"error": authzen::error_json(400, &d)});
+            return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+        }
+    };
+    let ask = authzen::PageAsk {
+        after: after.as_deref(),
+        limit: page.limit,
+        deadline: until,
+    };
+    let found = match run(&engine, &o, &ask) {
+        Ok(f) if f.timed_out => return timed_out(&shared),
+        _ if std::time::Instant::now() > until => return timed_out(&shared),
         Ok(f) => f,
         Err(e) => return bad(e),
     };
-    let total = found.results.len();
-    let start = page.offset.min(total);
-    let end = start.saturating_add(page.limit).min(total);
-    let next = if end < total {
-        model::encode_token(end)
-    } else {
-        String::new()
+    let next = match (&found.last, found.more) {
+        (Some(last), true) => model::encode_token(&revision, last),
+        _ => String::new(),
     };
-    let results: Vec<Value> = found.results[start..end].to_vec();
-    ok(json!({
-        "results": results,
-        "page": {"next_token": next, "count": end - start, "total": total},
-    }))
+    let mut response = json!({
+        "results": found.results,
+        "page": {"next_token": next, "count": found.results.len()},
+    });
+    let mut context = serde_json::Map::new();
+    if !found.errors.is_empty() {
+        context.insert("errors".into(), json!(found.errors));
+    }
+    if found.everyone {
+        context.insert("everyone".into(), json!(true));
+    }
+    if !context.is_empty() {
+        response["context"] = Value::Object(context);
+    }
+    ok(response)
 }
 
 async fn search_subject(State(shared): St, headers: HeaderMap, body: Body) -> Response {
@@ -352,12 +439,10 @@ async fn metrics(State(shared): St) -> Response {
     );
     let _ = writeln!(s, "# HELP polc_request_seconds Request latency.");
     let _ = writeln!(s, "# TYPE polc_request_seconds histogram");
+    let mut cumulative = 0;
     for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
-        let _ = writeln!(
-            s,
-            "polc_request_seconds_bucket{{le=\"{b}\"}} {}",
-            get(&m.latency[i])
-        );
+        cumulative += get(&m.latency[i]);
+        let _ = writeln!(s, "polc_request_seconds_bucket{{le=\"{b}\"}} {cumulative}");
     }
     let n = get(&m.latency_count);
     let _ = writeln!(s, "polc_request_seconds_bucket{{le=\"+Inf\"}} {n}");

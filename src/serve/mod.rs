@@ -27,6 +27,15 @@ pub struct Engine {
     pub facts: crate::facts::Facts,
     pub policy_revision: String,
     pub facts_revision: String,
+    /// The reverse index of the facts for searches, built at load.
+    pub index: crate::eval::index::SearchIndex,
+}
+
+impl Engine {
+    /// The revision page tokens carry: the policy's and the facts'.
+    pub fn revision(&self) -> String {
+        format!("{}.{}", self.policy_revision, self.facts_revision)
+    }
 }
 
 /// Where the policy and the facts come from.
@@ -48,6 +57,10 @@ pub struct Limits {
     pub page_max: usize,
     /// At most this many connections open at once; past it, accepting waits.
     pub connections: usize,
+    /// A request that takes longer is answered 503 (E0801), never with a decision. Batches and
+    /// searches stop at the first item or candidate past it; one decision is bounded by the
+    /// evaluator's step limit and checked when it returns.
+    pub time_limit: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -58,6 +71,7 @@ impl Default for Limits {
             page_default: 100,
             page_max: 1000,
             connections: 10_000,
+            time_limit: std::time::Duration::from_secs(1),
         }
     }
 }
@@ -70,9 +84,10 @@ pub struct Metrics {
     pub errors: AtomicU64,
     pub reloads: AtomicU64,
     pub reload_failures: AtomicU64,
-    /// Request latency buckets (upper bounds in [`LATENCY_BUCKETS`] seconds), and their sum in
-    /// microseconds.
-    pub latency: [AtomicU64; LATENCY_BUCKETS.len()],
+    /// Request latency: how many fell in each bucket (at most [`LATENCY_BUCKETS`]`[i]` seconds and
+    /// over the one before; the last slot is over them all; `/metrics` adds them up), and the sum
+    /// in microseconds.
+    pub latency: [AtomicU64; LATENCY_BUCKETS.len() + 1],
     pub latency_count: AtomicU64,
     pub latency_sum_us: AtomicU64,
 }
@@ -80,12 +95,11 @@ pub struct Metrics {
 pub const LATENCY_BUCKETS: [f64; 8] = [0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025, 0.1, 1.0];
 
 impl Metrics {
+    /// One request: three atomic additions (the bucket, the count, the sum), whatever its
+    /// latency.
     pub fn observe(&self, seconds: f64) {
-        for (i, b) in LATENCY_BUCKETS.iter().enumerate() {
-            if seconds <= *b {
-                self.latency[i].fetch_add(1, Ordering::Relaxed);
-            }
-        }
+        let i = LATENCY_BUCKETS.partition_point(|b| seconds > *b);
+        self.latency[i].fetch_add(1, Ordering::Relaxed);
         self.latency_count.fetch_add(1, Ordering::Relaxed);
         self.latency_sum_us
             .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
@@ -137,11 +151,13 @@ pub fn load(sources: &Sources) -> Result<Engine, String> {
             format!("{:016x}", h.0)
         }
     };
+    let index = crate::eval::index::SearchIndex::new(&loaded.policy, &facts);
     Ok(Engine {
         policy: loaded.policy,
         facts,
         policy_revision,
         facts_revision,
+        index,
     })
 }
 

@@ -4,6 +4,7 @@
 //! know, as the API's forward compatibility asks.
 
 use serde_json::{Map, Value};
+use std::fmt::Write as _;
 
 /// A request the API refuses as a whole (HTTP 400), with the reason.
 #[derive(Clone, Debug, PartialEq)]
@@ -184,16 +185,17 @@ pub fn explain(o: &Object) -> bool {
 }
 
 /// `page.limit` and `page.token` (`page.next_token` is read too, as earlier drafts wrote it).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page {
-    pub offset: usize,
+    /// The token as sent; read with [`decode_token`] against the revision served.
+    pub token: Option<String>,
     pub limit: usize,
 }
 
 pub fn page(o: &Object, default_limit: usize, max_limit: usize) -> Result<Page, BadRequest> {
     let Some(p) = object(o, "page")? else {
         return Ok(Page {
-            offset: 0,
+            token: None,
             limit: default_limit,
         });
     };
@@ -212,24 +214,48 @@ pub fn page(o: &Object, default_limit: usize, max_limit: usize) -> Result<Page, 
     let token = match p.get("token").or_else(|| p.get("next_token")) {
         None => None,
         Some(Value::String(s)) if s.is_empty() => None,
-        Some(Value::String(s)) => Some(s.as_str()),
+        Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(BadRequest("`page.token` must be a string".into())),
     };
-    let offset = match token {
-        None => 0,
-        Some(t) => decode_token(t)
-            .ok_or_else(|| BadRequest("`page.token` is not a token this server gave out".into()))?,
-    };
-    Ok(Page { offset, limit })
+    Ok(Page { token, limit })
 }
 
-/// The opaque token of the page that starts at `offset`.
-pub fn encode_token(offset: usize) -> String {
-    format!("p1.{offset:x}")
+/// Why a page token was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenError {
+    /// Not a token this server gives out.
+    Foreign,
+    /// A token of another policy and facts revision (E0802); the revision it names.
+    Stale(String),
 }
 
-fn decode_token(t: &str) -> Option<usize> {
-    usize::from_str_radix(t.strip_prefix("p1.")?, 16).ok()
+/// The opaque token of the page after the result `last` (its id, or an action's name), under
+/// the policy and facts revision `revision`: `p2.REVISION.HEX(last)`. A key, not an offset, so
+/// a page never repeats or skips a result of the same answer.
+pub fn encode_token(revision: &str, last: &str) -> String {
+    let mut s = format!("p2.{revision}.");
+    for b in last.as_bytes() {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// The key a token continues after, when it is of `revision`.
+pub fn decode_token(t: &str, revision: &str) -> Result<String, TokenError> {
+    let rest = t.strip_prefix("p2.").ok_or(TokenError::Foreign)?;
+    let (rev, hex) = rest.rsplit_once('.').ok_or(TokenError::Foreign)?;
+    if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(TokenError::Foreign);
+    }
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0))
+        .collect();
+    let key = String::from_utf8(bytes).map_err(|_| TokenError::Foreign)?;
+    if rev != revision {
+        return Err(TokenError::Stale(rev.to_string()));
+    }
+    Ok(key)
 }
 
 #[cfg(test)]
@@ -255,16 +281,23 @@ mod tests {
     }
 
     #[test]
-    fn tokens_round_trip_and_foreign_ones_are_refused() {
-        assert_eq!(decode_token(&encode_token(1234)), Some(1234));
-        assert_eq!(decode_token("1234"), None);
-        let o = obj(json!({"page": {"token": "nonsense"}}));
-        assert!(page(&o, 10, 100).is_err());
+    fn tokens_round_trip_and_foreign_or_stale_ones_are_refused() {
+        let t = encode_token("r1.f1", "bob.smith");
+        assert_eq!(decode_token(&t, "r1.f1"), Ok("bob.smith".to_string()));
+        assert_eq!(
+            decode_token(&t, "r2.f1"),
+            Err(TokenError::Stale("r1.f1".into()))
+        );
+        assert_eq!(decode_token("1234", "r1.f1"), Err(TokenError::Foreign));
+        assert_eq!(
+            decode_token("p2.r1.f1.zz", "r1.f1"),
+            Err(TokenError::Foreign)
+        );
         let o = obj(json!({"page": {"limit": 5000}}));
         assert_eq!(
             page(&o, 10, 100),
             Ok(Page {
-                offset: 0,
+                token: None,
                 limit: 100
             })
         );

@@ -62,6 +62,10 @@ pub struct Args {
     /// The largest search page a request may ask for
     #[arg(long, default_value_t = 1000)]
     max_page: usize,
+    /// The per-request time limit, in milliseconds (fractions allowed); a request past it is
+    /// answered 503 with E0801
+    #[arg(long, default_value_t = 1000.0, value_name = "MS")]
+    time_limit: f64,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -93,6 +97,13 @@ pub fn run(args: &Args) -> Status {
         page_max: args.max_page.max(1),
         page_default: Limits::default().page_default.min(args.max_page.max(1)),
         connections: args.max_connections.max(1),
+        time_limit: match std::time::Duration::try_from_secs_f64(args.time_limit / 1000.0) {
+            Ok(d) if !d.is_zero() => d,
+            _ => {
+                eprintln!("error: `--time-limit` must be a positive number of milliseconds");
+                return Status::Usage;
+            }
+        },
     };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(c), Some(k)) => match polc::serve::tls_config(c, k) {

@@ -1,0 +1,402 @@
+//! A reverse index of the facts for searches: "who of type T can do A on R" (the AuthZEN
+//! subject search) and "which T can S do A on" (the resource search) without deciding once per
+//! entity of the type.
+//!
+//! Built once from the facts ([`SearchIndex::new`]), it answers one question: which entities
+//! can be in the answer at all. For the subject search these are the actors assigned on the
+//! resource, on anything its relations reach (the ends of `from` paths) and on the groups of its
+//! usersets, transitively; for the resource search, the entities the subject (or a group it
+//! is in) is assigned on and everything whose relations or usersets lead there. Each candidate
+//! is then decided by [`super::decide_with`] in name order, and a page stops as soon as it is
+//! full: the first page of a resource with 100,000 holders decides about a page's worth of
+//! candidates. The candidates are a superset of the answer, never a guess: when a `permit` rule
+//! can give the action (a rule can allow anyone) or a wildcard assignment is met, every named
+//! entity of the type is a candidate. `tests/search_index.rs` holds the answers to the brute
+//! force ones ([`super::query::actors_who_can`], [`super::query::entities_which`]).
+
+use super::{Context, Entity, Request};
+use crate::compiled::{PermId, Policy, TypeId};
+use crate::facts::{EntityId, Facts, Subject};
+use crate::syntax::ast::Effect;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BinaryHeap;
+use std::time::Instant;
+
+/// The reverse index of one [`Facts`] (rebuild it when the facts change).
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    /// Per entity: its position in the name order of its type (`u32::MAX` when not named).
+    rank: Vec<u32>,
+    /// Per type: the entities the facts name, in name order.
+    by_name: Vec<Vec<EntityId>>,
+    /// Per entity: the actors assigned a role on it, by (type, rank).
+    actors_on: FxHashMap<EntityId, Vec<EntityId>>,
+    /// Per entity: the groups of the usersets assigned on it (`team:core` of `team:core#member`).
+    sets_on: FxHashMap<EntityId, Vec<EntityId>>,
+    /// Per entity: the actor types with a wildcard assignment on it.
+    wildcard_on: FxHashMap<EntityId, Vec<TypeId>>,
+    /// Per entity: the targets of its relations, and the reverse.
+    forward: FxHashMap<EntityId, Vec<EntityId>>,
+    backward: FxHashMap<EntityId, Vec<EntityId>>,
+    /// Per actor or group: the entities it is assigned on (for a group: as a userset).
+    held: FxHashMap<EntityId, Vec<EntityId>>,
+    /// Per actor type: the entities with a wildcard assignment of it.
+    wildcard_entities: FxHashMap<TypeId, Vec<EntityId>>,
+}
+
+/// One page of a search.
+#[derive(Debug, Default, PartialEq)]
+pub struct Page {
+    /// The entities allowed, in name order, after the key asked for.
+    pub found: Vec<Entity>,
+    /// Whether more entities are allowed after the last one.
+    pub more: bool,
+    /// Errors met deciding the candidates (each decision fails closed), deduplicated.
+    pub errors: Vec<String>,
+    /// Subject search: an actor of the type that the facts do not name would be allowed (a
+    /// wildcard assignment or a rule gives the action to every actor of the type).
+    pub everyone: bool,
+    /// The search stopped at the deadline; the page is incomplete and must not be given out.
+    pub timed_out: bool,
+}
+
+fn push<K: std::hash::Hash + Eq, V>(m: &mut FxHashMap<K, Vec<V>>, k: K, v: V) {
+    m.entry(k).or_default().push(v);
+}
+
+impl SearchIndex {
+    pub fn new(policy: &Policy, facts: &Facts) -> SearchIndex {
+        let mut ix = SearchIndex {
+            rank: vec![u32::MAX; facts.entity_count()],
+            by_name: vec![Vec::new(); policy.types.len()],
+            ..SearchIndex::default()
+        };
+        for i in 0..policy.types.len() {
+            let ty = TypeId(i as u32);
+            let mut named: Vec<(&str, EntityId)> = facts
+                .entities_of(ty)
+                .into_iter()
+                .filter_map(|e| Some((facts.entity_name(e)?, e)))
+                .collect();
+            named.sort_unstable();
+            for (r, (_, e)) in named.iter().enumerate() {
+                if let Some(slot) = ix.rank.get_mut(e.index()) {
+                    *slot = r as u32;
+                }
+            }
+            ix.by_name[i] = named.into_iter().map(|(_, e)| e).collect();
+        }
+        for (_, a) in facts.assignments() {
+            match a.subject {
+                Subject::Actor(e) => {
+                    push(&mut ix.actors_on, a.on, e);
+                    push(&mut ix.held, e, a.on);
+                }
+                Subject::Userset(g, _) => {
+                    push(&mut ix.sets_on, a.on, g);
+                    push(&mut ix.held, g, a.on);
+                }
+                Subject::Wildcard(t) => {
+                    push(&mut ix.wildcard_on, a.on, t);
+                    push(&mut ix.wildcard_entities, t, a.on);
+                }
+            }
+        }
+        for (e, _, targets) in facts.relations() {
+            for t in targets {
+                push(&mut ix.forward, e, *t);
+                push(&mut ix.backward, *t, e);
+            }
+        }
+        let key = |rank: &[u32], facts: &Facts, e: EntityId| {
+            (
+                facts.entity_type(e).map_or(u32::MAX, |t| t.0),
+                rank.get(e.index()).copied().unwrap_or(u32::MAX),
+            )
+        };
+        for v in ix.actors_on.values_mut() {
+            v.sort_unstable_by_key(|e| key(&ix.rank, facts, *e));
+            v.dedup();
+        }
+        for m in [
+            &mut ix.sets_on,
+            &mut ix.forward,
+            &mut ix.backward,
+            &mut ix.held,
+        ] {
+            for v in m.values_mut() {
+                v.sort_unstable();
+                v.dedup();
+            }
+        }
+        for v in ix.wildcard_entities.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
+        ix
+    }
+
+    fn rank(&self, e: EntityId) -> u32 {
+        self.rank.get(e.index()).copied().unwrap_or(u32::MAX)
+    }
+
+    /// The first position in `ty`'s name order after `after`.
+    fn start(&self, facts: &Facts, ty: TypeId, after: Option<&str>) -> u32 {
+        let names = &self.by_name[ty.index()];
+        match after {
+            None => 0,
+            Some(a) => {
+                names.partition_point(|e| facts.entity_name(*e).is_some_and(|n| n <= a)) as u32
+            }
+        }
+    }
+
+    /// `who of type ty can do action on resource`: a page of at most `limit` actors the facts
+    /// name, in name order, after the name `after`. Wildcard holders are every named actor of
+    /// the type (listed) and any other (`everyone`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn subjects(
+        &self,
+        policy: &Policy,
+        facts: &Facts,
+        ctx: &Context,
+        ty: TypeId,
+        action: PermId,
+        resource: &Entity,
+        after: Option<&str>,
+        limit: usize,
+        deadline: Option<Instant>,
+    ) -> Page {
+        let mut req = Request {
+            principal: Entity {
+                ty,
+                id: None,
+                name: "*".into(),
+            },
+            action,
+            resource: resource.clone(),
+            context: ctx.clone(),
+            errors: Vec::new(),
+        };
+        // An actor the facts do not name: allowed only by wildcards or rules, and then every
+        // actor of the type is.
+        let anon = super::decide_with(policy, facts, &req, false);
+        let mut errors = anon.errors;
+        let everyone = anon.allowed;
+        let from = self.start(facts, ty, after);
+        let all = &self.by_name[ty.index()];
+        let mut lists: Vec<&[EntityId]> = Vec::new();
+        let mut every = everyone || permits(policy, resource.ty, action) || resource.id.is_none();
+        if !every && let Some(r) = resource.id {
+            let mut seen: FxHashSet<EntityId> = FxHashSet::default();
+            let mut todo = vec![r];
+            seen.insert(r);
+            while let Some(x) = todo.pop() {
+                if self.wildcard_on.get(&x).is_some_and(|ts| ts.contains(&ty)) {
+                    every = true;
+                    break;
+                }
+                if let Some(v) = self.actors_on.get(&x) {
+                    // The actors of `ty` in the list, from the first after the key.
+                    let lo = v.partition_point(|e| {
+                        facts.entity_type(*e).is_some_and(|t| t.0 < ty.0)
+                            || (facts.entity_type(*e) == Some(ty) && self.rank(*e) < from)
+                    });
+                    let hi =
+                        v.partition_point(|e| facts.entity_type(*e).is_some_and(|t| t.0 <= ty.0));
+                    if lo < hi {
+                        lists.push(&v[lo..hi]);
+                    }
+                }
+                let next = self.forward.get(&x).into_iter().chain(self.sets_on.get(&x));
+                for &y in next.flatten() {
+                    if seen.insert(y) {
+                        todo.push(y);
+                    }
+                }
+            }
+        }
+        if every {
+            lists = vec![&all[(from as usize).min(all.len())..]];
+        }
+        let mut found = Vec::new();
+        let mut more = false;
+        let mut timed_out = false;
+        let mut merged = Merge::new(self, lists);
+        let mut n = 0usize;
+        while let Some(e) = merged.next() {
+            n += 1;
+            if n % 32 == 0 && deadline.is_some_and(|d| Instant::now() > d) {
+                timed_out = true;
+                break;
+            }
+            if self.rank(e) == u32::MAX {
+                continue;
+            }
+            let Some(p) = Entity::known(facts, e) else {
+                continue;
+            };
+            req.principal = p;
+            let d = super::decide_with(policy, facts, &req, false);
+            errors.extend(d.errors);
+            if d.allowed {
+                if found.len() == limit {
+                    more = true;
+                    break;
+                }
+                found.push(std::mem::replace(
+                    &mut req.principal,
+                    Entity {
+                        ty,
+                        id: None,
+                        name: String::new(),
+                    },
+                ));
+            }
+        }
+        Page {
+            found,
+            more,
+            errors: super::query::dedup(errors),
+            everyone,
+            timed_out,
+        }
+    }
+
+    /// `which entities of type ty can principal do action on`: a page of at most `limit`, in
+    /// name order, after the name `after`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn resources(
+        &self,
+        policy: &Policy,
+        facts: &Facts,
+        ctx: &Context,
+        ty: TypeId,
+        principal: &Entity,
+        action: PermId,
+        after: Option<&str>,
+        limit: usize,
+        deadline: Option<Instant>,
+    ) -> Page {
+        let from = self.start(facts, ty, after);
+        let all = &self.by_name[ty.index()];
+        let candidates: Vec<EntityId> = if permits(policy, ty, action) || principal.id.is_none() {
+            all[(from as usize).min(all.len())..].to_vec()
+        } else {
+            let mut seen: FxHashSet<EntityId> = FxHashSet::default();
+            let mut todo: Vec<EntityId> = Vec::new();
+            let starts = principal
+                .id
+                .and_then(|p| self.held.get(&p))
+                .into_iter()
+                .chain(self.wildcard_entities.get(&principal.ty));
+            for &x in starts.flatten() {
+                if seen.insert(x) {
+                    todo.push(x);
+                }
+            }
+            while let Some(x) = todo.pop() {
+                // What reaches `x` by a relation (the start of a `from` path ending here), and
+                // where `x`'s holders hold as a userset.
+                let next = self.backward.get(&x).into_iter().chain(self.held.get(&x));
+                for &y in next.flatten() {
+                    if seen.insert(y) {
+                        todo.push(y);
+                    }
+                }
+            }
+            let mut c: Vec<EntityId> = seen
+                .into_iter()
+                .filter(|e| facts.entity_type(*e) == Some(ty) && self.rank(*e) >= from)
+                .filter(|e| self.rank(*e) != u32::MAX)
+                .collect();
+            c.sort_unstable_by_key(|e| self.rank(*e));
+            c
+        };
+        let mut req = Request {
+            principal: principal.clone(),
+            action,
+            resource: principal.clone(),
+            context: ctx.clone(),
+            errors: Vec::new(),
+        };
+        let mut page = Page::default();
+        for (n, e) in candidates.into_iter().enumerate() {
+            if n % 32 == 31 && deadline.is_some_and(|d| Instant::now() > d) {
+                page.timed_out = true;
+                break;
+            }
+            let Some(r) = Entity::known(facts, e) else {
+                continue;
+            };
+            req.resource = r;
+            let d = super::decide_with(policy, facts, &req, false);
+            page.errors.extend(d.errors);
+            if d.allowed {
+                if page.found.len() == limit {
+                    page.more = true;
+                    break;
+                }
+                page.found.push(req.resource.clone());
+            }
+        }
+        page.errors = super::query::dedup(std::mem::take(&mut page.errors));
+        page
+    }
+}
+
+/// Whether a `permit` rule can give `action` on `ty` (and so may allow any actor).
+fn permits(policy: &Policy, ty: TypeId, action: PermId) -> bool {
+    policy
+        .rules
+        .iter()
+        .any(|r| r.effect == Effect::Permit && r.resource == ty && r.actions.contains(&action))
+}
+
+/// The union of lists sorted by rank, in rank order, each entity once.
+struct Merge<'a> {
+    ix: &'a SearchIndex,
+    lists: Vec<&'a [EntityId]>,
+    heap: BinaryHeap<std::cmp::Reverse<(u32, usize)>>,
+    pos: Vec<usize>,
+    last: Option<u32>,
+}
+
+impl<'a> Merge<'a> {
+    fn new(ix: &'a SearchIndex, lists: Vec<&'a [EntityId]>) -> Merge<'a> {
+        let mut heap = BinaryHeap::new();
+        for (i, l) in lists.iter().enumerate() {
+            if let Some(e) = l.first() {
+                heap.push(std::cmp::Reverse((ix.rank(*e), i)));
+            }
+        }
+        let pos = vec![0; lists.len()];
+        Merge {
+            ix,
+            lists,
+            heap,
+            pos,
+            last: None,
+        }
+    }
+}
+
+impl Iterator for Merge<'_> {
+    type Item = EntityId;
+
+    fn next(&mut self) -> Option<EntityId> {
+        loop {
+            let std::cmp::Reverse((rank, i)) = self.heap.pop()?;
+            let e = self.lists[i][self.pos[i]];
+            self.pos[i] += 1;
+            if let Some(n) = self.lists[i].get(self.pos[i]) {
+                self.heap.push(std::cmp::Reverse((self.ix.rank(*n), i)));
+            }
+            if self.last == Some(rank) {
+                continue;
+            }
+            self.last = Some(rank);
+            return Some(e);
+        }
+    }
+}

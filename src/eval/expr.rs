@@ -11,8 +11,8 @@ use crate::syntax::ast::BinOp;
 use std::cmp::Ordering;
 
 /// What evaluating a condition reads: the policy, the facts, the request, and a way to decide
-/// `is R on X`. The fast evaluator answers that through plans, the reference evaluator through
-/// its fixpoint.
+/// `is R on X`, answered through plans. The reference evaluator does not use this module: it
+/// reads conditions with its own walk (`eval/reference/condition.rs`).
 ///
 /// The facts and the context outlive the evaluation (`'e`), so values are read from them in
 /// place: comparing an attribute copies nothing.

@@ -1,10 +1,13 @@
 //! The reference evaluator: a direct reading of the definitions (LANGUAGE.md sections 1 and 6),
 //! with no precomputed plans. It computes every role the actor holds anywhere as a least
-//! fixpoint over the assignments, includes and `from` clauses, then applies the rules. Slow and
-//! obviously right: property tests require the fast evaluator to agree with it.
+//! fixpoint over the assignments, includes and `from` clauses, then applies the rules, reading
+//! their conditions with its own tree walk (`reference/condition.rs`, no code shared with the
+//! fast evaluator). Slow and obviously right: property tests require the fast evaluator to
+//! agree with it.
 
-use super::expr::{Env, eval_condition};
-use super::{Context, Entity, Request};
+mod condition;
+
+use super::Request;
 use crate::compiled::{Policy, RoleId, TypeId};
 use crate::facts::{EntityId, Facts, Subject};
 use crate::syntax::ast::{ConditionKind, Effect};
@@ -81,47 +84,6 @@ pub fn roles_held(
     }
 }
 
-struct RefEnv<'a> {
-    policy: &'a Policy,
-    facts: &'a Facts,
-    req: &'a Request,
-}
-
-impl<'a> Env<'a> for RefEnv<'a> {
-    fn policy(&self) -> &Policy {
-        self.policy
-    }
-    fn facts(&self) -> &'a Facts {
-        self.facts
-    }
-    fn principal(&self) -> &Entity {
-        &self.req.principal
-    }
-    fn resource(&self) -> &Entity {
-        &self.req.resource
-    }
-    fn context(&self) -> &'a Context {
-        &self.req.context
-    }
-    fn holds_role(
-        &mut self,
-        actor_ty: TypeId,
-        actor: Option<EntityId>,
-        entity: EntityId,
-        _ty: TypeId,
-        role: RoleId,
-    ) -> Result<bool, String> {
-        Ok(roles_held(
-            self.policy,
-            self.facts,
-            actor_ty,
-            actor,
-            self.req.context.now,
-        )
-        .contains(&(entity, role)))
-    }
-}
-
 /// Allow or deny, by the definitions: some role or `permit` gives the action, and no `forbid`
 /// applies (a forbid whose condition errs applies; a permit whose condition errs does not).
 pub fn decide(policy: &Policy, facts: &Facts, req: &Request) -> bool {
@@ -140,8 +102,7 @@ pub fn decide(policy: &Policy, facts: &Facts, req: &Request) -> bool {
         .iter()
         .any(|(e, role)| *e == r && t.roles[role.index()].grants.contains(&req.action))
     });
-    let mut env = RefEnv { policy, facts, req };
-    let mut applies = |effect: Effect| {
+    let applies = |effect: Effect| {
         policy
             .rules
             .iter()
@@ -152,7 +113,7 @@ pub fn decide(policy: &Policy, facts: &Facts, req: &Request) -> bool {
             })
             .any(|rule| match &rule.condition {
                 None => true,
-                Some((kind, c)) => match (eval_condition(&mut env, c), kind) {
+                Some((kind, c)) => match (condition::holds(policy, facts, req, c), kind) {
                     (Ok(v), ConditionKind::When) => v,
                     (Ok(v), ConditionKind::Unless) => !v,
                     (Err(_), _) => effect == Effect::Forbid,

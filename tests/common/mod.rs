@@ -517,7 +517,56 @@ pub fn decide_all(l: &Loaded, p: &str, action: &str, r: &str) -> Result<bool, St
             fast.allowed, quick.allowed, fast.errors
         ));
     }
+    agree_with_request_data(l, &req, &format!("can {p} {action} {r}"))?;
     Ok(slow)
+}
+
+/// Request-time attributes of the resource (AuthZEN `resource.properties`), read through the
+/// library function the server and `polc eval` use; each overrides the facts for one request.
+const REQUEST_DATA: [&str; 4] = [
+    r#"{"flag": true, "note": "x"}"#,
+    r#"{"level": 2, "kind": "b", "tags": ["x", "z"]}"#,
+    r#"{"spot": {"org": "a", "loc": "p"}, "pairs": [{"org": "a", "loc": "p"}], "age": "-1d"}"#,
+    r#"{"flag": false, "ghost": 1, "spot": {"org": "b"}, "tags": []}"#,
+];
+
+/// The fast evaluator and the reference agree on the request with each of [`REQUEST_DATA`]
+/// (the generated models declare every one of these attributes).
+fn agree_with_request_data(l: &Loaded, req: &Request, shown: &str) -> Result<(), String> {
+    use polc::eval::request::{Side, UnknownProperty};
+    for data in REQUEST_DATA {
+        let mut with = req.clone();
+        let props: serde_json::Value = serde_json::from_str(data).unwrap();
+        // Policies other than the generated ones declare other attributes: what a type does
+        // not declare is skipped, and data that does not fit its types is not sent.
+        if with
+            .context
+            .apply_properties_json(
+                &l.policy,
+                &l.facts,
+                Side::Resource,
+                req.resource.ty,
+                &serde_json::json!({ "properties": props }),
+                "resource",
+                UnknownProperty::Ignore,
+                polc::source::Span::default(),
+            )
+            .is_err()
+        {
+            continue;
+        }
+        let fast = eval::decide(&l.policy, &l.facts, &with);
+        let quick = eval::decide_with(&l.policy, &l.facts, &with, false);
+        let slow = reference::decide(&l.policy, &l.facts, &with);
+        if fast.allowed != slow || quick.allowed != slow {
+            return Err(format!(
+                "{shown} with resource properties {data}: fast {}, fast (no explain) {}, \
+                 reference {slow}\nerrors: {:#?}",
+                fast.allowed, quick.allowed, fast.errors
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every decision of a model, in a fixed order of (principal, action, resource).

@@ -77,8 +77,7 @@ impl Policy {
                 return bad("attribute type");
             }
             let (np, nr) = (t.permissions.len(), t.roles.len());
-            if t
-                .permissions
+            if t.permissions
                 .iter()
                 .any(|p| p.assigns.iter().any(|r| r.index() >= nr))
             {

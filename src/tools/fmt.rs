@@ -473,7 +473,8 @@ impl<'a> Printer<'a> {
                 let mut list: Vec<(String, Span)> = names(&p.names);
                 // `permissions a, b assigns x, y;`: the last permission and the first role are
                 // one piece of the list, so that the list is laid out as one.
-                if let (Some(last), Some((first, rest))) = (list.last_mut(), p.assigns.split_first())
+                if let (Some(last), Some((first, rest))) =
+                    (list.last_mut(), p.assigns.split_first())
                 {
                     last.0 = format!("{} assigns {}", last.0, first.name);
                     list.extend(names(rest));

@@ -92,6 +92,7 @@
 //! terminal_size). With `default-features = false` the library has everything else, the REPL's
 //! session logic included.
 
+pub mod audit;
 pub mod compiled;
 pub mod diag;
 pub mod duration;

@@ -29,7 +29,19 @@ fn compile(path: &Path) -> (String, SourceMap, Vec<Diagnostic>, Option<Policy>) 
     let mut sources = SourceMap::new();
     match polc::loader::add_bytes(&mut sources, name, bytes) {
         Ok(_) => {
-            let compilation = polc::compile_sources(sources);
+            let mut compilation = polc::compile_sources(sources);
+            // `W07xx` fixtures show what `polc audit escalation` finds in them.
+            if name_is_audit(path)
+                && let Some(policy) = &compilation.policy
+            {
+                let findings = polc::audit::escalation(policy);
+                compilation
+                    .diagnostics
+                    .extend(polc::audit::escalation_diagnostics(
+                        &findings,
+                        &compilation.files,
+                    ));
+            }
             (
                 shown,
                 compilation.sources,
@@ -39,6 +51,12 @@ fn compile(path: &Path) -> (String, SourceMap, Vec<Diagnostic>, Option<Policy>) 
         }
         Err(d) => (shown, sources, vec![d], None),
     }
+}
+
+/// Whether a fixture is about `polc audit` (`W07xx_...`, `E07xx_...`).
+fn name_is_audit(path: &Path) -> bool {
+    let name = path.file_name().unwrap().to_string_lossy();
+    name.starts_with("W07") || name.starts_with("E07")
 }
 
 /// The time data lints judge expiry and review periods against, so that snapshots stay put.

@@ -868,3 +868,34 @@ fn garbage_never_panics() {
         let _ = parse_assertion(F, text);
     }
 }
+
+#[test]
+fn permissions_with_assigns() {
+    let f = parse_ok(
+        "resource w { permissions view, manage assigns owner, operator; permissions edit; }",
+    );
+    let Item::Resource(r) = &f.items[0] else {
+        panic!("not a resource")
+    };
+    let decls: Vec<&PermissionsDecl> = r
+        .members
+        .iter()
+        .filter_map(|m| match m {
+            Member::Permissions(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    let names = |v: &[Ident]| v.iter().map(|i| i.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&decls[0].names), ["view", "manage"]);
+    assert_eq!(names(&decls[0].assigns), ["owner", "operator"]);
+    assert!(decls[1].assigns.is_empty());
+    // `assigns` is contextual: still a permission name.
+    let f = parse_ok("resource w { permissions assigns; }");
+    let Item::Resource(r) = &f.items[0] else {
+        panic!("not a resource")
+    };
+    let Member::Permissions(p) = &r.members[0] else {
+        panic!("not permissions")
+    };
+    assert_eq!(names(&p.names), ["assigns"]);
+}

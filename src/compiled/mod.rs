@@ -112,6 +112,10 @@ pub struct Permission {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+    /// The roles of this type that holding this permission on an entity lets one assign and
+    /// revoke there (`permissions P assigns R, ...;`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assigns: Vec<RoleId>,
 }
 
 /// `from S on path` as resolved: holders of `role` on the entity reached by `path` (starting at

@@ -77,6 +77,12 @@ impl Policy {
                 return bad("attribute type");
             }
             let (np, nr) = (t.permissions.len(), t.roles.len());
+            if t.permissions
+                .iter()
+                .any(|p| p.assigns.iter().any(|r| r.index() >= nr))
+            {
+                return bad("assigns");
+            }
             for r in &t.roles {
                 if r.includes.iter().any(|i| i.index() >= nr)
                     || r.grants.iter().any(|g| g.index() >= np)

@@ -99,6 +99,11 @@ codes! {
     W0206 => Warning, "assignment a fixed `from` already implies";
     W0207 => Warning, "wildcard assignment of an elevated role";
     W0208 => Warning, "holder without a required role on a related resource";
+    // Audit (`polc audit escalation`)
+    W0701 => Warning, "role can assign a role with permissions it lacks";
+    W0702 => Warning, "role can gain permissions through a chain of assignments";
+    W0703 => Warning, "role can assign a role that gives it back on a broader scope";
+    W0704 => Warning, "sealed or elevated role reachable by assignment";
 }
 
 impl Code {

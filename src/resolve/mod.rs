@@ -34,6 +34,7 @@ pub fn resolve(files: &[ast::File], sources: &SourceMap) -> Resolved {
     r.collect(files);
     r.resolve_members();
     r.resolve_roles();
+    r.resolve_assigns();
     r.resolve_context();
     r.resolve_rules();
     r.check_sealed_permits();
@@ -68,6 +69,8 @@ pub(crate) struct TypeBuild<'a> {
     pub relations: Vec<&'a ast::RelationDecl>,
     pub attributes: Vec<&'a ast::AttributeDecl>,
     pub permissions: Vec<(&'a Ident, Option<String>)>,
+    /// `permissions P, ... assigns R, ...;`: each permission with the roles it assigns.
+    pub assigns: Vec<(&'a Ident, &'a [Ident])>,
     pub roles: Vec<RoleBuild<'a>>,
     pub rules: Vec<&'a ast::RuleDecl>,
     pub separations: Vec<&'a ast::SeparateDecl>,
@@ -201,6 +204,7 @@ impl<'a> Resolver<'a> {
                     relations: Vec::new(),
                     attributes: Vec::new(),
                     permissions: Vec::new(),
+                    assigns: Vec::new(),
                     roles: Vec::new(),
                     rules: Vec::new(),
                     separations: Vec::new(),
@@ -284,6 +288,10 @@ impl<'a> Resolver<'a> {
                 Member::Permissions(p) => {
                     b.permissions
                         .extend(p.names.iter().map(|n| (n, p.doc.clone())));
+                    if !p.assigns.is_empty() {
+                        b.assigns
+                            .extend(p.names.iter().map(|n| (n, p.assigns.as_slice())));
+                    }
                 }
                 Member::Rule(r) => b.rules.push(r),
                 Member::Separate(s) => b.separations.push(s),
@@ -418,7 +426,30 @@ impl<'a> Resolver<'a> {
                 self.types[i].permissions.push(Permission {
                     name: p.name.clone(),
                     doc,
+                    assigns: Vec::new(),
                 });
+            }
+        }
+    }
+
+    /// `permissions P assigns R, ...;`: the roles, looked up in the permission's own type
+    /// (`E0202` with a suggestion for an unknown one).
+    fn resolve_assigns(&mut self) {
+        for i in 0..self.builds.len() {
+            let assigns = self.builds[i].assigns.clone();
+            let ty = TypeId(i as u32);
+            for (perm, roles) in assigns {
+                let Some(p) = self.types[i].permission(&perm.name) else {
+                    continue;
+                };
+                for role in roles {
+                    if let Some(r) = self.lookup_role(ty, role) {
+                        let list = &mut self.types[i].permissions[p.index()].assigns;
+                        if !list.contains(&r) {
+                            list.push(r);
+                        }
+                    }
+                }
             }
         }
     }

@@ -141,11 +141,14 @@ pub struct RecordFieldType {
     pub ty: TypeExpr,
 }
 
-/// `permissions view, users.edit;`
+/// `permissions view, users.edit;` or `permissions manage assigns owner, operator;`
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PermissionsDecl {
     pub doc: Option<String>,
     pub names: Vec<Ident>,
+    /// The roles (of the same type) that holding one of `names` lets one assign and revoke.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assigns: Vec<Ident>,
     pub span: Span,
 }
 

@@ -86,6 +86,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
             "do" => "`do`",
             "has" => "`has`",
             "in" => "`in`",
+            "assigns" => "`assigns`",
             "true" | "false" => "a value",
             _ => "an expression",
         });
@@ -129,6 +130,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         Rule::field_body => "a field name",
         Rule::type_expr => "a type",
         Rule::permissions_decl => "`permissions`",
+        Rule::assigns_clause => "`assigns`",
         Rule::separate_decl => "`separate`",
         Rule::role_decl => "`role`",
         Rule::role_item => "a role item such as `grants` or `includes`",

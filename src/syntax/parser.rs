@@ -198,8 +198,21 @@ impl<'d> Conv<'d> {
                 Member::Attribute(self.field(body, doc, span)?)
             }
             Rule::permissions_decl => {
-                let names = kids(pair).skip(1).map(|p| self.ident(&p)).collect();
-                Member::Permissions(PermissionsDecl { doc, names, span })
+                let mut names = Vec::new();
+                let mut assigns = Vec::new();
+                for p in kids(pair).skip(1) {
+                    if p.as_rule() == Rule::assigns_clause {
+                        assigns = kids(p).skip(1).map(|r| self.ident(&r)).collect();
+                    } else {
+                        names.push(self.ident(&p));
+                    }
+                }
+                Member::Permissions(PermissionsDecl {
+                    doc,
+                    names,
+                    assigns,
+                    span,
+                })
             }
             Rule::separate_decl => {
                 let roles = kids(pair).skip(1).map(|p| self.ident(&p)).collect();
@@ -709,6 +722,7 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_false => "false",
         Rule::kw_principal => "principal",
         Rule::kw_retract => "retract",
+        Rule::kw_assigns => "assigns",
         _ => return None,
     })
 }

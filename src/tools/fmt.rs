@@ -469,10 +469,21 @@ impl<'a> Printer<'a> {
                 Leaf::Line(format!("attribute {}", self.field(a)))
             }
             Node::Field(a) => Leaf::Line(self.field(a)),
-            Node::Member(Member::Permissions(p)) => Leaf::List {
-                head: "permissions".into(),
-                names: names(&p.names),
-            },
+            Node::Member(Member::Permissions(p)) => {
+                let mut list: Vec<(String, Span)> = names(&p.names);
+                // `permissions a, b assigns x, y;`: the last permission and the first role are
+                // one piece of the list, so that the list is laid out as one.
+                if let (Some(last), Some((first, rest))) =
+                    (list.last_mut(), p.assigns.split_first())
+                {
+                    last.0 = format!("{} assigns {}", last.0, first.name);
+                    list.extend(names(rest));
+                }
+                Leaf::List {
+                    head: "permissions".into(),
+                    names: list,
+                }
+            }
             Node::Member(Member::Separate(s)) => Leaf::List {
                 head: "separate".into(),
                 names: names(&s.roles),

@@ -1,6 +1,7 @@
 //! `polc`: the command-line shell over the library. Each subcommand is a small file that calls
 //! the library and renders what it returns; nothing here decides anything about policies.
 
+mod audit;
 mod check;
 mod compile;
 mod config;
@@ -83,6 +84,9 @@ enum Command {
     /// Compare two versions of a policy: permissions, roles, edges, rules, decisions over data
     #[command(after_help = diff::AFTER_HELP)]
     Diff(diff::Args),
+    /// Audit the policy: privilege escalation through assignments
+    #[command(subcommand)]
+    Audit(audit::Command),
     /// The language server for editors (LSP over stdio)
     #[cfg(feature = "lsp")]
     #[command(after_help = lsp::AFTER_HELP)]
@@ -122,6 +126,7 @@ fn main() -> std::process::ExitCode {
         Command::Fmt(args) => fmt::run(args, cli.color),
         Command::Graph(args) => graph::run(args, cli.color),
         Command::Diff(args) => diff::run(args, cli.color),
+        Command::Audit(command) => audit::run(command, cli.color),
         #[cfg(feature = "lsp")]
         Command::Lsp(args) => lsp::run(args),
         #[cfg(feature = "serve")]

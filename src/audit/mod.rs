@@ -1,0 +1,10 @@
+//! `polc audit`: questions about who can hand out what, asked of a compiled policy.
+//!
+//! - [`escalation`]: every way the holder of a role can come to hold more than it has, through
+//!   the roles its permissions let it assign (`permissions P assigns R, ...;`), directly, through
+//!   a chain of assignments, and across types through `from` edges. Findings are diagnostics
+//!   (W0701 to W0704), rendered like any other.
+
+pub mod escalation;
+
+pub use escalation::{Finding, FindingKind, escalation, escalation_diagnostics};

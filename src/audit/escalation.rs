@@ -384,10 +384,10 @@ pub fn escalation_diagnostics(findings: &[Finding], files: &[ast::File]) -> Vec<
             if let Some(span) = spans.get(&f.holder) {
                 d = d.primary(*span, "the role held");
             }
-            if let Some(span) = spans.get(&f.target) {
-                if Some(span) != spans.get(&f.holder) {
-                    d = d.secondary(*span, "the role gained");
-                }
+            if let Some(span) = spans.get(&f.target)
+                && Some(span) != spans.get(&f.holder)
+            {
+                d = d.secondary(*span, "the role gained");
             }
             d
         })

@@ -222,11 +222,11 @@ impl SearchIndex {
         let mut found = Vec::new();
         let mut more = false;
         let mut timed_out = false;
-        let mut merged = Merge::new(self, lists);
+        let merged = Merge::new(self, lists);
         let mut n = 0usize;
-        while let Some(e) = merged.next() {
+        for e in merged {
             n += 1;
-            if n % 32 == 0 && deadline.is_some_and(|d| Instant::now() > d) {
+            if n.is_multiple_of(32) && deadline.is_some_and(|d| Instant::now() > d) {
                 timed_out = true;
                 break;
             }

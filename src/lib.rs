@@ -327,7 +327,7 @@ pub fn load_policy_verified(
                 warnings: Vec::new(),
             }),
             Err(e) => {
-                let d = Diagnostic::new(diag::Code::E0501, format!("`{}` is not a usable compiled policy: {e}", path.display()))
+                let d = Diagnostic::new(e.code(), format!("`{}` is not a usable compiled policy: {e}", path.display()))
                         .help("write artifacts with `polc compile POLICY -o FILE.json` (and `--sign-key`), or pass the `.pol` sources");
                 Err((sources, vec![d]))
             }
@@ -335,7 +335,7 @@ pub fn load_policy_verified(
     }
     if key.is_some() {
         let d = Diagnostic::new(
-            diag::Code::E0501,
+            diag::Code::E0013,
             "a verifying key was given, but the policy is not one compiled artifact",
         )
         .help("sign an artifact with `polc compile POLICY -o FILE.json --sign-key KEY.pem` and pass `FILE.json`");
@@ -363,7 +363,7 @@ fn read_key<K>(
     let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
     decode(text).map_err(|e| {
         Diagnostic::new(
-            diag::Code::E0501,
+            diag::Code::E0018,
             format!("`{}` is not an ed25519 key in PEM: {e}", path.display()),
         )
         .help("make a key pair with `openssl genpkey -algorithm ed25519 -out key.pem` and `openssl pkey -in key.pem -pubout -out key.pub.pem`; sign with `key.pem`, verify with `key.pub.pem`")

@@ -7,6 +7,7 @@
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey};
 use polc::compiled::{ArtifactError, Policy};
+use polc::diag::Code;
 use polc::eval::{Request, decide};
 use polc::facts::Facts;
 use polc::source::SourceMap;
@@ -126,13 +127,33 @@ fn every_tampering_is_refused_by_the_hash() {
 }
 
 #[test]
-fn a_rehashed_tampering_is_refused_by_validation_where_it_can_be() {
-    let mut loaded = Vec::new();
+fn every_tampering_is_reported_as_e0012() {
     for (what, v) in tamperings() {
+        let e = Policy::from_json(&v.to_string()).unwrap_err();
+        assert_eq!(e.code(), Code::E0012, "{what}: {e}");
+    }
+}
+
+#[test]
+fn a_rehashed_tampering_is_refused_by_validation_where_it_can_be() {
+    // The code each rehashed tampering is refused with (None: it loads).
+    let expected: [(&str, Option<Code>); 6] = [
+        ("forbids emptied", None),
+        ("forbid made a permit", None),
+        ("rule moved to another type", Some(Code::E0015)),
+        ("attribute index changed", Some(Code::E0016)),
+        ("v2 tables injected", Some(Code::E0010)),
+        ("from edge to another type", Some(Code::E0015)),
+    ];
+    let mut loaded = Vec::new();
+    for ((what, v), (name, code)) in tamperings().into_iter().zip(expected) {
+        assert_eq!(what, name);
         match Policy::from_json(&rehash(v)) {
-            Err(ArtifactError::Invalid(_)) | Err(ArtifactError::Json(_)) => {}
-            Err(e) => panic!("{what}: {e}"),
-            Ok(p) => loaded.push((what, p)),
+            Err(e) => assert_eq!(Some(e.code()), code, "{what}: {e}"),
+            Ok(p) => {
+                assert_eq!(code, None, "{what} loaded");
+                loaded.push((what, p));
+            }
         }
     }
     let names: Vec<&str> = loaded.iter().map(|(w, _)| *w).collect();
@@ -172,15 +193,12 @@ fn a_signature_catches_every_rehashed_tampering() {
     for (what, mut v) in tamperings() {
         v["signature"] = base["signature"].clone();
         let r = Policy::from_artifact(&rehash(v), Some(&vk));
+        // The signature is checked before the payload is read.
         assert!(
-            matches!(
-                r,
-                Err(ArtifactError::BadSignature
-                    | ArtifactError::Invalid(_)
-                    | ArtifactError::Json(_))
-            ),
+            matches!(r, Err(ArtifactError::BadSignature)),
             "{what}: {r:?}"
         );
+        assert_eq!(r.unwrap_err().code(), Code::E0014);
     }
 }
 
@@ -276,14 +294,25 @@ fn compile_signs_and_eval_query_and_debug_graph_verify() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    for (policy, key, says) in [
-        (f("p.json"), f("wrong.pub.pem"), "signature does not verify"),
-        (f("p.pol"), f("key.pub.pem"), "not one compiled artifact"),
-        (f("p.json"), f("p.pol"), "not an ed25519 key"),
+    for (policy, key, code, says) in [
+        (
+            f("p.json"),
+            f("wrong.pub.pem"),
+            "E0014",
+            "signature does not verify",
+        ),
+        (
+            f("p.pol"),
+            f("key.pub.pem"),
+            "E0013",
+            "not one compiled artifact",
+        ),
+        (f("p.json"), f("p.pol"), "E0018", "not an ed25519 key"),
     ] {
         let o = eval(&policy, &key);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains(&format!("polc::{code}")), "{err}");
         assert!(err.contains(says), "{err}");
         assert!(o.stdout.is_empty());
     }
@@ -301,6 +330,7 @@ fn compile_signs_and_eval_query_and_debug_graph_verify() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("does not match its sha256 hash"), "{err}");
+    assert!(err.contains("polc::E0012"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

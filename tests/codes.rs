@@ -53,11 +53,20 @@ fn every_code_has_a_complete_explanation() {
     );
 }
 
-/// `X.data.pol` and `X.data.json` are the data of fixture `X.pol` (tests/fixtures.rs), not
-/// fixtures of their own.
+/// `X.data.pol` and `X.data.json` are the data of fixture `X.pol` (tests/fixtures.rs), and
+/// `X.artifact.json` and `X.verify.pem` its compiled artifact and verifying key: not fixtures of
+/// their own.
 fn is_companion_data(name: &str) -> bool {
-    name.ends_with(".data.pol") || name.ends_with(".data.json") || name.ends_with(".request.json")
+    COMPANIONS.iter().any(|c| name.ends_with(c))
 }
+
+const COMPANIONS: [&str; 5] = [
+    ".data.pol",
+    ".data.json",
+    ".request.json",
+    ".artifact.json",
+    ".verify.pem",
+];
 
 #[test]
 fn every_code_has_a_fixture() {
@@ -95,16 +104,14 @@ fn every_fixture_is_named_after_a_code() {
             "`{name}` does not start with a diagnostic code and `_`"
         );
         assert!(
-            name.ends_with(".pol")
-                || name.ends_with(".data.json")
-                || name.ends_with(".request.json"),
-            "`{name}` is neither a `.pol` fixture nor a `.data.pol` / `.data.json` / `.request.json` companion"
+            name.ends_with(".pol") || is_companion_data(&name),
+            "`{name}` is neither a `.pol` fixture nor a companion ({})",
+            COMPANIONS.join(", ")
         );
         if is_companion_data(&name) {
-            let policy = name
-                .trim_end_matches(".data.pol")
-                .trim_end_matches(".data.json")
-                .trim_end_matches(".request.json");
+            let policy = COMPANIONS
+                .iter()
+                .fold(name.as_str(), |n, c| n.trim_end_matches(c));
             assert!(
                 dir.join(format!("{policy}.pol")).exists(),
                 "`{name}` is data for `{policy}.pol`, which does not exist"

@@ -6,6 +6,11 @@
 //!   or `err/CODE_description.data.json`: the policy is compiled, the data loaded against it and
 //!   the data lints run at a fixed time ([`NOW`]); the data's diagnostics join the snapshot.
 //!   Companion files are not fixtures of their own.
+//! - `err/CODE_description.pol` may instead have a companion artifact,
+//!   `err/CODE_description.artifact.json` (a compiled artifact of the policy, hand-edited), and
+//!   with it a verifying key, `err/CODE_description.verify.pem`: the artifact is loaded as
+//!   `polc eval` loads it (with the key if there is one), and the load's diagnostics join the
+//!   snapshot.
 //! - `ok/*.pol` must compile without any error or warning.
 //!
 //! These need the parser and the resolver: review new snapshots with `cargo insta review`.
@@ -82,7 +87,15 @@ fn companion_data(path: &Path) -> Option<std::path::PathBuf> {
 
 fn is_companion_data(path: &Path) -> bool {
     let name = path.file_name().unwrap().to_string_lossy();
-    name.ends_with(".data.pol") || name.ends_with(".data.json") || name.ends_with(".request.json")
+    [
+        ".data.pol",
+        ".data.json",
+        ".request.json",
+        ".artifact.json",
+        ".verify.pem",
+    ]
+    .iter()
+    .any(|c| name.ends_with(c))
 }
 
 /// A fixture's companion request (`X.request.json`: one `polc eval` request line), read against
@@ -104,10 +117,61 @@ fn request_diagnostics(
     lines.read(policy, facts, file, text.trim_end()).err()
 }
 
+/// A policy fixture's companion file `X.SUFFIX` beside `X.pol`, if it exists.
+fn companion(path: &Path, suffix: &str) -> Option<std::path::PathBuf> {
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    let p = path.with_file_name(format!("{stem}.{suffix}"));
+    p.exists().then_some(p)
+}
+
+/// Loads a fixture's companion artifact (with its companion verifying key, if any) as `polc
+/// eval` does. Returns what the snapshot shows of them and the load's diagnostics.
+fn load_artifact(path: &Path) -> Option<(String, Vec<Diagnostic>)> {
+    let artifact = companion(path, "artifact.json")?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&artifact).unwrap();
+    let mut shown = format!("\n----- ARTIFACT {}\n{text}\n", relative(&artifact));
+    let key = companion(path, "verify.pem").map(|k| {
+        shown.push_str(&format!(
+            "\n----- VERIFY KEY {}\n{}",
+            relative(&k),
+            std::fs::read_to_string(&k).unwrap()
+        ));
+        k
+    });
+    // Relative paths (the tests run in the repository) so that messages do not depend on
+    // where the repository is.
+    let cwd = std::env::current_dir().unwrap();
+    assert_eq!(cwd, root, "tests run in the repository");
+    let rel_artifact = std::path::PathBuf::from(relative(&artifact));
+    let diags = match key.map(|k| polc::read_verifying_key(Path::new(&relative(&k)))) {
+        Some(Err(d)) => vec![d],
+        Some(Ok(k)) => polc::load_policy_verified(&[rel_artifact], Some(&k))
+            .err()
+            .map(|(_, d)| d)
+            .unwrap_or_default(),
+        None => polc::load_policy(&[rel_artifact])
+            .err()
+            .map(|(_, d)| d)
+            .unwrap_or_default(),
+    };
+    Some((shown, diags))
+}
+
 /// Compiles a fixture, then loads its companion data (if any) and runs the data lints.
 /// Returns the source shown in the snapshot (the policy, then the data) and every diagnostic.
 fn compile_with_data(path: &Path) -> (String, SourceMap, Vec<Diagnostic>) {
     let (mut shown, mut sources, mut diags, policy) = compile(path);
+    if let Some((text, loaded)) = load_artifact(path) {
+        assert!(
+            policy.is_some(),
+            "{}: the policy has errors",
+            relative(path)
+        );
+        shown.push_str(&text);
+        diags.extend(loaded);
+        return (shown, sources, diags);
+    }
     let Some(data) = companion_data(path) else {
         if let Some(policy) = &policy {
             let facts = polc::facts::Facts::new(policy);

@@ -128,7 +128,7 @@ fn a_named_json_file_is_checked_as_an_artifact() {
     std::fs::write(d.join("bad.json"), "{\"not\": \"an artifact\"}").unwrap();
     let o = polc(&["check", "--color", "never", "bad.json"], &d);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("E0501"), "{}", text(&o));
+    assert!(text(&o).contains("E0010"), "{}", text(&o));
 }
 
 #[test]

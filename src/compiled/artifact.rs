@@ -48,6 +48,25 @@ pub enum ArtifactError {
     TooLarge { size: usize },
     #[error("the artifact is inconsistent: {0}")]
     Invalid(String),
+    #[error("a condition of the artifact does not type-check: {0}")]
+    Type(String),
+}
+
+impl ArtifactError {
+    /// The diagnostic code that reports this error (E0010 to E0017).
+    pub fn code(&self) -> crate::diag::Code {
+        use crate::diag::Code;
+        match self {
+            ArtifactError::Json(_) => Code::E0010,
+            ArtifactError::Version { .. } => Code::E0011,
+            ArtifactError::Hash => Code::E0012,
+            ArtifactError::Unsigned => Code::E0013,
+            ArtifactError::BadSignature => Code::E0014,
+            ArtifactError::Invalid(_) => Code::E0015,
+            ArtifactError::Type(_) => Code::E0016,
+            ArtifactError::TooDeep | ArtifactError::TooLarge { .. } => Code::E0017,
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -213,11 +232,10 @@ impl Policy {
         let p: Policy = parse(env.policy.get(), depth)?;
         // Validation and the type check walk conditions recursively: deep ones on a large stack.
         crate::syntax::with_stack(depth / 16, || {
-            p.validate()?;
-            p.check_conditions()
+            p.validate().map_err(ArtifactError::Invalid)?;
+            p.check_conditions().map_err(ArtifactError::Type)
         })
-        .ok_or_else(|| ArtifactError::Invalid("the artifact could not be checked".into()))?
-        .map_err(ArtifactError::Invalid)?;
+        .ok_or_else(|| ArtifactError::Invalid("the artifact could not be checked".into()))??;
         Ok(Policy::rebuild(p))
     }
 

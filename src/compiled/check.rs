@@ -14,7 +14,7 @@ struct Ctx<'p> {
 }
 
 fn err<T>(what: &str) -> Result<T, String> {
-    Err(format!("a condition does not type-check: {what}"))
+    Err(what.to_string())
 }
 
 impl Ctx<'_> {

@@ -47,6 +47,16 @@ codes! {
     E0001 => Error, "a file could not be read";
     E0002 => Error, "input is not valid UTF-8";
     E0003 => Error, "input exceeds a limit";
+    // Compiled artifacts (`polc compile`, loaded by `eval`, `query`, `debug graph`)
+    E0010 => Error, "not a compiled artifact";
+    E0011 => Error, "unsupported artifact version";
+    E0012 => Error, "artifact content does not match its hash";
+    E0013 => Error, "artifact not signed, and a verifying key was given";
+    E0014 => Error, "artifact signature does not verify";
+    E0015 => Error, "artifact cross-reference inconsistent";
+    E0016 => Error, "artifact condition does not type-check";
+    E0017 => Error, "artifact exceeds a limit";
+    E0018 => Error, "key file is not an ed25519 PEM key";
     // Syntax
     E0101 => Error, "syntax error";
     E0102 => Error, "invalid literal";

@@ -44,11 +44,9 @@ pub fn run(args: &Args, color: Color) -> Status {
     let json = match loaded.policy.to_artifact(key.as_ref()) {
         Ok(j) => j,
         Err(e) => {
-            let d = polc::diag::Diagnostic::new(
-                polc::diag::Code::E0003,
-                format!("cannot write the artifact: {e}"),
-            )
-            .help("pass the `.pol` sources to `eval` and `query` instead of an artifact");
+            let d =
+                polc::diag::Diagnostic::new(e.code(), format!("cannot write the artifact: {e}"))
+                    .help("pass the `.pol` sources to `eval` and `query` instead of an artifact");
             return output::report_error(d, color);
         }
     };

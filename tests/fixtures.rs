@@ -131,13 +131,12 @@ fn load_artifact(path: &Path) -> Option<(String, Vec<Diagnostic>)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&artifact).unwrap();
     let mut shown = format!("\n----- ARTIFACT {}\n{text}\n", relative(&artifact));
-    let key = companion(path, "verify.pem").map(|k| {
+    let key = companion(path, "verify.pem").inspect(|k| {
         shown.push_str(&format!(
             "\n----- VERIFY KEY {}\n{}",
-            relative(&k),
-            std::fs::read_to_string(&k).unwrap()
+            relative(k),
+            std::fs::read_to_string(k).unwrap()
         ));
-        k
     });
     // Relative paths (the tests run in the repository) so that messages do not depend on
     // where the repository is.

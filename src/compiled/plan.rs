@@ -11,6 +11,9 @@ use rustc_hash::FxHashMap;
 
 struct Builder<'t> {
     types: &'t [TypeDef],
+    /// Per type, the roles that have `from` edges, in order: a plan walks these rather than
+    /// every role of `direct` (in a chain `n` deep, `direct` holds up to `n` roles per plan).
+    from_roles: Vec<Vec<RoleId>>,
     plans: Vec<Plan>,
     memo: FxHashMap<(TypeId, RoleSet), PlanId>,
 }
@@ -48,7 +51,20 @@ impl Builder<'_> {
         // of a path is asked once, for the union of the source roles, however many roles of
         // this plan point there.
         let mut groups: Vec<Group> = Vec::new();
-        for r in direct.iter() {
+        let from_roles = &self.from_roles[ty.index()];
+        let with_edges: Vec<RoleId> = if from_roles.len() < direct.len() {
+            from_roles
+                .iter()
+                .copied()
+                .filter(|r| direct.contains(*r))
+                .collect()
+        } else {
+            direct
+                .iter()
+                .filter(|r| !t.roles[r.index()].from.is_empty())
+                .collect()
+        };
+        for r in with_edges {
             for (k, e) in self.types[ty.index()].roles[r.index()]
                 .from
                 .iter()
@@ -94,8 +110,18 @@ impl Builder<'_> {
 
 /// Fills `action_plans` and `role_plans` of every type and returns the plan table.
 pub fn build(types: &mut [TypeDef]) -> Vec<Plan> {
+    let from_roles = types
+        .iter()
+        .map(|t| {
+            (0..t.roles.len())
+                .filter(|&r| !t.roles[r].from.is_empty())
+                .map(|r| RoleId(r as u32))
+                .collect()
+        })
+        .collect();
     let mut b = Builder {
         types,
+        from_roles,
         plans: Vec::new(),
         memo: FxHashMap::default(),
     };
@@ -149,40 +175,135 @@ pub fn build(types: &mut [TypeDef]) -> Vec<Plan> {
 /// `implies`, `implied_by` and `effective` of every role of one type, from `includes` and
 /// `grants`: what the resolver computes for its checks and what loading an artifact rebuilds.
 /// `includes` may form a cycle here (the resolver reports it); the walk still ends.
+///
+/// Near-linear: the roles are grouped into strongly connected components of `includes`
+/// (iteratively, so no depth of chain can overflow a stack), and each component's sets are the
+/// union of its successors' (`implies`, `effective`) or predecessors' (`implied_by`) sets, so an
+/// include chain `n` deep costs O(n) run merges where a walk from every role cost O(n^2)
+/// (issue 19: a 10,000-deep chain).
 pub fn close_roles(roles: &mut [Role]) {
     let n = roles.len();
-    let implies: Vec<RoleSet> = (0..n)
-        .map(|r| {
-            let mut set = RoleSet::single(RoleId(r as u32));
-            let mut stack = vec![RoleId(r as u32)];
-            while let Some(x) = stack.pop() {
-                for inc in roles.get(x.index()).map_or(&[][..], |x| &x.includes) {
-                    if inc.index() < n && set.insert(*inc) {
-                        stack.push(*inc);
-                    }
+    let succ = |r: usize| -> &[RoleId] { &roles[r].includes };
+    let (comp, order) = components(n, |r| {
+        succ(r)
+            .iter()
+            .map(|x| x.index())
+            .filter(|&x| x < n)
+            .collect()
+    });
+    // `order` lists the components so that every component comes after the ones it includes.
+    let ncomp = order.len();
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); ncomp];
+    for (r, &c) in comp.iter().enumerate() {
+        members[c].push(r as u32);
+    }
+    let mut implies: Vec<RoleSet> = vec![RoleSet::new(); ncomp];
+    let mut effective: Vec<Vec<PermId>> = vec![Vec::new(); ncomp];
+    for &c in &order {
+        let mut set: RoleSet = members[c].iter().map(|&r| RoleId(r)).collect();
+        let mut perms: Vec<PermId> = Vec::new();
+        for &r in &members[c] {
+            perms.extend_from_slice(&roles[r as usize].grants);
+            for inc in succ(r as usize) {
+                let Some(&d) = comp.get(inc.index()) else {
+                    continue;
+                };
+                if d != c {
+                    set.union_with(&implies[d]);
+                    perms.extend_from_slice(&effective[d]);
                 }
             }
-            set
-        })
-        .collect();
-    for role in roles.iter_mut() {
-        role.implied_by = RoleSet::new();
+        }
+        perms.sort();
+        perms.dedup();
+        implies[c] = set;
+        effective[c] = perms;
     }
-    for (r, set) in implies.iter().enumerate() {
-        let mut effective: Vec<PermId> = set
-            .iter()
-            .flat_map(|x| roles[x.index()].grants.iter().copied())
-            .collect();
-        effective.sort();
-        effective.dedup();
-        roles[r].effective = effective;
-        for x in set.iter() {
-            roles[x.index()].implied_by.insert(RoleId(r as u32));
+    // `implied_by`: the same walk in the other direction (includers before the included).
+    let mut preds: Vec<Vec<u32>> = vec![Vec::new(); ncomp];
+    for (r, role) in roles.iter().enumerate() {
+        for inc in &role.includes {
+            if let Some(&d) = comp.get(inc.index())
+                && d != comp[r]
+            {
+                preds[d].push(comp[r] as u32);
+            }
         }
     }
-    for (r, set) in implies.into_iter().enumerate() {
-        roles[r].implies = set;
+    let mut implied_by: Vec<RoleSet> = vec![RoleSet::new(); ncomp];
+    for &c in order.iter().rev() {
+        let mut set: RoleSet = members[c].iter().map(|&r| RoleId(r)).collect();
+        for &p in &preds[c] {
+            set.union_with(&implied_by[p as usize]);
+        }
+        implied_by[c] = set;
     }
+    for (r, role) in roles.iter_mut().enumerate() {
+        let c = comp[r];
+        role.implies = implies[c].clone();
+        role.implied_by = implied_by[c].clone();
+        role.effective = effective[c].clone();
+    }
+}
+
+/// The strongly connected components of a graph of `n` nodes (Tarjan's algorithm with an
+/// explicit stack): each node's component, and the components in an order where every
+/// component comes after every component it reaches.
+fn components(n: usize, succ: impl Fn(usize) -> Vec<usize>) -> (Vec<usize>, Vec<usize>) {
+    const NONE: usize = usize::MAX;
+    let mut index = vec![NONE; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut comp = vec![NONE; n];
+    let mut order = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut next = 0usize;
+    // (node, its successors, how many of them were visited)
+    let mut call: Vec<(usize, Vec<usize>, usize)> = Vec::new();
+    for root in 0..n {
+        if index[root] != NONE {
+            continue;
+        }
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        call.push((root, succ(root), 0));
+        while let Some((v, kids, i)) = call.last_mut() {
+            let v = *v;
+            if let Some(&w) = kids.get(*i) {
+                *i += 1;
+                if index[w] == NONE {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    call.push((w, succ(w), 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            call.pop();
+            if let Some((u, _, _)) = call.last() {
+                low[*u] = low[*u].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let c = order.len();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp[w] = c;
+                    if w == v {
+                        break;
+                    }
+                }
+                order.push(c);
+            }
+        }
+    }
+    (comp, order)
 }
 
 /// Fills `permits` and `forbids` of every type from the rules: each rule sits in the list of
@@ -205,5 +326,115 @@ pub fn index_rules(types: &mut [TypeDef], rules: &[Rule]) {
                 l.push(RuleId(i as u32));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compiled::Location;
+    use proptest::prelude::*;
+
+    fn role(includes: Vec<RoleId>, grants: Vec<PermId>) -> Role {
+        Role {
+            name: String::new(),
+            doc: None,
+            location: Location::default(),
+            grants,
+            includes,
+            from: Vec::new(),
+            requires: Vec::new(),
+            sealed: false,
+            elevated: false,
+            review: None,
+            min: None,
+            max: None,
+            implies: RoleSet::new(),
+            implied_by: RoleSet::new(),
+            effective: Vec::new(),
+        }
+    }
+
+    /// The walk `close_roles` replaced: from every role, every role it reaches.
+    fn reference(roles: &[Role]) -> Vec<(Vec<u32>, Vec<u32>, Vec<PermId>)> {
+        let n = roles.len();
+        let reach: Vec<Vec<bool>> = (0..n)
+            .map(|r| {
+                let mut seen = vec![false; n];
+                seen[r] = true;
+                let mut stack = vec![r];
+                while let Some(x) = stack.pop() {
+                    for inc in &roles[x].includes {
+                        if inc.index() < n && !seen[inc.index()] {
+                            seen[inc.index()] = true;
+                            stack.push(inc.index());
+                        }
+                    }
+                }
+                seen
+            })
+            .collect();
+        (0..n)
+            .map(|r| {
+                let implies: Vec<u32> = (0..n as u32).filter(|&x| reach[r][x as usize]).collect();
+                let implied_by: Vec<u32> = (0..n as u32).filter(|&x| reach[x as usize][r]).collect();
+                let mut eff: Vec<PermId> = implies
+                    .iter()
+                    .flat_map(|&x| roles[x as usize].grants.iter().copied())
+                    .collect();
+                eff.sort();
+                eff.dedup();
+                (implies, implied_by, eff)
+            })
+            .collect()
+    }
+
+    proptest! {
+        /// On any graph of includes (cycles, self-includes, out-of-range numbers as a tampered
+        /// artifact might hold), the closure is what walking from every role gives.
+        #[test]
+        fn closure_agrees_with_walking_from_every_role(
+            graph in proptest::collection::vec(
+                (proptest::collection::vec(0u32..24, 0..4), proptest::collection::vec(0u32..6, 0..3)),
+                0..20,
+            )
+        ) {
+            let mut roles: Vec<Role> = graph
+                .into_iter()
+                .map(|(inc, gr)| role(inc.into_iter().map(RoleId).collect(), gr.into_iter().map(PermId).collect()))
+                .collect();
+            let want = reference(&roles);
+            close_roles(&mut roles);
+            for (r, (implies, implied_by, eff)) in want.into_iter().enumerate() {
+                prop_assert_eq!(roles[r].implies.iter().map(|x| x.0).collect::<Vec<_>>(), implies);
+                prop_assert_eq!(roles[r].implied_by.iter().map(|x| x.0).collect::<Vec<_>>(), implied_by);
+                prop_assert_eq!(&roles[r].effective, &eff);
+            }
+        }
+    }
+
+    /// A chain 10,000 deep closes in linear time and on a small stack (a 2 MiB thread).
+    #[test]
+    fn a_deep_chain_closes_on_a_small_stack() {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                let n = 10_000u32;
+                let mut roles: Vec<Role> = (0..n)
+                    .map(|i| {
+                        let inc = if i + 1 < n { vec![RoleId(i + 1)] } else { vec![] };
+                        role(inc, if i + 1 == n { vec![PermId(0)] } else { vec![] })
+                    })
+                    .collect();
+                // And a cycle back to the start.
+                roles[n as usize - 1].includes.push(RoleId(0));
+                close_roles(&mut roles);
+                assert_eq!(roles[0].implies.len(), n as usize);
+                assert_eq!(roles[5_000].implied_by.len(), n as usize);
+                assert_eq!(roles[17].effective, vec![PermId(0)]);
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 }

@@ -144,7 +144,9 @@ impl<'a> Resolver<'a> {
     /// A role of `ty` by name; `E0202` with a suggestion when there is none.
     pub fn lookup_role(&mut self, ty: TypeId, name: &Ident) -> Option<RoleId> {
         let t = &self.types[ty.index()];
-        if let Some(r) = t.role(&name.name) {
+        if let Some(&r) = self.role_index.get(&(ty, name.name.as_str()))
+            && r.index() < t.roles.len()
+        {
             return Some(r);
         }
         let names: Vec<&str> = t.roles.iter().map(|r| r.name.as_str()).collect();

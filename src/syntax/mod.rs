@@ -68,6 +68,9 @@ fn parse_items(
     tokens: &[(Token, Range<usize>)],
     docs: &mut DocIndex,
 ) -> (Vec<ast::Item>, Vec<Diagnostic>) {
+    if let Some(parsed) = parse_item_by_item(file, text, tokens, docs) {
+        return parsed;
+    }
     let mut items = Vec::new();
     let mut diags = Vec::new();
     let whole = parse_with(Rule::file, text, |pair| {
@@ -122,6 +125,80 @@ fn parse_items(
         }
     }
     (items, diags)
+}
+
+/// Parses a file one top-level item at a time, so that pest's token queue holds one item rather
+/// than the whole file (a 15 MB policy once took ~85 bytes of queue per byte of source), and
+/// each item's pairs are dropped once it is converted. `None` when any piece does not parse:
+/// the caller then parses the file whole, as before, and recovers from its errors.
+///
+/// The pieces are cut only at a `;` or `}` at brace depth 0, which is where every item ends
+/// (`item` always ends in `semi` or `rbrace`, with no lookahead after it), and what lies between
+/// them must parse as a file of no items (whitespace and comments): so a file read this way
+/// gives exactly the items of `Rule::file` (`tests/parse.rs` compares both on every fixture).
+fn parse_item_by_item(
+    file: FileId,
+    text: &str,
+    tokens: &[(Token, Range<usize>)],
+    docs: &mut DocIndex,
+) -> Option<(Vec<ast::Item>, Vec<Diagnostic>)> {
+    let mut items = Vec::new();
+    let mut diags = Vec::new();
+    let mut gap_start = 0;
+    let trivia_ok = |gap: Range<usize>| {
+        let gap = &text[gap];
+        gap.chars()
+            .all(|c| matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{FEFF}'))
+            || parse_with(Rule::file, gap, |_| ()).is_ok()
+    };
+    for range in item_ranges(tokens) {
+        if !trivia_ok(gap_start..range.start) {
+            return None;
+        }
+        gap_start = range.end;
+        let (item, conv_diags) = parse_with(Rule::chunk, &text[range.clone()], |pair| {
+            let mut conv = Conv::new(file, range.start, docs);
+            let item = pair
+                .into_inner()
+                .find(|p| p.as_rule() == Rule::item)
+                .and_then(|p| conv.item(p));
+            (item, conv.diags)
+        })
+        .ok()?;
+        collect_items(vec![item], conv_diags, &mut items, &mut diags, file, text);
+    }
+    if !trivia_ok(gap_start..text.len()) {
+        return None;
+    }
+    Some((items, diags))
+}
+
+/// The ranges of the top-level items of a file that parses: from the first token of each to the
+/// `;` or `}` at brace depth 0 that ends it (comments between items belong to no range).
+fn item_ranges(tokens: &[(Token, Range<usize>)]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut start: Option<usize> = None;
+    let mut depth = 0usize;
+    let mut end = 0;
+    let mut toks = tokens.iter().filter(|(t, _)| !t.is_comment());
+    std::iter::from_fn(move || {
+        for (t, r) in toks.by_ref() {
+            start.get_or_insert(r.start);
+            end = r.end;
+            match t {
+                Token::LBrace => depth += 1,
+                Token::RBrace => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth == 0
+                && matches!(t, Token::Semi | Token::RBrace)
+                && let Some(s) = start.take()
+            {
+                return Some(s..r.end);
+            }
+        }
+        // What is left (an item without its end) is a range of its own: it does not parse.
+        start.take().map(|s| s..end)
+    })
 }
 
 /// Keeps the converted items; an item that did not convert either hit a limit (its diagnostic
@@ -345,4 +422,96 @@ fn split_items(text: &str, tokens: &[(Token, Range<usize>)]) -> Vec<Range<usize>
         out.push(s..end);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole file parsed with `Rule::file`, as `parse_items` did before it read items one by
+    /// one: `None` when the grammar refuses the file.
+    fn whole(file: FileId, text: &str) -> Option<(Vec<ast::Item>, Vec<Diagnostic>)> {
+        let tokens = tokenize(text);
+        let mut docs = DocIndex::new(text, &tokens);
+        parse_with(Rule::file, text, |pair| {
+            let mut conv = Conv::new(file, 0, &mut docs);
+            let parsed: Vec<_> = pair
+                .into_inner()
+                .filter(|p| p.as_rule() == Rule::item)
+                .map(|p| conv.item(p))
+                .collect();
+            let mut items = Vec::new();
+            let mut diags = Vec::new();
+            collect_items(parsed, conv.diags, &mut items, &mut diags, file, text);
+            (items, diags)
+        })
+        .ok()
+    }
+
+    fn item_by_item(file: FileId, text: &str) -> Option<(Vec<ast::Item>, Vec<Diagnostic>)> {
+        let tokens = tokenize(text);
+        let mut docs = DocIndex::new(text, &tokens);
+        parse_item_by_item(file, text, &tokens, &mut docs)
+    }
+
+    fn pol_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                pol_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "pol") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Reading item by item gives what the whole-file parse gives, on every policy of the
+    /// repository (fixtures with and without errors, examples, seeds, fuzz regressions), and
+    /// refuses exactly the files the grammar refuses.
+    #[test]
+    fn item_by_item_agrees_with_the_whole_file() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["tests", "examples", "policies", "fuzz/policies", "docs"] {
+            pol_files(&root.join(dir), &mut files);
+        }
+        assert!(files.len() > 50, "{} files", files.len());
+        let mut refused = 0;
+        for path in &files {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let file = FileId(0);
+            let tokens = tokenize(&text);
+            if check_nesting(file, &tokens).is_err() {
+                continue;
+            }
+            let (a, b) = (whole(file, &text), item_by_item(file, &text));
+            if a.is_none() {
+                refused += 1;
+            }
+            assert_eq!(a, b, "{}", path.display());
+        }
+        assert!(refused > 0, "no fixture with a syntax error was read");
+    }
+
+    #[test]
+    fn pieces_between_items_are_checked() {
+        let file = FileId(0);
+        for (text, ok) in [
+            ("", true),
+            ("// only a comment\n", true),
+            ("actor user; /* c */ actor admin;\n/// doc\nresource doc {}", true),
+            ("actor user;\u{0B}actor admin;", false),
+            ("actor user; // a NUL \u{0} here\nactor admin;", false),
+            ("actor user; resource doc {", false),
+            ("actor user; }", false),
+        ] {
+            assert_eq!(item_by_item(file, text).is_some(), ok, "{text:?}");
+            assert_eq!(whole(file, text).is_some(), ok, "{text:?}");
+        }
+    }
 }

@@ -226,6 +226,7 @@ impl Policy {
         let Policy {
             mut types,
             context,
+            action,
             rules,
             ..
         } = p;
@@ -234,6 +235,6 @@ impl Policy {
         }
         plan::index_rules(&mut types, &rules);
         let plans = plan::build(&mut types);
-        Policy::new(types, context, rules, plans)
+        Policy::new(types, context, rules, plans).with_action(action)
     }
 }

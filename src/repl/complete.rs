@@ -27,6 +27,8 @@ pub struct TypeWords {
 pub struct Vocabulary {
     pub types: Vec<TypeWords>,
     pub context: Vec<String>,
+    /// The declared action properties (`action.soft = true`).
+    pub action: Vec<String>,
     pub facts_blocks: Vec<String>,
 }
 
@@ -72,6 +74,7 @@ impl Vocabulary {
         Vocabulary {
             types,
             context: policy.context.iter().map(|c| c.name.clone()).collect(),
+            action: policy.action.iter().map(|c| c.name.clone()).collect(),
             facts_blocks,
         }
     }
@@ -219,6 +222,9 @@ pub fn pol(v: &Vocabulary, text: &str, from: usize) -> Completion {
         if word(n - 2) == Some("context") {
             return filtered(start, prefix, v.context.clone());
         }
+        if word(n - 2) == Some("action") {
+            return filtered(start, prefix, v.action.clone());
+        }
         if n >= 4 && tok(n - 3) == Some(Token::Colon) {
             let fields = word(n - 4)
                 .and_then(|t| v.ty(t))
@@ -313,6 +319,9 @@ fn next_words(v: &Vocabulary, pieces: &[Piece<'_>], prefix: &str) -> Vec<String>
     match pieces {
         [] => {
             let mut w = words(QUERY_STARTS);
+            if !v.action.is_empty() {
+                w.push("action.".into());
+            }
             w.extend(v.types_where(|_| true));
             w
         }

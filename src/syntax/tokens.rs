@@ -9,6 +9,7 @@ use std::ops::Range;
 /// Every word that is a keyword somewhere in the grammar. Keywords are contextual: the parser
 /// accepts most of them as names where a name is expected.
 pub const KEYWORDS: &[&str] = &[
+    "action",
     "actor",
     "assert",
     "attribute",
@@ -58,6 +59,7 @@ pub const KEYWORDS: &[&str] = &[
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
 pub enum Token {
+    #[token("action")]
     #[token("actor")]
     #[token("assert")]
     #[token("attribute")]

@@ -288,3 +288,124 @@ fn the_repl_sets_and_lists_action_properties() {
     assert!(out.contains("E0407"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+// --- `with { ... }`: request data for one question ------------------------------------------
+
+const WITH_POLICY: &str = r#"
+actor user { attribute role?: string; }
+context { mfa?: bool; }
+action { soft?: bool; }
+resource record {
+  attribute status?: "active" | "archived";
+  relation parent: record;
+  permissions write, delete;
+  role editor { grants write, delete; }
+  forbid write when resource has status && resource.status == "archived"
+    && !(principal has role && principal.role == "admin");
+  permit write when principal has role && principal.role == "admin";
+  forbid delete unless action has soft && action.soft;
+  forbid delete when context has mfa && !context.mfa;
+}
+
+test "request data for one question" {
+  user:alice is editor on record:r1;
+  assert cannot user:alice delete record:r1;
+  assert can user:alice delete record:r1 with { action.soft = true; };
+  assert cannot user:alice delete record:r1 with { action.soft = true; context.mfa = false };
+  assert cannot user:alice delete record:r1;
+  assert cannot user:alice write record:r1 with { resource.status = "archived"; };
+  assert can user:bob write record:r1 with { principal.role = "admin"; resource.status = "archived"; };
+  assert cannot user:bob write record:r1;
+  assert can user:alice write record:r1;
+}
+
+test "a question's data overrides the facts" {
+  user:alice is editor on record:r1;
+  record:r1.status = "archived";
+  action.soft = true;
+  assert cannot user:alice write record:r1;
+  assert can user:alice write record:r1 with { resource.status = "active"; };
+  assert can user:alice delete record:r1;
+  assert cannot user:alice delete record:r1 with { action.soft = false; };
+}
+"#;
+
+fn compile(text: &str) -> polc::Compilation {
+    let mut sources = SourceMap::new();
+    sources.add("p.pol", text);
+    polc::compile_sources(sources)
+}
+
+#[test]
+fn with_gives_one_question_its_request_data() {
+    let comp = compile(WITH_POLICY);
+    assert!(!comp.has_errors(), "{:#?}", comp.diagnostics);
+    let policy = comp.policy.as_ref().unwrap();
+    let report = polc::testing::run(policy, &comp.files, &comp.sources, None);
+    for t in &report.tests {
+        assert!(t.passed(), "{}: {:#?}", t.name, t.failures);
+    }
+    assert_eq!(report.tests.len(), 2);
+    // And `fmt` writes `with` back in its canonical form, which reads back the same.
+    let formatted = polc::tools::fmt::format_source(FileId(0), WITH_POLICY).unwrap();
+    assert!(
+        formatted.contains(
+            "assert cannot user:alice delete record:r1 with { action.soft = true; context.mfa = false; };"
+        ),
+        "{formatted}"
+    );
+    assert_eq!(
+        polc::tools::fmt::format_source(FileId(0), &formatted).unwrap(),
+        formatted
+    );
+}
+
+#[test]
+fn with_data_is_checked_against_the_declarations() {
+    let base = WITH_POLICY.split("test \"").next().unwrap().to_string();
+    let cases = [
+        ("action.sfot = true;", "E0407"),
+        ("context.mfaa = true;", "E0209"),
+        ("principal.rol = \"admin\";", "E0205"),
+        ("resource.parent = record:r2;", "E0205"),
+        ("resource.status = \"gone\";", "E0401"),
+        ("action.soft = 1;", "E0401"),
+    ];
+    for (data, code) in cases {
+        let text = format!(
+            "{base}test \"t\" {{\n  assert can user:alice delete record:r1 with {{ {data} }};\n}}\n"
+        );
+        let got: Vec<String> = compile(&text)
+            .diagnostics
+            .iter()
+            .map(|d| format!("{} {}", d.code.as_str(), d.message))
+            .collect();
+        assert!(
+            got.iter().any(|g| g.starts_with(code)),
+            "`{data}`: expected {code}, got {got:?}"
+        );
+    }
+}
+
+#[test]
+fn the_repl_asks_a_question_with_request_data() {
+    let dir = std::env::temp_dir().join(format!("polc-with-repl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("p.pol");
+    std::fs::write(&path, WITH_POLICY).unwrap();
+    let mut s = polc::repl::Session::start(
+        std::slice::from_ref(&path),
+        None,
+        polc::diag::render::HumanStyle::plain(),
+    )
+    .unwrap();
+    let mut run = |line: &str| s.run(line).text;
+    run("user:alice is editor on record:r1;");
+    assert!(
+        run("can user:alice delete record:r1 with { action.soft = true }").starts_with("allow")
+    );
+    assert!(run("can user:alice delete record:r1").starts_with("deny"));
+    let out = run("can user:alice delete record:r1 with { action.sfot = true }");
+    assert!(out.contains("E0407"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -861,6 +861,82 @@ impl Request {
     }
 }
 
+impl Request {
+    /// The request data of a question's `with { ... }` (a test's `can`/`cannot`, the REPL,
+    /// `polc query`): context fields and action properties, set as `context.x = v;` and
+    /// `action.x = v;` would set them but for this request only, and attributes of the principal
+    /// and the resource, read before the facts as AuthZEN `properties` are. Each value is typed
+    /// against its declaration (`E0209`, `E0407`, `E0205` for an undeclared name, `E0401` for a
+    /// value of the wrong type).
+    pub fn apply_data(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        data: &[crate::syntax::ast::RequestDatum],
+    ) -> Result<(), Diagnostic> {
+        use crate::facts::check::CheckedFact;
+        use crate::syntax::ast::Var;
+        let c = Checker::new(policy);
+        for d in data {
+            let name = Named {
+                name: &d.name.name,
+                span: d.name.span,
+            };
+            let input = crate::facts::pol::input(&d.value);
+            match d.root {
+                Var::Context => {
+                    if let CheckedFact::Context { field, value } = c.context(name, &input)? {
+                        let v = lookup_value(policy, facts, &value);
+                        self.context.set(policy, field, v);
+                    }
+                }
+                Var::Action => {
+                    if let CheckedFact::Action { field, value } = c.action(name, &input)? {
+                        let v = lookup_value(policy, facts, &value);
+                        self.context.set_action(field, v);
+                    }
+                }
+                Var::Principal | Var::Resource => {
+                    let (entity, side) = if d.root == Var::Principal {
+                        (&self.principal, "principal")
+                    } else {
+                        (&self.resource, "resource")
+                    };
+                    let ty = Named {
+                        name: policy.type_name(entity.ty),
+                        span: d.name.span,
+                    };
+                    match c.set(ty, &entity.name, name, &input)? {
+                        CheckedFact::Attribute { attr, value, .. } => {
+                            let v = lookup_value(policy, facts, &value);
+                            let slot = if d.root == Var::Principal {
+                                &mut self.context.overlay.principal
+                            } else {
+                                &mut self.context.overlay.resource
+                            };
+                            slot.retain(|(a, _)| *a != attr);
+                            slot.push((attr, v));
+                        }
+                        _ => {
+                            return Err(Diagnostic::new(
+                                Code::E0205,
+                                format!(
+                                    "`{side}.{}` is a relation of `{}`: request data give attributes only",
+                                    d.name.name,
+                                    policy.type_name(entity.ty)
+                                ),
+                            )
+                            .primary(d.name.span, "a relation")
+                            .help("set the relation as a fact of the test instead"));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An entity written in the AuthZEN shape, `{"type": T, "id": I, "properties": {...}}`: its
 /// type, its id and the whole object; `None` for any other JSON value (the `"type:id"` text).
 fn entity_object(

@@ -562,6 +562,7 @@ impl Index {
                 principal,
                 action,
                 resource,
+                with,
                 ..
             } => {
                 self.entity(principal);
@@ -571,6 +572,17 @@ impl Index {
                     action.span,
                     false,
                 );
+                for d in with {
+                    let n = d.name.name.clone();
+                    let sym = match d.root {
+                        Var::Context => Sym::Context(n),
+                        Var::Action => Sym::Action(n),
+                        Var::Principal => Sym::Attr(principal.ty.name.clone(), n),
+                        Var::Resource => Sym::Attr(resource.ty.name.clone(), n),
+                    };
+                    self.push(sym, d.name.span, false);
+                    self.value(&d.value);
+                }
             }
             ast::Query::Is {
                 principal,

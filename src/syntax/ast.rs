@@ -471,14 +471,27 @@ pub struct FactsBlock {
 // ---------------------------------------------------------------------------------------------
 // Queries and tests
 
+/// One item of `with { ... }`: `principal.role = "admin"`, `resource.status = "archived"`,
+/// `context.mfa = true` or `action.soft = true`, for one question's request only.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RequestDatum {
+    /// `principal`, `resource`, `context` or `action`.
+    pub root: Var,
+    pub name: Ident,
+    pub value: Value,
+    pub span: Span,
+}
+
 /// The six query forms of LANGUAGE.md section 5.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Query {
-    /// `can P ACTION R`
+    /// `can P ACTION R [with { ... }]`
     Can {
         principal: EntityRef,
         action: Ident,
         resource: EntityRef,
+        /// The request data of `with { ... }`, in the order written.
+        with: Vec<RequestDatum>,
         span: Span,
     },
     /// `is P ROLE on R` (also `P is ROLE on R` in assertions)

@@ -88,6 +88,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
             "has" => "`has`",
             "in" => "`in`",
             "assigns" => "`assigns`",
+            "with" => "`with`",
             "true" | "false" => "a value",
             _ => "an expression",
         });
@@ -121,6 +122,10 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         Rule::resource_decl => "`resource`",
         Rule::context_decl | Rule::context_target => "`context`",
         Rule::action_decl | Rule::action_target => "`action`",
+        Rule::with_data => "`with { ... }`",
+        Rule::with_item | Rule::with_target => {
+            "request data such as `action.soft = true` or `principal.role = \"admin\"`"
+        }
         Rule::facts_block => "`facts`",
         Rule::test_block => "`test`",
         Rule::fact | Rule::fact_body | Rule::assign_fact | Rule::set_fact | Rule::field_target => {

@@ -726,6 +726,7 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_principal => "principal",
         Rule::kw_retract => "retract",
         Rule::kw_assigns => "assigns",
+        Rule::kw_with => "with",
         _ => return None,
     })
 }

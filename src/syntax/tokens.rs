@@ -54,6 +54,7 @@ pub const KEYWORDS: &[&str] = &[
     "when",
     "which",
     "who",
+    "with",
 ];
 
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -104,6 +105,7 @@ pub enum Token {
     #[token("when")]
     #[token("which")]
     #[token("who")]
+    #[token("with")]
     Keyword,
 
     #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]

@@ -889,16 +889,18 @@ impl<'a> Printer<'a> {
                         principal,
                         action,
                         resource,
+                        with,
                         ..
                     },
                 expect,
                 ..
             } => format!(
-                "{} {} {} {}",
+                "{} {} {} {}{}",
                 if *expect { "can" } else { "cannot" },
                 self.slice(principal.span),
                 action.name,
-                self.slice(resource.span)
+                self.slice(resource.span),
+                self.with_data(with)
             ),
             Assertion::Holds {
                 query:
@@ -922,6 +924,26 @@ impl<'a> Printer<'a> {
                 query, expected, ..
             } => self.assertion_text(query, expected),
         }
+    }
+
+    /// ` with { principal.role = "admin"; action.soft = true; }`, or nothing.
+    fn with_data(&self, data: &[RequestDatum]) -> String {
+        if data.is_empty() {
+            return String::new();
+        }
+        let items: Vec<String> = data
+            .iter()
+            .map(|d| {
+                let root = match d.root {
+                    Var::Principal => "principal",
+                    Var::Resource => "resource",
+                    Var::Context => "context",
+                    Var::Action => "action",
+                };
+                format!("{root}.{} = {};", d.name.name, self.value(&d.value))
+            })
+            .collect();
+        format!(" with {{ {} }}", items.join(" "))
     }
 
     fn assertion_text(&self, query: &Query, expected: &[Expected]) -> String {
@@ -950,8 +972,15 @@ impl<'a> Printer<'a> {
                 principal,
                 action,
                 resource,
+                with,
                 ..
-            } => format!("can {} {} {}", s(principal), action.name, s(resource)),
+            } => format!(
+                "can {} {} {}{}",
+                s(principal),
+                action.name,
+                s(resource),
+                self.with_data(with)
+            ),
             Query::Is {
                 principal,
                 role,

@@ -409,3 +409,29 @@ fn the_repl_asks_a_question_with_request_data() {
     assert!(out.contains("E0407"), "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn completion_inside_with_offers_the_request_data() {
+    use polc::repl::complete::{Completion, Vocabulary, complete};
+    let l = load(
+        WITH_POLICY.split("test \"").next().unwrap(),
+        "user:alice is editor on record:r1;\n",
+    )
+    .unwrap();
+    let v = Vocabulary::new(&l.policy, &l.facts, &[]);
+    let words = |line: &str| match complete(&v, line, line.len()) {
+        Completion::Words { words, .. } => words,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(words("can user:alice delete record:r1 "), ["with"]);
+    let q = "can user:alice delete record:r1 with { ";
+    assert_eq!(words(q), ["action.", "context.", "principal.", "resource."]);
+    assert_eq!(words(&format!("{q}principal.")), ["role"]);
+    assert_eq!(words(&format!("{q}resource.st")), ["status"]);
+    assert_eq!(words(&format!("{q}action.soft = true; action.")), ["soft"]);
+    assert_eq!(
+        words(&format!("{q}action.soft = true; ")),
+        ["action.", "context.", "principal.", "resource."]
+    );
+    assert_eq!(words("action."), ["soft"]);
+}

@@ -81,6 +81,80 @@ fn single_decisions(c: &mut Criterion, sets: &[Data]) {
     }
 }
 
+/// The benchmark policy with rules on request data: a resource property the request gives
+/// (`resource.ticket`) and an action property (`action.dry_run`).
+const REQUEST_DATA_RULES: &str = r#"
+action { dry_run?: bool; }
+
+extend resource run {
+  attribute ticket?: string;
+  /// Executions name a change ticket.
+  forbid execute unless resource has ticket && resource.ticket != "";
+  /// A dry run executes nothing.
+  forbid execute when action has dry_run && action.dry_run;
+}
+"#;
+
+/// `decide_fast` on requests that carry their own data (AuthZEN `resource.properties` and
+/// `action.properties`, applied once outside the loop through the library functions the server
+/// uses), beside the same probe with the same data in the request and a deny by the action
+/// property. The request's data is read before the facts: no fact holds `ticket`.
+fn request_data_decisions(c: &mut Criterion, sets: &[Data]) {
+    use polc::eval::request::{Side, UnknownProperty};
+    let mut sources = SourceMap::new();
+    sources.add("deeploy.pol", common::POLICY);
+    sources.add("request_data.pol", REQUEST_DATA_RULES);
+    let comp = polc::compile_sources(sources);
+    assert!(!comp.has_errors(), "{:#?}", comp.diagnostics);
+    let policy = comp.policy.expect("the request-data policy compiles");
+    let mut g = quick(c, "decide_fast_request_data");
+    for d in sets {
+        let facts = common::load(&policy, &d.json);
+        let base = common::request(&policy, &facts, Probes::RUN);
+        for (case, dry_run, expected) in [("allow", false, true), ("deny_by_action", true, false)] {
+            let mut req = base.clone();
+            let span = polc::source::Span::default();
+            req.context
+                .apply_properties_json(
+                    &policy,
+                    &facts,
+                    Side::Resource,
+                    req.resource.ty,
+                    &serde_json::json!({"properties": {"ticket": "CHG-1", "impact": "low"}}),
+                    "resource",
+                    UnknownProperty::Refuse,
+                    span,
+                )
+                .expect("the resource properties are declared");
+            req.context
+                .apply_action_json(
+                    &policy,
+                    &facts,
+                    &serde_json::json!({"name": "execute", "properties": {"dry_run": dry_run}}),
+                    UnknownProperty::Refuse,
+                    span,
+                )
+                .expect("the action property is declared");
+            let got = eval::decide_with(&policy, &facts, &req, false);
+            assert_eq!(got.allowed, expected, "{case}: {got:?}");
+            assert!(got.errors.is_empty(), "{case}: {:?}", got.errors);
+            assert_eq!(
+                polc::eval::reference::decide(&policy, &facts, &req),
+                expected,
+                "{case}: the reference evaluator"
+            );
+            g.bench_with_input(
+                BenchmarkId::new(case, d.shape.assignments),
+                &req,
+                |b, req| b.iter(|| eval::decide_with(&policy, &facts, black_box(req), false)),
+            );
+        }
+        // Without the request's data the ticket rule fails closed: a deny.
+        assert!(!eval::decide_with(&policy, &facts, &base, false).allowed);
+    }
+    g.finish();
+}
+
 fn batch(c: &mut Criterion, sets: &[Data]) {
     let mut g = quick(c, "batch_10k");
     g.throughput(Throughput::Elements(BATCH as u64));
@@ -199,6 +273,7 @@ fn all(c: &mut Criterion) {
     let sets = data_sets();
     build_requests(c, &sets);
     single_decisions(c, &sets);
+    request_data_decisions(c, &sets);
     batch(c, &sets);
     load_json(c, &sets);
     queries(c, &sets);

@@ -439,6 +439,50 @@ fn hover_definition_references_and_completion() {
     c.stop();
 }
 
+/// Action properties are condition roots like the context: hover shows the declared type,
+/// completion after `action.` lists the properties, and `action` is offered in a rule.
+#[test]
+fn action_properties_hover_and_complete() {
+    const C: &str = r#"/// What a request says about its action.
+action {
+  soft?: bool;
+  reason: string;
+}
+
+extend resource workspace {
+  forbid delete unless action has soft && action.soft;
+}
+"#;
+    let mut c = Client::start(workspace("action"), &[]);
+    c.init();
+    c.open("c.pol", C);
+    let h = c.result("textDocument/hover", c.at("c.pol", C, "action.soft", 8));
+    let text = h["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("**action property** `soft`: `bool`"),
+        "{text}"
+    );
+    let d = c.result(
+        "textDocument/definition",
+        c.at("c.pol", C, "action.soft", 8),
+    );
+    assert_eq!(d[0]["range"]["start"], Client::pos(C, "soft?", 0));
+    let edited = C.replace("action has soft && action.soft;", "action.");
+    c.change("c.pol", &edited);
+    let got = c.result(
+        "textDocument/completion",
+        c.at("c.pol", &edited, "unless action.", 14),
+    );
+    let labels: Vec<&str> = got
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["reason", "soft"], "{got}");
+    c.stop();
+}
+
 #[test]
 fn rename_formatting_symbols_and_tests() {
     let mut c = Client::start(workspace("edit"), &[]);

@@ -32,7 +32,7 @@ async fn the_fixture_decisions_that_identifiers_decide() {
     assert!(decision(&s, req("alice", "write", "record-1")).await);
     assert!(decision(&s, req("bob", "read", "record-1")).await);
     assert!(!decision(&s, req("bob", "write", "record-1")).await);
-    // Rules 5, 6 and 8, with the properties the harness sends (the same as the stored ones).
+    // Rules 5 to 8, with the properties the harness sends.
     let mut r5 = req("alice", "write", "record-2");
     r5["resource"]["properties"] = json!({"status": "archived"});
     assert!(!decision(&s, r5).await);
@@ -40,6 +40,9 @@ async fn the_fixture_decisions_that_identifiers_decide() {
     r6["subject"]["properties"] = json!({"role": "admin"});
     r6["resource"]["properties"] = json!({"status": "archived"});
     assert!(decision(&s, r6).await);
+    let mut r7 = req("alice", "delete", "record-1");
+    r7["action"]["properties"] = json!({"soft": true});
+    assert!(decision(&s, r7).await);
     let mut r8 = req("alice", "delete", "record-1");
     r8["action"]["properties"] = json!({"soft": false});
     assert!(!decision(&s, r8).await);
@@ -65,6 +68,78 @@ async fn context_additional_properties_and_unknown_fields_are_accepted() {
     r["foo"] = json!("bar");
     r["futureField"] = json!({"nested": true});
     assert!(decision(&s, r).await);
+}
+
+/// Scenario 2-2-6 and 2-2-7 (rules 7 and 8): the action's `properties.soft` decides a delete,
+/// read against the policy's `action { soft?: bool; }`; in batches per item, in searches too.
+#[tokio::test]
+async fn action_properties_decide_soft_deletes() {
+    let s = fixture().await;
+    let delete = |soft: Option<Value>| {
+        let mut r = req("alice", "delete", "record-1");
+        if let Some(v) = soft {
+            r["action"]["properties"] = json!({"soft": v});
+        }
+        r
+    };
+    // 2-2-6: permit based on action properties.
+    let (status, v) = s
+        .post("/access/v1/evaluation", delete(Some(json!(true))))
+        .await;
+    assert_eq!((status, v), (200, json!({"decision": true})));
+    // 2-2-7: deny based on action properties.
+    let (status, v) = s
+        .post("/access/v1/evaluation", delete(Some(json!(false))))
+        .await;
+    assert_eq!((status, v), (200, json!({"decision": false})));
+    // No `soft`: a hard delete, refused; an undeclared property beside it is ignored.
+    assert!(!decision(&s, delete(None)).await);
+    let mut r = delete(Some(json!(true)));
+    r["action"]["properties"]["method"] = json!("DELETE");
+    assert!(decision(&s, r).await);
+    // Bob holds no role that grants delete, soft or not.
+    let mut r = delete(Some(json!(true)));
+    r["subject"]["id"] = json!("bob");
+    assert!(!decision(&s, r).await);
+    // A declared property of the wrong type is the caller's mistake.
+    let (status, v) = s
+        .post("/access/v1/evaluation", delete(Some(json!("yes"))))
+        .await;
+    assert_eq!(status, 400, "{v}");
+    assert_eq!(v["error"]["code"], "E0401", "{v}");
+    // Per item in a batch, and from the batch's default action.
+    let v = batch(&s, json!({
+        "subject": {"type": "user", "id": "alice"}, "resource": {"type": "record", "id": "record-1"},
+        "action": {"name": "delete", "properties": {"soft": true}},
+        "evaluations": [
+            {},
+            {"action": {"name": "delete", "properties": {"soft": false}}},
+            {"action": {"name": "delete"}},
+            {"action": {"name": "read"}},
+        ],
+    })).await;
+    assert_eq!(decisions(&v), [true, false, false, true]);
+    // A subject search with the action's properties.
+    let (_, v) = s.post("/access/v1/search/subject", json!({
+        "subject": {"type": "user"}, "action": {"name": "delete", "properties": {"soft": true}},
+        "resource": {"type": "record", "id": "record-1"},
+    })).await;
+    assert_eq!(ids(&v, "id"), ["alice"]);
+    let (_, v) = s
+        .post(
+            "/access/v1/search/subject",
+            json!({
+                "subject": {"type": "user"}, "action": {"name": "delete"},
+                "resource": {"type": "record", "id": "record-1"},
+            }),
+        )
+        .await;
+    assert_eq!(ids(&v, "id"), Vec::<String>::new());
+    let (_, v) = s.post("/access/v1/search/resource", json!({
+        "subject": {"type": "user", "id": "alice"}, "action": {"name": "delete", "properties": {"soft": true}},
+        "resource": {"type": "record"},
+    })).await;
+    assert_eq!(ids(&v, "id"), ["record-1", "record-2"]);
 }
 
 #[tokio::test]

@@ -244,6 +244,7 @@ impl Policy {
         let Policy {
             mut types,
             context,
+            action,
             rules,
             ..
         } = p;
@@ -252,6 +253,6 @@ impl Policy {
         }
         plan::index_rules(&mut types, &rules);
         let plans = plan::build(&mut types);
-        Policy::new(types, context, rules, plans)
+        Policy::new(types, context, rules, plans).with_action(action)
     }
 }

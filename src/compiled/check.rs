@@ -127,6 +127,14 @@ impl Ctx<'_> {
                 Some(_) => Type::Bool,
                 None => return err("an unknown context field"),
             },
+            CExpr::Action(i) => match self.p.action.get(*i as usize) {
+                Some(f) => f.ty.clone(),
+                None => return err("an unknown action property"),
+            },
+            CExpr::HasAction(i) => match self.p.action.get(*i as usize) {
+                Some(_) => Type::Bool,
+                None => return err("an unknown action property"),
+            },
             CExpr::Record(fields) => {
                 let mut out = Vec::with_capacity(fields.len());
                 for (name, x) in fields {

@@ -189,6 +189,10 @@ pub enum CExpr {
     },
     /// Whether an optional context field is set (`context has x`).
     HasContext(u32),
+    /// An action property (`action.soft`), by index in [`Policy::action`].
+    Action(u32),
+    /// Whether the request gives an action property (`action has soft`).
+    HasAction(u32),
     Lit(Lit),
     List(Vec<CExpr>),
     /// `{ a: e, b: f }`, the fields sorted by name.
@@ -246,6 +250,8 @@ impl CExpr {
             | CExpr::Resource
             | CExpr::Context(_)
             | CExpr::HasContext(_)
+            | CExpr::Action(_)
+            | CExpr::HasAction(_)
             | CExpr::Lit(_) => {}
             CExpr::Access { base, .. }
             | CExpr::Has { base, .. }
@@ -297,6 +303,8 @@ impl CExpr {
             CExpr::Context(_) => Err("context field out of range".into()),
             CExpr::HasContext(i) if (*i as usize) < p.context.len() => Ok(()),
             CExpr::HasContext(_) => Err("context field out of range".into()),
+            CExpr::Action(i) | CExpr::HasAction(i) if (*i as usize) < p.action.len() => Ok(()),
+            CExpr::Action(_) | CExpr::HasAction(_) => Err("action property out of range".into()),
             CExpr::Field { base, .. } | CExpr::HasField { base, .. } => base.validate(p),
             CExpr::IsType { ty, .. } if ty.index() >= p.types.len() => {
                 Err("entity type out of range".into())

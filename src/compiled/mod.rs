@@ -241,7 +241,7 @@ impl TypeDef {
     }
 }
 
-/// A declared context field.
+/// A declared context field (also an action property: the same name, type and `?`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContextField {
@@ -308,6 +308,11 @@ pub struct Plan {
 pub struct Policy {
     pub types: Vec<TypeDef>,
     pub context: Vec<ContextField>,
+    /// The action properties a request may carry (`action { soft?: bool; }`, AuthZEN
+    /// `action.properties`), read as `action.soft`. Left out of the artifact when there are none,
+    /// so a policy without them compiles to the same artifact as before they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub action: Vec<ContextField>,
     pub rules: Vec<Rule>,
     #[serde(skip)]
     pub plans: Vec<Plan>,
@@ -328,6 +333,7 @@ impl Policy {
         let mut p = Policy {
             types,
             context,
+            action: Vec::new(),
             rules,
             plans,
             type_index: FxHashMap::default(),
@@ -369,6 +375,17 @@ impl Policy {
 
     pub fn context_field(&self, name: &str) -> Option<usize> {
         self.context.iter().position(|f| f.name == name)
+    }
+
+    /// The index of a declared action property.
+    pub fn action_field(&self, name: &str) -> Option<usize> {
+        self.action.iter().position(|f| f.name == name)
+    }
+
+    /// The same policy with these declared action properties.
+    pub fn with_action(mut self, action: Vec<ContextField>) -> Policy {
+        self.action = action;
+        self
     }
 }
 

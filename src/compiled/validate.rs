@@ -60,6 +60,10 @@ impl Policy {
             self.context.iter().map(|f| f.name.as_str()),
             "context fields",
         )?;
+        unique(
+            self.action.iter().map(|f| f.name.as_str()),
+            "action properties",
+        )?;
         for t in &self.types {
             unique(t.roles.iter().map(|r| r.name.as_str()), "roles")?;
             unique(t.permissions.iter().map(|p| p.name.as_str()), "permissions")?;
@@ -125,6 +129,9 @@ impl Policy {
         }
         if self.context.iter().any(|f| !f.ty.types_below(nt)) {
             return bad("context type");
+        }
+        if self.action.iter().any(|f| !f.ty.types_below(nt)) {
+            return bad("action property type");
         }
         for rule in &self.rules {
             let Some(t) = self.types.get(rule.resource.index()) else {

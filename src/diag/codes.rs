@@ -85,6 +85,7 @@ codes! {
     E0404 => Error, "record misses a required field";
     E0405 => Error, "unknown method or wrong arguments";
     E0406 => Error, "request property the type does not declare";
+    E0407 => Error, "unknown action property";
     // Facts and requests
     E0501 => Error, "malformed JSON";
     E0502 => Error, "only actors can hold roles";

@@ -292,6 +292,30 @@ fn eval<'e, E: Env<'e>>(w: &mut E, e: &'e CExpr) -> Result<V<'e>, String> {
                 .get(*i as usize)
                 .is_some_and(Option::is_some),
         )),
+        CExpr::Action(i) => match w
+            .context()
+            .overlay
+            .action
+            .get(*i as usize)
+            .and_then(Option::as_ref)
+        {
+            Some(v) => V::Ref(v),
+            None => {
+                let name = w
+                    .policy()
+                    .action
+                    .get(*i as usize)
+                    .map_or("?", |f| f.name.as_str());
+                return Err(format!("the request gives no `action.{name}`"));
+            }
+        },
+        CExpr::HasAction(i) => V::Known(Value::Bool(
+            w.context()
+                .overlay
+                .action
+                .get(*i as usize)
+                .is_some_and(Option::is_some),
+        )),
         CExpr::IsType { subject, ty } => {
             let s = eval(w, subject)?;
             V::Known(Value::Bool(entity_of(w, &s)?.0 == *ty))

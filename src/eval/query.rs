@@ -166,12 +166,14 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
             principal,
             action,
             resource,
+            with,
             ..
         } => {
             let p = actor(policy, facts, principal)?;
             let r = entity(policy, facts, resource)?;
             let mut req = Request::resolved(policy, facts, p, &action.name, r, action.span)?;
             req.context = ctx.clone();
+            req.apply_data(policy, facts, with)?;
             let decision = decide(policy, facts, &req);
             let reasons = decision.reasons.iter().map(|r| x.reason(&req, r)).collect();
             Ok(Answer::Decision {

@@ -65,11 +65,14 @@ pub struct Context {
 }
 
 /// Request-supplied attributes of the principal and the resource, checked against the
-/// declarations.
+/// declarations, and the properties of the action.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Overlay {
     pub principal: Vec<(AttrId, Value)>,
     pub resource: Vec<(AttrId, Value)>,
+    /// The action's properties (AuthZEN `action.properties`), by index in the policy's
+    /// `action { ... }` declarations; `None` (or past the end) is a property not given.
+    pub action: Vec<Option<Value>>,
 }
 
 impl Overlay {
@@ -90,10 +93,15 @@ impl Context {
     pub fn from_facts(policy: &Policy, facts: &Facts) -> Context {
         let mut values = facts.context.clone();
         values.resize(policy.context.len(), None);
+        let mut action = facts.action.clone();
+        action.resize(policy.action.len(), None);
         let mut c = Context {
             values,
             now: crate::time::now(),
-            overlay: Overlay::default(),
+            overlay: Overlay {
+                action,
+                ..Overlay::default()
+            },
         };
         c.sync_now(policy);
         c
@@ -369,6 +377,81 @@ impl Context {
         *slot = attrs;
         Ok(())
     }
+}
+
+impl Context {
+    /// Sets an action property; the others keep their values.
+    pub fn set_action(&mut self, field: usize, v: Value) {
+        let slot = &mut self.overlay.action;
+        if slot.len() <= field {
+            slot.resize(field + 1, None);
+        }
+        slot[field] = Some(v);
+    }
+
+    /// The request-time properties of the action in the AuthZEN shape,
+    /// `{"name": N, "properties": {NAME: VALUE, ...}}`: each is typed against the policy's
+    /// `action { ... }` declarations and set for this request on top of the properties already
+    /// set (a data file's or a test's). `unknown` says what an undeclared property does (the
+    /// server ignores it, `polc eval` refuses it with `E0406`); a `properties` that is not an
+    /// object is `E0501` when refusing and ignored otherwise. The one function the server and
+    /// `polc eval` both use.
+    pub fn apply_action_json(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        action: &serde_json::Value,
+        unknown: UnknownProperty,
+        span: Span,
+    ) -> Result<(), Diagnostic> {
+        let props = match action.get("properties") {
+            None => return Ok(()),
+            Some(serde_json::Value::Object(props)) => props,
+            Some(_) if unknown == UnknownProperty::Ignore => return Ok(()),
+            Some(_) => {
+                return Err(Diagnostic::new(
+                    Code::E0501,
+                    "malformed request JSON: `action.properties` must be an object",
+                )
+                .primary(span, "in this action"));
+            }
+        };
+        let c = Checker::new(policy);
+        for (name, v) in props {
+            let Some(field) = policy.action_field(name) else {
+                if unknown == UnknownProperty::Refuse {
+                    return Err(unknown_action_property(policy, name, span));
+                }
+                continue;
+            };
+            let fv = c.value(
+                &policy.action[field].ty,
+                &input_of(v, crate::facts::json::MAX_JSON_NESTING),
+                &format!("action.properties.{name}"),
+            )?;
+            self.set_action(field, lookup_value(policy, facts, &fv));
+        }
+        Ok(())
+    }
+}
+
+/// `E0406`: an action property the policy's `action { ... }` blocks do not declare.
+fn unknown_action_property(policy: &Policy, name: &str, span: Span) -> Diagnostic {
+    let names: Vec<&str> = policy.action.iter().map(|f| f.name.as_str()).collect();
+    let help = match did_you_mean(name, names.iter().copied()) {
+        Some(s) => s,
+        None if names.is_empty() => {
+            "the policy declares no action properties: declare them with `action { NAME: TYPE; }`"
+                .to_string()
+        }
+        None => format!("the action properties are {}", quoted(&names)),
+    };
+    Diagnostic::new(
+        Code::E0406,
+        format!("`action.properties.{name}`: the policy declares no action property `{name}`"),
+    )
+    .primary(span, "in this action")
+    .help(help)
 }
 
 /// `E0406`: a request property the entity's type does not declare.
@@ -707,8 +790,9 @@ impl Request {
         let r_raw = r.resource.ok_or_else(|| missing("resource"))?;
         let p_obj = entity_object(&j, p_raw, "principal")?;
         let r_obj = entity_object(&j, r_raw, "resource")?;
-        let (a, aspan) = match action_object(&j, a_raw)? {
-            Some((n, s)) => (std::borrow::Cow::Owned(n), s),
+        let a_obj = action_object(&j, a_raw)?;
+        let (a, aspan) = match &a_obj {
+            Some((n, s, _)) => (std::borrow::Cow::Borrowed(n.as_str()), *s),
             None => j.string(a_raw, "`action`")?,
         };
         let (pspan, rspan) = (j.span(p_raw), j.span(r_raw));
@@ -769,7 +853,87 @@ impl Request {
                 )?;
             }
         }
+        if let Some((_, span, v)) = &a_obj {
+            self.context
+                .apply_action_json(policy, facts, v, UnknownProperty::Refuse, *span)?;
+        }
         Ok(r.extras)
+    }
+}
+
+impl Request {
+    /// The request data of a question's `with { ... }` (a test's `can`/`cannot`, the REPL,
+    /// `polc query`): context fields and action properties, set as `context.x = v;` and
+    /// `action.x = v;` would set them but for this request only, and attributes of the principal
+    /// and the resource, read before the facts as AuthZEN `properties` are. Each value is typed
+    /// against its declaration (`E0209`, `E0407`, `E0205` for an undeclared name, `E0401` for a
+    /// value of the wrong type).
+    pub fn apply_data(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        data: &[crate::syntax::ast::RequestDatum],
+    ) -> Result<(), Diagnostic> {
+        use crate::facts::check::CheckedFact;
+        use crate::syntax::ast::Var;
+        let c = Checker::new(policy);
+        for d in data {
+            let name = Named {
+                name: &d.name.name,
+                span: d.name.span,
+            };
+            let input = crate::facts::pol::input(&d.value);
+            match d.root {
+                Var::Context => {
+                    if let CheckedFact::Context { field, value } = c.context(name, &input)? {
+                        let v = lookup_value(policy, facts, &value);
+                        self.context.set(policy, field, v);
+                    }
+                }
+                Var::Action => {
+                    if let CheckedFact::Action { field, value } = c.action(name, &input)? {
+                        let v = lookup_value(policy, facts, &value);
+                        self.context.set_action(field, v);
+                    }
+                }
+                Var::Principal | Var::Resource => {
+                    let (entity, side) = if d.root == Var::Principal {
+                        (&self.principal, "principal")
+                    } else {
+                        (&self.resource, "resource")
+                    };
+                    let ty = Named {
+                        name: policy.type_name(entity.ty),
+                        span: d.name.span,
+                    };
+                    match c.set(ty, &entity.name, name, &input)? {
+                        CheckedFact::Attribute { attr, value, .. } => {
+                            let v = lookup_value(policy, facts, &value);
+                            let slot = if d.root == Var::Principal {
+                                &mut self.context.overlay.principal
+                            } else {
+                                &mut self.context.overlay.resource
+                            };
+                            slot.retain(|(a, _)| *a != attr);
+                            slot.push((attr, v));
+                        }
+                        _ => {
+                            return Err(Diagnostic::new(
+                                Code::E0205,
+                                format!(
+                                    "`{side}.{}` is a relation of `{}`: request data give attributes only",
+                                    d.name.name,
+                                    policy.type_name(entity.ty)
+                                ),
+                            )
+                            .primary(d.name.span, "a relation")
+                            .help("set the relation as a fact of the test instead"));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -798,10 +962,13 @@ fn entity_object(
     Ok(Some((field("type")?, field("id")?, v)))
 }
 
-/// An action written in the AuthZEN shape, `{"name": N, "properties": {...}}`: its name; `None`
-/// for the plain `"name"` text. Action properties are refused (`E0406`): no declaration types
-/// them.
-fn action_object(j: &JsonText<'_>, raw: &RawValue) -> Result<Option<(String, Span)>, Diagnostic> {
+/// An action written in the AuthZEN shape, `{"name": N, "properties": {...}}`: its name, where
+/// it is written and the whole object (its properties are applied with the request's other
+/// data); `None` for the plain `"name"` text.
+fn action_object(
+    j: &JsonText<'_>,
+    raw: &RawValue,
+) -> Result<Option<(String, Span, serde_json::Value)>, Diagnostic> {
     if !raw.get().trim_start().starts_with('{') {
         return Ok(None);
     }
@@ -816,17 +983,7 @@ fn action_object(j: &JsonText<'_>, raw: &RawValue) -> Result<Option<(String, Spa
         .primary(span, "in this action")
         .help("`polc explain E0501` shows the request JSON format"));
     };
-    if let Some(serde_json::Value::Object(props)) = v.get("properties")
-        && let Some(p) = props.keys().next()
-    {
-        return Err(Diagnostic::new(
-            Code::E0406,
-            format!("`action.properties.{p}`: actions declare no properties"),
-        )
-        .primary(span, "in this action")
-        .help("a policy can read the principal's, the resource's and the context's data"));
-    }
-    Ok(Some((name.clone(), span)))
+    Ok(Some((name.clone(), span, v)))
 }
 
 /// Requests read one JSON line at a time into one reused [`Request`]: what `polc eval` does,

@@ -94,6 +94,11 @@ pub enum CheckedFact {
         field: usize,
         value: FactValue,
     },
+    /// `action.soft = true;`: an action property for the requests that follow (tests, REPL).
+    Action {
+        field: usize,
+        value: FactValue,
+    },
 }
 
 /// A value as written, in either syntax.
@@ -372,6 +377,24 @@ impl<'p> Checker<'p> {
         Ok(CheckedFact::Context { field, value: v })
     }
 
+    /// `action.NAME = VALUE`: typed against the `action { ... }` declarations (`E0407` for an
+    /// undeclared one).
+    pub fn action(&self, name: Named<'_>, value: &Input) -> Result<CheckedFact, Diagnostic> {
+        let Some(field) = self.policy.action_field(name.name) else {
+            return Err(unknown_action_property(
+                &self.policy.action,
+                name.name,
+                name.span,
+            ));
+        };
+        let v = self.value(
+            &self.policy.action[field].ty,
+            value,
+            &format!("action.{}", name.name),
+        )?;
+        Ok(CheckedFact::Action { field, value: v })
+    }
+
     pub fn unknown_context(&self, name: Named<'_>) -> Diagnostic {
         let d = Diagnostic::new(
             Code::E0209,
@@ -567,4 +590,21 @@ pub fn parse_time(text: &str, span: Span) -> Result<i64, Diagnostic> {
                 "write times like \"2026-12-31T00:00:00Z\" (date, `T`, time, and `Z` or an offset)",
             )
     })
+}
+
+/// `E0407`: `action.NAME` (in a condition, a test or the REPL) where no `action { ... }` block
+/// declares `NAME`; `declared` are the properties that are declared.
+pub fn unknown_action_property(
+    declared: &[crate::compiled::ContextField],
+    name: &str,
+    span: Span,
+) -> Diagnostic {
+    let d = Diagnostic::new(Code::E0407, format!("no action property is named `{name}`"))
+        .primary(span, "unknown action property");
+    match did_you_mean(name, declared.iter().map(|f| f.name.as_str())) {
+        Some(h) => d.help(h),
+        None => d.help(format!(
+            "declare it in the policy: `action {{ {name}: TYPE; }}`"
+        )),
+    }
 }

@@ -247,6 +247,9 @@ pub struct Facts {
     attributes: FxHashMap<(EntityId, AttrId), Value>,
     /// Context set in the facts (`context.now = ...;` in a test or the REPL).
     pub context: Vec<Option<Value>>,
+    /// Action properties set in the facts (`action.soft = true;` in a test or the REPL), by index
+    /// in the policy's `action` declarations: every request made from these facts carries them.
+    pub action: Vec<Option<Value>>,
     /// How many entities come from the policy's conditions (they are numbered first).
     policy_entities: usize,
     /// Those of them a fact names too.
@@ -259,6 +262,7 @@ impl Facts {
     pub fn new(policy: &Policy) -> Facts {
         let mut f = Facts {
             context: vec![None; policy.context.len()],
+            action: vec![None; policy.action.len()],
             ..Facts::default()
         };
         for rule in &policy.rules {
@@ -676,6 +680,13 @@ impl Facts {
                     self.context.resize(*field + 1, None);
                 }
                 self.context[*field] = Some(v);
+            }
+            CheckedFact::Action { field, value } => {
+                let v = self.value(value);
+                if self.action.len() <= *field {
+                    self.action.resize(*field + 1, None);
+                }
+                self.action[*field] = Some(v);
             }
         }
     }

@@ -82,6 +82,11 @@ pub fn check_fact(policy: &Policy, fact: &Fact) -> Result<CheckedFact, Diagnosti
             value,
             ..
         } => c.context(named(name), &input(value)),
+        Fact::Set {
+            target: SetTarget::Action(name),
+            value,
+            ..
+        } => c.action(named(name), &input(value)),
     }
 }
 

@@ -35,6 +35,7 @@ fn vocabulary(ix: &Index) -> Vocabulary {
             })
             .collect(),
         context: ix.context.keys().cloned().collect(),
+        action: ix.action.keys().cloned().collect(),
         facts_blocks: ix.facts_blocks.clone(),
     }
 }
@@ -48,8 +49,8 @@ fn blocks<'a>(text: &'a str, toks: &[(Token, std::ops::Range<usize>)]) -> Vec<(&
                 let word = |k: usize| toks.get(k).map(|(_, r)| &text[r.clone()]).unwrap_or("");
                 let head = if i >= 2 { word(i - 2) } else { "" };
                 let name = if i >= 1 { word(i - 1) } else { "" };
-                stack.push(if name == "context" {
-                    ("context", "")
+                stack.push(if name == "context" || name == "action" {
+                    (name, "")
                 } else {
                     (head, name)
                 });
@@ -156,7 +157,9 @@ fn words_at(
         _ => None,
     };
     let Some(t) = ty.and_then(|t| ix.types.get(t)) else {
-        let top = ["actor", "resource", "extend", "context", "facts", "test"];
+        let top = [
+            "actor", "resource", "extend", "context", "action", "facts", "test",
+        ];
         return (top.iter().map(|s| s.to_string()).collect(), kw);
     };
     let roles = || t.roles.keys().cloned().collect::<Vec<_>>();
@@ -192,6 +195,9 @@ fn words_at(
         let head = path.first().copied().unwrap_or("");
         if head == "context" && path.len() == 1 {
             return (v.context.clone(), lsp::CompletionItemKind::FIELD);
+        }
+        if head == "action" && path.len() == 1 {
+            return (v.action.clone(), lsp::CompletionItemKind::FIELD);
         }
         let on_path = ctx.contains(&"on") && !ctx.contains(&"when") && !ctx.contains(&"unless");
         let (start_ty, hops): (Option<String>, &[&str]) = match head {
@@ -273,6 +279,7 @@ fn words_at(
                 "resource",
                 "principal",
                 "context",
+                "action",
                 "has",
                 "is",
                 "on",

@@ -15,6 +15,8 @@ pub enum Sym {
     Relation(String, String),
     Attr(String, String),
     Context(String),
+    /// An action property (`action { soft?: bool; }`, read as `action.soft`).
+    Action(String),
     Facts(String),
     Test(String),
 }
@@ -23,7 +25,7 @@ impl Sym {
     /// The name as written (the last part).
     pub fn name(&self) -> &str {
         match self {
-            Sym::Type(n) | Sym::Context(n) | Sym::Facts(n) | Sym::Test(n) => n,
+            Sym::Type(n) | Sym::Context(n) | Sym::Action(n) | Sym::Facts(n) | Sym::Test(n) => n,
             Sym::Role(_, n) | Sym::Perm(_, n) | Sym::Relation(_, n) | Sym::Attr(_, n) => n,
         }
     }
@@ -36,6 +38,7 @@ impl Sym {
             Sym::Relation(..) => "relation",
             Sym::Attr(..) => "attribute",
             Sym::Context(_) => "context field",
+            Sym::Action(_) => "action property",
             Sym::Facts(_) => "facts block",
             Sym::Test(_) => "test",
         }
@@ -91,6 +94,8 @@ pub struct Index {
     pub types: BTreeMap<String, TypeInfo>,
     /// Context field -> type as written.
     pub context: BTreeMap<String, String>,
+    /// Action property -> type as written.
+    pub action: BTreeMap<String, String>,
     pub facts_blocks: Vec<String>,
     /// Every occurrence, in source order per file.
     pub occurrences: Vec<Occurrence>,
@@ -159,6 +164,12 @@ impl Index {
                 for f in &c.fields {
                     self.push(Sym::Context(f.name.name.clone()), f.name.span, true);
                     self.context.insert(f.name.name.clone(), slice(f.ty.span));
+                }
+            }
+            Item::Action(c) => {
+                for f in &c.fields {
+                    self.push(Sym::Action(f.name.name.clone()), f.name.span, true);
+                    self.action.insert(f.name.name.clone(), slice(f.ty.span));
                 }
             }
             Item::Facts(b) => {
@@ -242,7 +253,7 @@ impl Index {
         match item {
             Item::Actor(a) => self.member_uses(&a.name.name, &a.members),
             Item::Resource(r) => self.member_uses(&r.name.name, &r.members),
-            Item::Context(c) => {
+            Item::Context(c) | Item::Action(c) => {
                 for f in &c.fields {
                     self.type_expr(&f.ty);
                 }
@@ -366,10 +377,14 @@ impl Index {
         match &e.kind {
             ExprKind::Var(Var::Resource) => vec![ty.to_string()],
             ExprKind::Var(Var::Principal) => self.actors(),
-            ExprKind::Var(Var::Context) => Vec::new(),
+            ExprKind::Var(Var::Context | Var::Action) => Vec::new(),
             ExprKind::Access(base, name) | ExprKind::Has(base, name) => {
                 if matches!(base.kind, ExprKind::Var(Var::Context)) {
                     self.push(Sym::Context(name.name.clone()), name.span, false);
+                    return Vec::new();
+                }
+                if matches!(base.kind, ExprKind::Var(Var::Action)) {
+                    self.push(Sym::Action(name.name.clone()), name.span, false);
                     return Vec::new();
                 }
                 let cands = self.expr(ty, base);
@@ -525,6 +540,9 @@ impl Index {
                     ast::SetTarget::Context(n) => {
                         self.push(Sym::Context(n.name.clone()), n.span, false)
                     }
+                    ast::SetTarget::Action(n) => {
+                        self.push(Sym::Action(n.name.clone()), n.span, false)
+                    }
                 }
                 self.value(value);
             }
@@ -544,6 +562,7 @@ impl Index {
                 principal,
                 action,
                 resource,
+                with,
                 ..
             } => {
                 self.entity(principal);
@@ -553,6 +572,17 @@ impl Index {
                     action.span,
                     false,
                 );
+                for d in with {
+                    let n = d.name.name.clone();
+                    let sym = match d.root {
+                        Var::Context => Sym::Context(n),
+                        Var::Action => Sym::Action(n),
+                        Var::Principal => Sym::Attr(principal.ty.name.clone(), n),
+                        Var::Resource => Sym::Attr(resource.ty.name.clone(), n),
+                    };
+                    self.push(sym, d.name.span, false);
+                    self.value(&d.value);
+                }
             }
             ast::Query::Is {
                 principal,

@@ -100,6 +100,10 @@ fn describe(a: &Analysis, sym: &Sym) -> String {
             Some(ty) => format!("**context field** `{n}`: `{ty}`"),
             None => format!("unknown context field `{n}`"),
         },
+        Sym::Action(n) => match ix.action.get(n) {
+            Some(ty) => format!("**action property** `{n}`: `{ty}`"),
+            None => format!("unknown action property `{n}`"),
+        },
         Sym::Facts(n) => format!("**facts block** `{n}`"),
         Sym::Test(n) => format!("**test** \"{n}\""),
     }
@@ -272,7 +276,7 @@ fn symbol_kind(sym: &Sym) -> lsp::SymbolKind {
         Sym::Perm(..) => lsp::SymbolKind::METHOD,
         Sym::Relation(..) => lsp::SymbolKind::FIELD,
         Sym::Attr(..) => lsp::SymbolKind::PROPERTY,
-        Sym::Context(_) => lsp::SymbolKind::VARIABLE,
+        Sym::Context(_) | Sym::Action(_) => lsp::SymbolKind::VARIABLE,
         Sym::Facts(_) => lsp::SymbolKind::NAMESPACE,
         Sym::Test(_) => lsp::SymbolKind::EVENT,
     }
@@ -375,7 +379,7 @@ fn sym_token(sym: &Sym) -> u32 {
         Sym::Role(..) => 2,
         Sym::Perm(..) => 3,
         Sym::Relation(..) | Sym::Attr(..) => 4,
-        Sym::Context(_) => 5,
+        Sym::Context(_) | Sym::Action(_) => 5,
         Sym::Facts(_) | Sym::Test(_) => 6,
     }
 }

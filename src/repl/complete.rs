@@ -27,6 +27,8 @@ pub struct TypeWords {
 pub struct Vocabulary {
     pub types: Vec<TypeWords>,
     pub context: Vec<String>,
+    /// The declared action properties (`action.soft = true`).
+    pub action: Vec<String>,
     pub facts_blocks: Vec<String>,
 }
 
@@ -72,6 +74,7 @@ impl Vocabulary {
         Vocabulary {
             types,
             context: policy.context.iter().map(|c| c.name.clone()).collect(),
+            action: policy.action.iter().map(|c| c.name.clone()).collect(),
             facts_blocks,
         }
     }
@@ -206,6 +209,9 @@ pub fn pol(v: &Vocabulary, text: &str, from: usize) -> Completion {
     };
     let tok = |i: usize| toks.get(i).map(|(t, _)| *t);
     let n = toks.len();
+    if let Some(words) = in_with(v, text, &tokens, toks) {
+        return filtered(start, prefix, words);
+    }
     // Right after `type:`: the ids of that type.
     if n >= 2 && tok(n - 1) == Some(Token::Colon) {
         let ids = word(n - 2)
@@ -218,6 +224,9 @@ pub fn pol(v: &Vocabulary, text: &str, from: usize) -> Completion {
     if n >= 2 && tok(n - 1) == Some(Token::Dot) {
         if word(n - 2) == Some("context") {
             return filtered(start, prefix, v.context.clone());
+        }
+        if word(n - 2) == Some("action") {
+            return filtered(start, prefix, v.action.clone());
         }
         if n >= 4 && tok(n - 3) == Some(Token::Colon) {
             let fields = word(n - 4)
@@ -253,6 +262,57 @@ pub fn pol(v: &Vocabulary, text: &str, from: usize) -> Completion {
     }
     let pieces = pieces(text, toks);
     filtered(start, prefix, next_words(v, &pieces, prefix))
+}
+
+/// Inside an open `with { ... }` of a question: at the start of an item, the four roots of request
+/// data; after `principal.` or `resource.`, the attributes of the question's principal or
+/// resource type. `None` elsewhere (`context.` and `action.` are completed as anywhere).
+fn in_with(
+    v: &Vocabulary,
+    text: &str,
+    tokens: &[(Token, std::ops::Range<usize>)],
+    toks: &[(Token, std::ops::Range<usize>)],
+) -> Option<Vec<String>> {
+    let open = tokens.iter().enumerate().rev().find_map(|(i, (t, r))| {
+        (*t == Token::Keyword
+            && &text[r.clone()] == "with"
+            && tokens.get(i + 1).map(|x| x.0) == Some(Token::LBrace))
+        .then_some(i)
+    })?;
+    if tokens[open..].iter().any(|(t, _)| *t == Token::RBrace) {
+        return None;
+    }
+    // The item being typed: after the `{`, or after the last `;` inside the block.
+    let brace_end = tokens[open + 1].1.end;
+    let item: Vec<&str> = toks
+        .iter()
+        .filter(|(_, r)| r.start >= brace_end)
+        .map(|(_, r)| &text[r.clone()])
+        .collect();
+    match item.as_slice() {
+        [] => Some(
+            ["principal.", "resource.", "context.", "action."]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        ),
+        [root @ ("principal" | "resource"), "."] => {
+            let head = tokens[..open]
+                .iter()
+                .rposition(|(t, _)| *t == Token::Semi)
+                .map_or(0, |i| i + 1);
+            let entities: Vec<&str> = pieces(text, &tokens[head..open])
+                .into_iter()
+                .filter_map(|p| match p {
+                    Piece::Entity(t) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            let ty = entities.get(usize::from(*root == "resource"))?;
+            Some(v.ty(ty)?.attributes.iter().map(|a| a.0.clone()).collect())
+        }
+        _ => None,
+    }
 }
 
 /// Folds `type : id` (and `# role`) into one [`Piece::Entity`].
@@ -313,6 +373,9 @@ fn next_words(v: &Vocabulary, pieces: &[Piece<'_>], prefix: &str) -> Vec<String>
     match pieces {
         [] => {
             let mut w = words(QUERY_STARTS);
+            if !v.action.is_empty() {
+                w.push("action.".into());
+            }
             w.extend(v.types_where(|_| true));
             w
         }
@@ -325,6 +388,7 @@ fn next_words(v: &Vocabulary, pieces: &[Piece<'_>], prefix: &str) -> Vec<String>
         | [W("who"), W("is"), W(r), W("on")]
         | [E(_), W("is"), W(r), W("on")] => with_role(r),
         [E(_), W("is"), W(_), W("on"), E(_)] => words(&["until"]),
+        [W("can"), E(_), W(_), E(_)] => words(&["with"]),
         [W("who")] => words(&["can", "is"]),
         [W("what")] => words(&["can"]),
         [W("what"), W("can"), E(_)] => words(&["do"]),

@@ -53,6 +53,11 @@ pub fn facts_lines(policy: &Policy, facts: &Facts) -> Vec<String> {
             out.push(format!("context.{} = {};", f.name, value(policy, facts, v)));
         }
     }
+    for (field, v) in facts.action.iter().enumerate() {
+        if let (Some(v), Some(f)) = (v, policy.action.get(field)) {
+            out.push(format!("action.{} = {};", f.name, value(policy, facts, v)));
+        }
+    }
     out
 }
 

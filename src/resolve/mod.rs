@@ -82,9 +82,13 @@ pub(crate) struct Resolver<'a> {
     pub builds: Vec<TypeBuild<'a>>,
     pub type_index: FxHashMap<&'a str, TypeId>,
     pub context_decls: Vec<&'a ast::AttributeDecl>,
+    /// The fields of every `action { ... }` block.
+    pub action_decls: Vec<&'a ast::AttributeDecl>,
     /// The compiled types, filled in step by step.
     pub types: Vec<TypeDef>,
     pub context: Vec<ContextField>,
+    /// The declared action properties (`action { ... }`).
+    pub action: Vec<ContextField>,
     pub rules: Vec<Rule>,
     /// AST of each compiled rule, for lints.
     pub rule_decls: Vec<&'a ast::RuleDecl>,
@@ -123,8 +127,10 @@ impl<'a> Resolver<'a> {
             builds: Vec::new(),
             type_index: FxHashMap::default(),
             context_decls: Vec::new(),
+            action_decls: Vec::new(),
             types: Vec::new(),
             context: Vec::new(),
+            action: Vec::new(),
             rules: Vec::new(),
             rule_decls: Vec::new(),
             graph: RoleGraph::default(),
@@ -181,6 +187,10 @@ impl<'a> Resolver<'a> {
                     Item::Resource(r) => (&r.name, Kind::Resource, &r.doc, &r.members, r.extend),
                     Item::Context(c) => {
                         self.context_decls.extend(c.fields.iter());
+                        continue;
+                    }
+                    Item::Action(c) => {
+                        self.action_decls.extend(c.fields.iter());
                         continue;
                     }
                     _ => continue,
@@ -549,13 +559,21 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The fields of the `context` blocks, and in the same way the properties of the `action`
+    /// blocks: several blocks merge, a name declared twice is `E0206`.
     fn resolve_context(&mut self) {
+        self.context = self.data_fields(self.context_decls.clone(), "context field");
+        self.action = self.data_fields(self.action_decls.clone(), "action property");
+    }
+
+    fn data_fields(&mut self, decls: Vec<&'a ast::AttributeDecl>, what: &str) -> Vec<ContextField> {
         let mut seen: FxHashMap<String, Span> = FxHashMap::default();
-        for f in self.context_decls.clone() {
+        let mut out = Vec::new();
+        for f in decls {
             if let Some(prev) = seen.get(&f.name.name) {
                 let d = Diagnostic::new(
                     Code::E0206,
-                    format!("context field `{}` is declared twice", f.name.name),
+                    format!("{what} `{}` is declared twice", f.name.name),
                 )
                 .primary(f.name.span, "declared again here")
                 .secondary(*prev, "first declared here");
@@ -564,13 +582,14 @@ impl<'a> Resolver<'a> {
             }
             seen.insert(f.name.name.clone(), f.name.span);
             if let Some(ty) = self.resolve_type(&f.ty) {
-                self.context.push(ContextField {
+                out.push(ContextField {
                     name: f.name.name.clone(),
                     ty,
                     optional: f.optional,
                 });
             }
         }
+        out
     }
 
     // --- rules ---------------------------------------------------------------------------------
@@ -723,12 +742,15 @@ impl<'a> Resolver<'a> {
         } else {
             let mut types = std::mem::take(&mut self.types);
             let plans = compiled::plan::build(&mut types);
-            Some(Policy::new(
-                types,
-                std::mem::take(&mut self.context),
-                std::mem::take(&mut self.rules),
-                plans,
-            ))
+            Some(
+                Policy::new(
+                    types,
+                    std::mem::take(&mut self.context),
+                    std::mem::take(&mut self.rules),
+                    plans,
+                )
+                .with_action(std::mem::take(&mut self.action)),
+            )
         };
         Resolved {
             policy,

@@ -49,6 +49,21 @@ fn properties(
     }
 }
 
+/// `action.properties` as the request's action properties (checked against the policy's
+/// `action { ... }` declarations; undeclared ones are ignored, as AuthZEN requires).
+fn action_properties(engine: &Engine, o: &Object, ctx: &mut Context) -> Result<(), Diagnostic> {
+    match o.get("action") {
+        Some(a) => ctx.apply_action_json(
+            &engine.policy,
+            &engine.facts,
+            a,
+            crate::eval::request::UnknownProperty::Ignore,
+            crate::source::Span::default(),
+        ),
+        None => Ok(()),
+    }
+}
+
 /// What one evaluation came to.
 pub enum Outcome {
     /// Decided (possibly a fail-closed deny with errors).
@@ -140,6 +155,7 @@ pub fn evaluate(
         let (pt, rt) = (req.principal.ty, req.resource.ty);
         properties(engine, o, &mut req.context, Side::Principal, pt)?;
         properties(engine, o, &mut req.context, Side::Resource, rt)?;
+        action_properties(engine, o, &mut req.context)?;
         Ok::<_, Diagnostic>(req)
     })();
     let req = match req {
@@ -325,6 +341,7 @@ pub fn search_subject(engine: &Engine, o: &Object, ask: &PageAsk) -> Result<Foun
     }
     let mut ctx = ctx;
     properties(engine, o, &mut ctx, Side::Resource, r.ty).map_err(|d| BadRequest(d.message))?;
+    action_properties(engine, o, &mut ctx).map_err(|d| BadRequest(d.message))?;
     let page = engine.index.subjects(
         p,
         &engine.facts,
@@ -360,6 +377,7 @@ pub fn search_resource(engine: &Engine, o: &Object, ask: &PageAsk) -> Result<Fou
     }
     let mut ctx = ctx;
     properties(engine, o, &mut ctx, Side::Principal, s.ty).map_err(|d| BadRequest(d.message))?;
+    action_properties(engine, o, &mut ctx).map_err(|d| BadRequest(d.message))?;
     let page = engine.index.resources(
         p,
         &engine.facts,

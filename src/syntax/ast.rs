@@ -59,6 +59,8 @@ pub enum Item {
     Actor(ActorDecl),
     Resource(ResourceDecl),
     Context(ContextDecl),
+    /// `action { soft?: bool; }`: the properties a request may give its action.
+    Action(ContextDecl),
     Facts(FactsBlock),
     Test(TestBlock),
     /// A fact written at the top level (only in data files and REPL input).
@@ -252,7 +254,7 @@ pub struct SeparateDecl {
     pub span: Span,
 }
 
-/// `context { now: time; mfa: bool; }`
+/// `context { now: time; mfa: bool; }`, and the same shape for `action { soft?: bool; }`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ContextDecl {
     pub doc: Option<String>,
@@ -275,6 +277,8 @@ pub enum Var {
     Principal,
     Resource,
     Context,
+    /// `action`: the properties the request gives its action (`action.soft`).
+    Action,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
@@ -425,6 +429,8 @@ pub enum SetTarget {
     Field { entity: EntityRef, name: Ident },
     /// `context.now`
     Context(Ident),
+    /// `action.soft`: an action property, for the assertions that follow (tests, REPL).
+    Action(Ident),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -465,14 +471,27 @@ pub struct FactsBlock {
 // ---------------------------------------------------------------------------------------------
 // Queries and tests
 
+/// One item of `with { ... }`: `principal.role = "admin"`, `resource.status = "archived"`,
+/// `context.mfa = true` or `action.soft = true`, for one question's request only.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RequestDatum {
+    /// `principal`, `resource`, `context` or `action`.
+    pub root: Var,
+    pub name: Ident,
+    pub value: Value,
+    pub span: Span,
+}
+
 /// The six query forms of LANGUAGE.md section 5.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Query {
-    /// `can P ACTION R`
+    /// `can P ACTION R [with { ... }]`
     Can {
         principal: EntityRef,
         action: Ident,
         resource: EntityRef,
+        /// The request data of `with { ... }`, in the order written.
+        with: Vec<RequestDatum>,
         span: Span,
     },
     /// `is P ROLE on R` (also `P is ROLE on R` in assertions)

@@ -50,6 +50,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
             "resource" => "`resource`",
             "extend" => "`extend`",
             "context" => "`context`",
+            "action" => "`action`",
             "relation" => "`relation`",
             "attribute" => "`attribute`",
             "permissions" => "`permissions`",
@@ -87,6 +88,7 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
             "has" => "`has`",
             "in" => "`in`",
             "assigns" => "`assigns`",
+            "with" => "`with`",
             "true" | "false" => "a value",
             _ => "an expression",
         });
@@ -119,6 +121,11 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         Rule::actor_decl => "`actor`",
         Rule::resource_decl => "`resource`",
         Rule::context_decl | Rule::context_target => "`context`",
+        Rule::action_decl | Rule::action_target => "`action`",
+        Rule::with_data => "`with { ... }`",
+        Rule::with_item | Rule::with_target => {
+            "request data such as `action.soft = true` or `principal.role = \"admin\"`"
+        }
         Rule::facts_block => "`facts`",
         Rule::test_block => "`test`",
         Rule::fact | Rule::fact_body | Rule::assign_fact | Rule::set_fact | Rule::field_target => {
@@ -180,9 +187,9 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
 /// Keywords a rule stands for, to suggest when a word is misspelt.
 fn rule_keywords(rule: Rule) -> Vec<&'static str> {
     let list: &[&str] = match rule {
-        Rule::file | Rule::chunk | Rule::item => {
-            &["actor", "resource", "extend", "context", "facts", "test"]
-        }
+        Rule::file | Rule::chunk | Rule::item => &[
+            "actor", "resource", "extend", "context", "action", "facts", "test",
+        ],
         Rule::member => &[
             "relation",
             "attribute",
@@ -340,7 +347,9 @@ pub(super) fn syntax_error(err: &PestError, piece: &Piece<'_>) -> Diagnostic {
         let first = first_token(&piece.text[piece.range.clone()]);
         if let Some((Token::Ident, r)) = first {
             let word = &piece.text[piece.range.start + r.start..piece.range.start + r.end];
-            let top = ["actor", "resource", "extend", "context", "facts", "test"];
+            let top = [
+                "actor", "resource", "extend", "context", "action", "facts", "test",
+            ];
             if let Some(h) = did_you_mean(word, top) {
                 help = Some(h);
                 secondary = Some((

@@ -387,7 +387,7 @@ fn split_items(text: &str, tokens: &[(Token, Range<usize>)]) -> Vec<Range<usize>
                     word(i + 1).is_some() && tok(i + 2) == Some(Token::LBrace)
                 }
                 Some("extend") => word(i + 1) == Some("resource"),
-                Some("context") => tok(i + 1) == Some(Token::LBrace),
+                Some("context" | "action") => tok(i + 1) == Some(Token::LBrace),
                 Some("test") => tok(i + 1) == Some(Token::String),
                 _ => false,
             }

@@ -130,6 +130,7 @@ impl<'d> Conv<'d> {
             Rule::actor_decl => Item::Actor(self.actor(inner)?),
             Rule::resource_decl => Item::Resource(self.resource(inner)?),
             Rule::context_decl => Item::Context(self.context(inner)?),
+            Rule::action_decl => Item::Action(self.context(inner)?),
             Rule::facts_block => Item::Facts(self.facts_block(inner)?),
             Rule::test_block => Item::Test(self.test_block(inner)?),
             Rule::fact => Item::Fact(self.fact(inner)?),
@@ -449,6 +450,7 @@ impl<'d> Conv<'d> {
                             name: self.ident(&t.next()?),
                         }
                     }
+                    Rule::action_target => SetTarget::Action(self.ident(&kids(target).nth(1)?)),
                     _ => SetTarget::Context(self.ident(&kids(target).nth(1)?)),
                 };
                 let value = self.value(it.next()?)?;
@@ -682,6 +684,7 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_resource => "resource",
         Rule::kw_extend => "extend",
         Rule::kw_context => "context",
+        Rule::kw_action => "action",
         Rule::kw_relation => "relation",
         Rule::kw_attribute => "attribute",
         Rule::kw_permissions => "permissions",
@@ -723,6 +726,7 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_principal => "principal",
         Rule::kw_retract => "retract",
         Rule::kw_assigns => "assigns",
+        Rule::kw_with => "with",
         _ => return None,
     })
 }

@@ -9,6 +9,7 @@ use std::ops::Range;
 /// Every word that is a keyword somewhere in the grammar. Keywords are contextual: the parser
 /// accepts most of them as names where a name is expected.
 pub const KEYWORDS: &[&str] = &[
+    "action",
     "actor",
     "assert",
     "attribute",
@@ -53,11 +54,13 @@ pub const KEYWORDS: &[&str] = &[
     "when",
     "which",
     "who",
+    "with",
 ];
 
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
 pub enum Token {
+    #[token("action")]
     #[token("actor")]
     #[token("assert")]
     #[token("attribute")]
@@ -102,6 +105,7 @@ pub enum Token {
     #[token("when")]
     #[token("which")]
     #[token("who")]
+    #[token("with")]
     Keyword,
 
     #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]

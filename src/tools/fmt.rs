@@ -66,7 +66,7 @@ impl<'a> Node<'a> {
             Node::Item(i) => match i {
                 Item::Actor(a) => a.span,
                 Item::Resource(r) => r.span,
-                Item::Context(c) => c.span,
+                Item::Context(c) | Item::Action(c) => c.span,
                 Item::Facts(f) => f.span,
                 Item::Test(t) => t.span,
                 Item::Fact(f) => f.span(),
@@ -101,7 +101,7 @@ impl<'a> Node<'a> {
         let doc = match self {
             Node::Item(Item::Actor(a)) => &a.doc,
             Node::Item(Item::Resource(r)) => &r.doc,
-            Node::Item(Item::Context(c)) => &c.doc,
+            Node::Item(Item::Context(c) | Item::Action(c)) => &c.doc,
             Node::Item(Item::Facts(f)) => &f.doc,
             Node::Item(Item::Test(t)) => &t.doc,
             Node::Member(Member::Relation(x)) => &x.doc,
@@ -399,6 +399,10 @@ impl<'a> Printer<'a> {
             Node::Item(Item::Context(c)) => {
                 let nodes: Vec<_> = c.fields.iter().map(Node::Field).collect();
                 self.block("context", n, &nodes);
+            }
+            Node::Item(Item::Action(c)) => {
+                let nodes: Vec<_> = c.fields.iter().map(Node::Field).collect();
+                self.block("action", n, &nodes);
             }
             Node::Item(Item::Facts(f)) => {
                 let nodes: Vec<_> = f.facts.iter().map(Node::Fact).collect();
@@ -765,6 +769,7 @@ impl<'a> Printer<'a> {
             ExprKind::Var(Var::Principal) => "principal".into(),
             ExprKind::Var(Var::Resource) => "resource".into(),
             ExprKind::Var(Var::Context) => "context".into(),
+            ExprKind::Var(Var::Action) => "action".into(),
             ExprKind::Access(base, name) => format!("{}.{}", self.expr(base), name.name),
             ExprKind::Literal(_) => self.slice(e.span).to_string(),
             ExprKind::List(xs) => format!(
@@ -845,6 +850,7 @@ impl<'a> Printer<'a> {
                         format!("{}.{}", self.slice(entity.span), name.name)
                     }
                     SetTarget::Context(name) => format!("context.{}", name.name),
+                    SetTarget::Action(name) => format!("action.{}", name.name),
                 };
                 format!("{target} = {}", self.value(value))
             }
@@ -883,16 +889,18 @@ impl<'a> Printer<'a> {
                         principal,
                         action,
                         resource,
+                        with,
                         ..
                     },
                 expect,
                 ..
             } => format!(
-                "{} {} {} {}",
+                "{} {} {} {}{}",
                 if *expect { "can" } else { "cannot" },
                 self.slice(principal.span),
                 action.name,
-                self.slice(resource.span)
+                self.slice(resource.span),
+                self.with_data(with)
             ),
             Assertion::Holds {
                 query:
@@ -916,6 +924,26 @@ impl<'a> Printer<'a> {
                 query, expected, ..
             } => self.assertion_text(query, expected),
         }
+    }
+
+    /// ` with { principal.role = "admin"; action.soft = true; }`, or nothing.
+    fn with_data(&self, data: &[RequestDatum]) -> String {
+        if data.is_empty() {
+            return String::new();
+        }
+        let items: Vec<String> = data
+            .iter()
+            .map(|d| {
+                let root = match d.root {
+                    Var::Principal => "principal",
+                    Var::Resource => "resource",
+                    Var::Context => "context",
+                    Var::Action => "action",
+                };
+                format!("{root}.{} = {};", d.name.name, self.value(&d.value))
+            })
+            .collect();
+        format!(" with {{ {} }}", items.join(" "))
     }
 
     fn assertion_text(&self, query: &Query, expected: &[Expected]) -> String {
@@ -944,8 +972,15 @@ impl<'a> Printer<'a> {
                 principal,
                 action,
                 resource,
+                with,
                 ..
-            } => format!("can {} {} {}", s(principal), action.name, s(resource)),
+            } => format!(
+                "can {} {} {}{}",
+                s(principal),
+                action.name,
+                s(resource),
+                self.with_data(with)
+            ),
             Query::Is {
                 principal,
                 role,

@@ -175,7 +175,8 @@ pub fn policy_text(m: &Model, shape: Shape, c: &mut Chooser) -> String {
     let mut s = String::new();
     s.push_str(
         "actor user;\n\ncontext {\n  now: time;\n  mfa: bool;\n  tier: int;\n  \
-         start: time;\n  opt?: bool;\n}\n\n",
+         start: time;\n  opt?: bool;\n}\n\n\
+         action {\n  soft?: bool;\n  reason: string;\n  weight?: int;\n}\n\n",
     );
     s.push_str(
         "resource team {\n  permissions view;\n  role member { grants view; }\n  \
@@ -324,6 +325,10 @@ fn expr(
         "principal is user".into(),
         format!("resource is {}", m.chain[k].name),
         "(context has opt && context.opt)".into(),
+        "(action has soft && action.soft)".into(),
+        "action has reason".into(),
+        "action.reason == \"x\"".into(),
+        format!("(action has weight && action.weight >= {n})"),
     ];
     if k > 0 {
         atoms.push("resource has up".into());
@@ -355,6 +360,12 @@ pub fn facts_text(m: &Model, c: &mut Chooser) -> String {
     }
     if c.chance(50) {
         let _ = writeln!(s, "context.opt = {};", c.chance(50));
+    }
+    if c.chance(50) {
+        let _ = writeln!(s, "action.soft = {};", c.chance(50));
+    }
+    if c.chance(50) {
+        let _ = writeln!(s, "action.reason = \"{}\";", c.pick(&["x", "y"]));
     }
     for t in &m.chain {
         let k = t.index;
@@ -530,10 +541,44 @@ const REQUEST_DATA: [&str; 4] = [
     r#"{"flag": false, "ghost": 1, "spot": {"org": "b"}, "tags": []}"#,
 ];
 
+/// Request-time action properties (AuthZEN `action.properties`), on top of those the facts set.
+const ACTION_DATA: [&str; 3] = [
+    r#"{"soft": true, "weight": 1}"#,
+    r#"{"soft": false, "reason": "x", "weight": 3}"#,
+    r#"{"reason": "y", "unknown": 1}"#,
+];
+
 /// The fast evaluator and the reference agree on the request with each of [`REQUEST_DATA`]
-/// (the generated models declare every one of these attributes).
+/// (the generated models declare every one of these attributes) and each of [`ACTION_DATA`].
 fn agree_with_request_data(l: &Loaded, req: &Request, shown: &str) -> Result<(), String> {
     use polc::eval::request::{Side, UnknownProperty};
+    for data in ACTION_DATA {
+        let mut with = req.clone();
+        let props: serde_json::Value = serde_json::from_str(data).unwrap();
+        if with
+            .context
+            .apply_action_json(
+                &l.policy,
+                &l.facts,
+                &serde_json::json!({ "name": "x", "properties": props }),
+                UnknownProperty::Ignore,
+                polc::source::Span::default(),
+            )
+            .is_err()
+        {
+            continue;
+        }
+        let fast = eval::decide(&l.policy, &l.facts, &with);
+        let quick = eval::decide_with(&l.policy, &l.facts, &with, false);
+        let slow = reference::decide(&l.policy, &l.facts, &with);
+        if fast.allowed != slow || quick.allowed != slow {
+            return Err(format!(
+                "{shown} with action properties {data}: fast {}, fast (no explain) {}, \
+                 reference {slow}\nerrors: {:#?}",
+                fast.allowed, quick.allowed, fast.errors
+            ));
+        }
+    }
     for data in REQUEST_DATA {
         let mut with = req.clone();
         let props: serde_json::Value = serde_json::from_str(data).unwrap();

@@ -3,7 +3,7 @@
 //! ([`RV`]): sets are item lists compared by mutual inclusion, records field lists compared by
 //! name, so that nothing leans on the fast path's sorted representation. Role tests use the
 //! reference fixpoint ([`super::roles_held`]). Property tests require both readings to agree on
-//! every condition and request, including the request's own attributes.
+//! every condition and request, including the request's own attributes and action properties.
 
 use crate::compiled::expr::{Lit, Method};
 use crate::compiled::{CExpr, Policy, TypeId};
@@ -131,6 +131,14 @@ impl Walk<'_> {
             },
             CExpr::HasContext(i) => RV::Bool(matches!(
                 self.req.context.values.get(*i as usize),
+                Some(Some(_))
+            )),
+            CExpr::Action(i) => match self.req.context.overlay.action.get(*i as usize) {
+                Some(Some(v)) => from_value(v),
+                _ => return Err("action property not given".into()),
+            },
+            CExpr::HasAction(i) => RV::Bool(matches!(
+                self.req.context.overlay.action.get(*i as usize),
                 Some(Some(_))
             )),
             CExpr::Lit(l) => match l {

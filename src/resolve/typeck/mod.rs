@@ -85,6 +85,7 @@ fn key(e: &Expr) -> String {
         ExprKind::Var(Var::Principal) => "principal".into(),
         ExprKind::Var(Var::Resource) => "resource".into(),
         ExprKind::Var(Var::Context) => "context".into(),
+        ExprKind::Var(Var::Action) => "action".into(),
         ExprKind::Access(b, n) => format!("{}.{}", key(b), n.name),
         ExprKind::Paren(x) => key(x),
         _ => format!("#{}", e.span.start),
@@ -176,6 +177,15 @@ impl Checker<'_, '_> {
                     "`context` is not a value by itself".into(),
                     "read one of its fields",
                     Some("write `context.FIELD`, e.g. `context.now`".into()),
+                );
+                None
+            }
+            ExprKind::Var(Var::Action) => {
+                self.mismatch(
+                    e.span,
+                    "`action` is not a value by itself".into(),
+                    "read one of its properties",
+                    Some("write `action.PROPERTY`, e.g. `action.soft`; the rule's actions are listed after `permit` or `forbid`".into()),
                 );
                 None
             }
@@ -364,6 +374,10 @@ impl Checker<'_, '_> {
             ExprKind::Has(base, name) if matches!(base.kind, ExprKind::Var(Var::Context)) => {
                 let i = self.context_field(name)?;
                 Some((CExpr::HasContext(i), Type::Bool))
+            }
+            ExprKind::Has(base, name) if matches!(base.kind, ExprKind::Var(Var::Action)) => {
+                let i = self.action_field(name)?;
+                Some((CExpr::HasAction(i), Type::Bool))
             }
             ExprKind::Has(base, name) => {
                 let (cb, tb) = self.expr(base, guards)?;

@@ -34,6 +34,24 @@ impl Checker<'_, '_> {
             }
             return Some((CExpr::Context(i), ty));
         }
+        if let ExprKind::Var(Var::Action) = base.kind {
+            let i = self.action_field(name)?;
+            if let Some(d) = self
+                .r
+                .action_decls
+                .iter()
+                .find(|d| d.name.name == name.name)
+            {
+                let what = format!("the action property `{}`", name.name);
+                self.origins.push((e.span, what, d.name.span));
+            }
+            let field = &self.r.action[i as usize];
+            let ty = field.ty.clone();
+            if field.optional {
+                self.guarded(e, base, name, guards)?;
+            }
+            return Some((CExpr::Action(i), ty));
+        }
         let (cb, tb) = self.expr(base, guards)?;
         if let Type::Record(_) = tb {
             let f = self.record_field(&tb, name)?;
@@ -121,6 +139,16 @@ impl Checker<'_, '_> {
             Some(h) => d.help(h),
             None => d.help(format!("declare it: `context {{ {}: TYPE; }}`", name.name)),
         };
+        self.report(d);
+        None
+    }
+
+    /// The index of an action property; `E0407` when none has the name.
+    pub(super) fn action_field(&mut self, name: &crate::syntax::ast::Ident) -> Option<u32> {
+        if let Some(i) = self.r.action.iter().position(|f| f.name == name.name) {
+            return Some(i as u32);
+        }
+        let d = crate::facts::check::unknown_action_property(&self.r.action, &name.name, name.span);
         self.report(d);
         None
     }

@@ -215,6 +215,7 @@ impl Conv<'_> {
             Rule::kw_principal => ExprKind::Var(Var::Principal),
             Rule::kw_resource => ExprKind::Var(Var::Resource),
             Rule::kw_context => ExprKind::Var(Var::Context),
+            Rule::kw_action => ExprKind::Var(Var::Action),
             _ => return None,
         };
         Some((Expr { kind, span }, depth))

@@ -21,6 +21,10 @@ impl Conv<'_> {
                 principal: self.entity_ref(get(0)?)?,
                 action: self.ident(&get(1)?),
                 resource: self.entity_ref(get(2)?)?,
+                with: match get(3) {
+                    Some(w) => self.with_data(w)?,
+                    None => Vec::new(),
+                },
                 span,
             },
             Rule::q_is => Query::Is {
@@ -54,6 +58,31 @@ impl Conv<'_> {
         })
     }
 
+    /// `with { target = value; ... }`.
+    fn with_data(&mut self, pair: Pair<'_, Rule>) -> Option<Vec<RequestDatum>> {
+        let mut out = Vec::new();
+        for item in kids(pair).filter(|p| p.as_rule() == Rule::with_item) {
+            let span = self.span(&item);
+            let mut it = kids(item);
+            let mut target = kids(it.next()?);
+            let root = match target.next()?.as_rule() {
+                Rule::kw_principal => Var::Principal,
+                Rule::kw_resource => Var::Resource,
+                Rule::kw_context => Var::Context,
+                _ => Var::Action,
+            };
+            let name = self.ident(&target.next()?);
+            let value = self.value(it.next()?)?;
+            out.push(RequestDatum {
+                root,
+                name,
+                value,
+                span,
+            });
+        }
+        Some(out)
+    }
+
     /// An `assertion` pair (without `assert` and `;`); `span` covers the whole statement.
     pub fn assertion(&mut self, pair: Pair<'_, Rule>) -> Option<Assertion> {
         let inner = kids(pair).next()?;
@@ -76,11 +105,16 @@ impl Conv<'_> {
                 let principal = self.entity_ref(it.next()?)?;
                 let action = self.ident(&it.next()?);
                 let resource = self.entity_ref(it.next()?)?;
+                let with = match it.next() {
+                    Some(w) => self.with_data(w)?,
+                    None => Vec::new(),
+                };
                 Assertion::Holds {
                     query: Query::Can {
                         principal,
                         action,
                         resource,
+                        with,
                         span,
                     },
                     expect: false,

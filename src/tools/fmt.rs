@@ -911,6 +911,25 @@ impl<'a> Printer<'a> {
                 role.name,
                 self.slice(resource.span)
             ),
+            Assertion::Holds {
+                query:
+                    Query::Assign {
+                        principal,
+                        role,
+                        resource,
+                        assignee,
+                        ..
+                    },
+                expect,
+                ..
+            } => format!(
+                "{} {} assign {} on {} to {}",
+                if *expect { "can" } else { "cannot" },
+                self.slice(principal.span),
+                role.name,
+                self.slice(resource.span),
+                self.slice(assignee.span)
+            ),
             Assertion::Holds { query, .. } => self.query(query),
             Assertion::Equals {
                 query, expected, ..
@@ -946,6 +965,19 @@ impl<'a> Printer<'a> {
                 resource,
                 ..
             } => format!("can {} {} {}", s(principal), action.name, s(resource)),
+            Query::Assign {
+                principal,
+                role,
+                resource,
+                assignee,
+                ..
+            } => format!(
+                "can {} assign {} on {} to {}",
+                s(principal),
+                role.name,
+                s(resource),
+                s(assignee)
+            ),
             Query::Is {
                 principal,
                 role,

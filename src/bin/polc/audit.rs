@@ -46,6 +46,87 @@ pub enum Command {
     /// The periodic access review of the data
     #[command(after_help = ACCESS_HELP)]
     Access(AccessArgs),
+    /// What one actor's credentials could do and grant
+    #[command(after_help = BLAST_HELP)]
+    BlastRadius(BlastArgs),
+}
+
+pub const BLAST_HELP: &str = "\
+What an attacker holding ACTOR's credentials could do and could grant, over the data: every
+action it is allowed on each resource; every role it may assign (to another actor, and whether
+to itself), with what the role gives; what it comes to do by assigning itself every role it
+may, round after round; and the escalation paths of the policy that start at a role it holds.
+
+Examples:
+  polc audit blast-radius user:owen policies/deeploy --data acme.json
+  polc audit blast-radius user:owen policies/deeploy --data acme.json --format json
+
+Exit status: 0; 1 when the policy, the data or ACTOR has errors, or --now is not a time; 2 when
+a file cannot be read.";
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum BlastFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BlastArgs {
+    /// The actor, `type:id` (`user:owen`)
+    actor: String,
+
+    /// Policy files or folders (or one compiled artifact)
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+
+    /// The facts: a JSON document or a `.pol` file of facts
+    #[arg(long, required = true)]
+    data: PathBuf,
+
+    /// The time to judge assignments at (RFC 3339; default now)
+    #[arg(long)]
+    now: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = BlastFormat::Human)]
+    format: BlastFormat,
+}
+
+fn blast(args: &BlastArgs, color: Color) -> Status {
+    let now = match parse_now(&args.now) {
+        Ok(n) => n,
+        Err(s) => return s,
+    };
+    let mut loaded = match output::load_policy(&args.paths, None, color) {
+        Ok(l) => l,
+        Err(s) => return s,
+    };
+    let facts = match output::load_data(&mut loaded, Some(&args.data), color) {
+        Ok(f) => f,
+        Err(s) => return s,
+    };
+    let file = loaded.sources.add("<actor>", args.actor.clone());
+    let span = polc::source::Span::new(file, 0, args.actor.len());
+    let actor = match polc::audit::blast::actor(&loaded.policy, &facts, &args.actor, span) {
+        Ok(a) => a,
+        Err(d) => {
+            output::eprint(&output::human(
+                &[d],
+                &loaded.sources,
+                output::stderr_style(color),
+            ));
+            return Status::Failed;
+        }
+    };
+    let b = polc::audit::blast_radius(&loaded.policy, &facts, &actor, now);
+    match args.format {
+        BlastFormat::Human => output::print(&b.render()),
+        BlastFormat::Json => output::print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&b.to_json()).unwrap_or_default()
+        )),
+    }
+    Status::Clean
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -162,6 +243,7 @@ pub fn run(command: &Command, color: Color) -> Status {
     match command {
         Command::Escalation(args) => escalation(args, color),
         Command::Access(args) => access(args, color),
+        Command::BlastRadius(args) => blast(args, color),
     }
 }
 

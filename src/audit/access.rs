@@ -155,7 +155,7 @@ pub fn access(
     }
     let key = |r: &AssignmentRow| (r.resource.clone(), r.subject.clone(), r.role.clone());
     elevated.sort_by_key(key);
-    expiring.sort_by(|a, b| (a.days_left, key(a)).cmp(&(b.days_left, key(b))));
+    expiring.sort_by_key(|r| (r.days_left, key(r)));
     let findings = crate::facts::lints::run(policy, facts, now)
         .into_iter()
         .filter_map(|d| finding(&d, sources))
@@ -209,9 +209,9 @@ fn subject(policy: &Policy, facts: &Facts, s: Subject) -> String {
 
 /// `90d`, `12h`, or seconds.
 fn duration(secs: u64) -> String {
-    if secs % 86_400 == 0 {
+    if secs.is_multiple_of(86_400) {
         format!("{}d", secs / 86_400)
-    } else if secs % 3_600 == 0 {
+    } else if secs.is_multiple_of(3_600) {
         format!("{}h", secs / 3_600)
     } else {
         format!("{secs}s")

@@ -5,6 +5,7 @@
 //! assignments on the resource, one per userset or wildcard assignment there, and one per `from`
 //! edge that can give the action. It never scans roles or rules that cannot apply.
 
+pub mod assign;
 mod cycles;
 pub mod expr;
 mod fast;

@@ -1,5 +1,5 @@
 //! The query forms of LANGUAGE.md section 5: `can`, `is`, `who can`, `who is`, `what can`,
-//! `which`. Each answer carries its reasons.
+//! `which`, and `can P assign R on E to A` ([`super::assign`]). Each answer carries its reasons.
 
 use super::holds::{Derivation, Walk};
 use super::request::{self, Context, Entity, Request};
@@ -44,6 +44,12 @@ pub enum Answer {
         decision: Decision,
         reasons: Vec<String>,
     },
+    /// `can P assign R on E to A`: an assignment decision.
+    Assign {
+        decision: Box<super::assign::AssignDecision>,
+        reasons: Vec<String>,
+        errors: Vec<String>,
+    },
     /// `is`: role membership.
     Role {
         holds: bool,
@@ -63,6 +69,7 @@ impl Answer {
     pub fn holds(&self) -> Option<bool> {
         match self {
             Answer::Decision { decision, .. } => Some(decision.allowed),
+            Answer::Assign { decision, .. } => Some(decision.allowed),
             Answer::Role { holds, .. } => Some(*holds),
             Answer::List { .. } => None,
         }
@@ -92,6 +99,21 @@ impl Answer {
                     out.push_str(&format!("  because {r}\n"));
                 }
                 &decision.errors
+            }
+            Answer::Assign {
+                decision,
+                reasons,
+                errors,
+            } => {
+                out.push_str(if decision.allowed {
+                    "allow\n"
+                } else {
+                    "deny\n"
+                });
+                for r in reasons {
+                    out.push_str(&format!("  because {r}\n"));
+                }
+                errors
             }
             Answer::Role {
                 holds,
@@ -127,6 +149,15 @@ impl Answer {
                 "decision": if decision.allowed { "allow" } else { "deny" },
                 "reasons": reasons,
                 "errors": decision.errors,
+            }),
+            Answer::Assign {
+                decision,
+                reasons,
+                errors,
+            } => json!({
+                "decision": if decision.allowed { "allow" } else { "deny" },
+                "reasons": reasons,
+                "errors": errors,
             }),
             Answer::Role {
                 holds,
@@ -180,6 +211,26 @@ pub fn run(policy: &Policy, facts: &Facts, ctx: &Context, q: &Query) -> Result<A
                 request: Box::new(req),
                 decision,
                 reasons,
+            })
+        }
+        Query::Assign {
+            principal,
+            role,
+            resource,
+            assignee,
+            ..
+        } => {
+            let p = actor(policy, facts, principal)?;
+            let r = entity(policy, facts, resource)?;
+            let role_id = crate::facts::check::Checker::new(policy).role(r.ty, named(role))?;
+            let b = actor(policy, facts, assignee)?;
+            let decision = super::assign::decide_assign(policy, facts, ctx, &p, role_id, &r, &b);
+            let reasons = decision.reasons(policy, facts, &p, &r);
+            let errors = decision.errors();
+            Ok(Answer::Assign {
+                decision: Box::new(decision),
+                reasons,
+                errors,
             })
         }
         Query::Is {

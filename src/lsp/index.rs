@@ -584,6 +584,22 @@ impl Index {
                     self.value(&d.value);
                 }
             }
+            ast::Query::Assign {
+                principal,
+                role,
+                resource,
+                assignee,
+                ..
+            } => {
+                self.entity(principal);
+                self.entity(resource);
+                self.entity(assignee);
+                self.push(
+                    Sym::Role(resource.ty.name.clone(), role.name.clone()),
+                    role.span,
+                    false,
+                );
+            }
             ast::Query::Is {
                 principal,
                 role,

@@ -49,6 +49,42 @@ pub fn explain(policy: &Policy, facts: &Facts, sources: &SourceMap, last: &LastA
             }
             w.errors(&mut out, &decision.errors);
         }
+        Answer::Assign {
+            decision, reasons, ..
+        } => {
+            out.push_str(if decision.allowed {
+                "allow\n"
+            } else {
+                "deny\n"
+            });
+            if decision.tried.is_empty() {
+                for r in reasons {
+                    out.push_str(&format!("  {r}\n"));
+                }
+            }
+            for (request, d) in &decision.tried {
+                let t = policy.ty(request.resource.ty);
+                let action = t.permissions[request.action.index()].name.as_str();
+                let role = &t.roles[decision.role.index()].name;
+                out.push_str(&format!(
+                    "  `{action}` assigns `{role}`: {}\n",
+                    if d.allowed { "allowed" } else { "denied" }
+                ));
+                let resource = crate::facts::display_entity(
+                    policy.type_name(request.resource.ty),
+                    &request.resource.name,
+                );
+                for r in &d.reasons {
+                    w.reason(&mut out, r, Some(action), request.resource.ty, &resource);
+                }
+                w.errors(&mut out, &d.errors);
+            }
+            if decision.conflict.is_some()
+                && let Some(r) = reasons.last()
+            {
+                out.push_str(&format!("  {r}\n"));
+            }
+        }
         Answer::Role {
             holds,
             reason,

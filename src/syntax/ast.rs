@@ -482,7 +482,7 @@ pub struct RequestDatum {
     pub span: Span,
 }
 
-/// The six query forms of LANGUAGE.md section 5.
+/// The query forms of LANGUAGE.md section 5, and `can P assign R on E to A`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Query {
     /// `can P ACTION R [with { ... }]`
@@ -499,6 +499,14 @@ pub enum Query {
         principal: EntityRef,
         role: Ident,
         resource: EntityRef,
+        span: Span,
+    },
+    /// `can P assign ROLE on R to A`: may `P` assign (or revoke) `ROLE` on `R` to `A`?
+    Assign {
+        principal: EntityRef,
+        role: Ident,
+        resource: EntityRef,
+        assignee: EntityRef,
         span: Span,
     },
     /// `who can ACTION R`
@@ -533,6 +541,7 @@ impl Query {
         match self {
             Query::Can { span, .. }
             | Query::Is { span, .. }
+            | Query::Assign { span, .. }
             | Query::WhoCan { span, .. }
             | Query::WhoIs { span, .. }
             | Query::WhatCan { span, .. }
@@ -552,7 +561,7 @@ pub enum Expected {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Assertion {
     /// `assert can ...;` / `assert cannot ...;` / `assert P is R on E;` / `assert P is not R on E;`
-    /// `query` is `Can` or `Is`; `expect` is false for `cannot` / `is not`.
+    /// `query` is `Can`, `Assign` or `Is`; `expect` is false for `cannot` / `is not`.
     Holds {
         query: Query,
         expect: bool,

@@ -172,13 +172,18 @@ fn rule_words(rule: Rule) -> Option<&'static str> {
         Rule::use_step => "`use`",
         Rule::assert_step => "`assert`",
         Rule::query
+        | Rule::q_assign
         | Rule::q_can
         | Rule::q_is
         | Rule::q_who_can
         | Rule::q_who_is
         | Rule::q_what
         | Rule::q_which => "a query (`can`, `is`, `who`, `what` or `which`)",
-        Rule::assertion | Rule::a_equals | Rule::a_cannot | Rule::a_subject_is => "an assertion",
+        Rule::assertion
+        | Rule::a_equals
+        | Rule::a_cannot
+        | Rule::a_cannot_assign
+        | Rule::a_subject_is => "an assertion",
         Rule::expected => "an entity or a permission",
         _ => return None,
     })

@@ -727,6 +727,8 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_retract => "retract",
         Rule::kw_assigns => "assigns",
         Rule::kw_with => "with",
+        Rule::kw_assign => "assign",
+        Rule::kw_to => "to",
         _ => return None,
     })
 }

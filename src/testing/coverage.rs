@@ -46,6 +46,14 @@ impl Coverage {
                     self.reason(policy, facts, fixed_action, r);
                 }
             }
+            Answer::Assign { decision, .. } => {
+                for (req, d) in &decision.tried {
+                    let action = Some((req.resource.ty, req.action));
+                    for r in &d.reasons {
+                        self.reason(policy, facts, action, r);
+                    }
+                }
+            }
             Answer::Role {
                 derivation: Some(d),
                 ..

@@ -241,6 +241,26 @@ fn check_assertion(
         }
         (
             Assertion::Holds { expect, .. },
+            Answer::Assign {
+                decision,
+                reasons,
+                errors,
+            },
+        ) => {
+            if decision.allowed == *expect {
+                return None;
+            }
+            let word = |b: bool| if b { "allow" } else { "deny" };
+            let mut why = reasons.clone();
+            why.extend(errors.iter().map(|e| format!("error: {e}")));
+            Some(fail(
+                word(*expect).into(),
+                word(decision.allowed).into(),
+                why,
+            ))
+        }
+        (
+            Assertion::Holds { expect, .. },
             Answer::Role {
                 holds,
                 reason,

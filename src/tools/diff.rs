@@ -2,8 +2,10 @@
 //!
 //! Per resource type and role: the effective permissions gained and lost (after includes),
 //! roles added and removed, `from` edges added and removed; per type, rules added, removed and
-//! changed (by text, whitespace aside). With data: every decision that changes, for every
-//! candidate actor, every entity of the data and every permission.
+//! changed (by text, whitespace aside); the roles each permission `assigns` added and removed,
+//! and the escalation paths (`polc::audit::escalation`) the new version has and the old one had
+//! not. With data: every decision that changes, for every candidate actor, every entity of the
+//! data and every permission.
 
 use crate::compiled::{Policy, TypeDef};
 use crate::eval::query::candidates;
@@ -20,6 +22,25 @@ pub struct PolicyDiff {
     /// With data: the decisions that differ.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decisions: Option<Vec<DecisionChange>>,
+    /// Escalation paths of the new version that the old one did not have (by kind, holder and
+    /// target role; a path that only changes its steps is the same path).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalations_added: Vec<EscalationChange>,
+    /// Escalation paths of the old version that the new one no longer has.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalations_removed: Vec<EscalationChange>,
+}
+
+/// An escalation path that a change adds or removes: the finding's code and its path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EscalationChange {
+    pub code: String,
+    /// `workspace.operator`
+    pub holder: String,
+    /// `workspace.owner`
+    pub target: String,
+    /// `` `operator` on `workspace` -> `manage_members` assigns `owner` on `workspace` -> gains ... ``
+    pub path: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -38,6 +59,11 @@ pub struct TypeDiff {
     pub rules_added: Vec<String>,
     pub rules_removed: Vec<String>,
     pub rules_changed: Vec<RuleChange>,
+    /// `manage_members assigns owner`: what a permission now lets its holder assign.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assigns_added: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assigns_removed: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -69,11 +95,15 @@ pub struct DecisionChange {
 
 impl PolicyDiff {
     pub fn is_empty(&self) -> bool {
-        self.types.is_empty() && self.decisions.as_ref().is_none_or(Vec::is_empty)
+        self.types.is_empty()
+            && self.decisions.as_ref().is_none_or(Vec::is_empty)
+            && self.escalations_added.is_empty()
+            && self.escalations_removed.is_empty()
     }
 
     /// What widens access: a permission gained by a role, a `from` edge added, a `permit` added,
-    /// a `forbid` removed, a decision from deny to allow. One line each.
+    /// a `forbid` removed, a role a permission now assigns, a new escalation path, a decision
+    /// from deny to allow. One line each.
     pub fn widenings(&self) -> Vec<String> {
         let mut out = Vec::new();
         for t in &self.types {
@@ -95,6 +125,12 @@ impl PolicyDiff {
                     out.push(format!("{}: forbid removed: `{rule}`", t.name));
                 }
             }
+            for a in &t.assigns_added {
+                out.push(format!("{}: `{a}` added", t.name));
+            }
+        }
+        for e in &self.escalations_added {
+            out.push(format!("new escalation path ({}): {}", e.code, e.path));
         }
         for d in self.decisions.iter().flatten() {
             if d.new == "allow" {
@@ -145,6 +181,30 @@ impl PolicyDiff {
             }
             for c in &t.rules_changed {
                 out.push_str(&format!("  ~ rule `{}`\n       now `{}`\n", c.old, c.new));
+            }
+            for a in &t.assigns_added {
+                out.push_str(&format!("  + {a}\n"));
+            }
+            for a in &t.assigns_removed {
+                out.push_str(&format!("  - {a}\n"));
+            }
+        }
+        if !self.escalations_added.is_empty() {
+            out.push_str(&format!(
+                "new escalation paths: {}\n",
+                self.escalations_added.len()
+            ));
+            for e in &self.escalations_added {
+                out.push_str(&format!("  + {}: {}\n", e.code, e.path));
+            }
+        }
+        if !self.escalations_removed.is_empty() {
+            out.push_str(&format!(
+                "escalation paths removed: {}\n",
+                self.escalations_removed.len()
+            ));
+            for e in &self.escalations_removed {
+                out.push_str(&format!("  - {}: {}\n", e.code, e.path));
             }
         }
         if let Some(ds) = &self.decisions {
@@ -214,7 +274,66 @@ pub fn diff(old: &Policy, new: &Policy, data: Option<(&Facts, &Facts)>) -> Polic
             })
             .collect()
     });
-    PolicyDiff { types, decisions }
+    let (escalations_added, escalations_removed) = escalation_changes(old, new);
+    PolicyDiff {
+        types,
+        decisions,
+        escalations_added,
+        escalations_removed,
+    }
+}
+
+/// The escalation paths only the new version has, and those only the old one had.
+fn escalation_changes(
+    old: &Policy,
+    new: &Policy,
+) -> (Vec<EscalationChange>, Vec<EscalationChange>) {
+    let key = |f: &crate::audit::Finding| {
+        (
+            f.kind.code().as_str().to_string(),
+            format!("{}.{}", f.holder.0, f.holder.1),
+            format!("{}.{}", f.target.0, f.target.1),
+        )
+    };
+    let change = |f: &crate::audit::Finding| {
+        let (code, holder, target) = key(f);
+        EscalationChange {
+            code,
+            holder,
+            target,
+            path: f.path_text(),
+        }
+    };
+    let a = crate::audit::escalation(old);
+    let b = crate::audit::escalation(new);
+    let ka: BTreeSet<_> = a.iter().map(key).collect();
+    let kb: BTreeSet<_> = b.iter().map(key).collect();
+    let added = b
+        .iter()
+        .filter(|f| !ka.contains(&key(f)))
+        .map(change)
+        .collect();
+    let removed = a
+        .iter()
+        .filter(|f| !kb.contains(&key(f)))
+        .map(change)
+        .collect();
+    (added, removed)
+}
+
+/// `manage_members assigns owner`, one per (permission, role) of the type.
+fn assigns(t: Option<&TypeDef>) -> BTreeSet<String> {
+    let Some(t) = t else {
+        return BTreeSet::new();
+    };
+    t.permissions
+        .iter()
+        .flat_map(|p| {
+            p.assigns
+                .iter()
+                .map(move |r| format!("{} assigns {}", p.name, t.roles[r.index()].name))
+        })
+        .collect()
 }
 
 fn word(allowed: bool) -> &'static str {
@@ -380,6 +499,7 @@ fn type_diff(
         (_, None) => Change::Removed,
         _ => Change::Changed,
     };
+    let (sb, sa) = (assigns(before), assigns(after));
     let d = TypeDiff {
         name,
         change,
@@ -387,10 +507,14 @@ fn type_diff(
         rules_added: ra.into_iter().map(|r| r.0).collect(),
         rules_removed: rb.into_iter().map(|r| r.0).collect(),
         rules_changed,
+        assigns_added: sa.difference(&sb).cloned().collect(),
+        assigns_removed: sb.difference(&sa).cloned().collect(),
     };
     let same = d.roles.is_empty()
         && d.rules_added.is_empty()
         && d.rules_removed.is_empty()
-        && d.rules_changed.is_empty();
+        && d.rules_changed.is_empty()
+        && d.assigns_added.is_empty()
+        && d.assigns_removed.is_empty();
     (change != Change::Changed || !same).then_some(d)
 }

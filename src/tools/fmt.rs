@@ -919,6 +919,25 @@ impl<'a> Printer<'a> {
                 role.name,
                 self.slice(resource.span)
             ),
+            Assertion::Holds {
+                query:
+                    Query::Assign {
+                        principal,
+                        role,
+                        resource,
+                        assignee,
+                        ..
+                    },
+                expect,
+                ..
+            } => format!(
+                "{} {} assign {} on {} to {}",
+                if *expect { "can" } else { "cannot" },
+                self.slice(principal.span),
+                role.name,
+                self.slice(resource.span),
+                self.slice(assignee.span)
+            ),
             Assertion::Holds { query, .. } => self.query(query),
             Assertion::Equals {
                 query, expected, ..
@@ -980,6 +999,19 @@ impl<'a> Printer<'a> {
                 action.name,
                 s(resource),
                 self.with_data(with)
+            ),
+            Query::Assign {
+                principal,
+                role,
+                resource,
+                assignee,
+                ..
+            } => format!(
+                "can {} assign {} on {} to {}",
+                s(principal),
+                role.name,
+                s(resource),
+                s(assignee)
             ),
             Query::Is {
                 principal,

@@ -6,11 +6,14 @@ use std::path::PathBuf;
 
 pub const AFTER_HELP: &str = "\
 Per resource type and role: effective permissions gained (+) and lost (-), roles added and
-removed, `from` edges added and removed; rules added, removed and changed. With --data, every
-decision over the data that changes (each version loads the data itself).
+removed, `from` edges added and removed; rules added, removed and changed; the roles each
+permission `assigns` added and removed; the escalation paths (`polc audit escalation`) the new
+version adds or removes. With --data, every decision over the data that changes (each version
+loads the data itself).
 
 Access widens when a role gains a permission or a `from` edge, a `permit` is added, a `forbid`
-is removed, or a decision goes from deny to allow.
+is removed, a permission assigns a role it did not, a new escalation path appears, or a
+decision goes from deny to allow.
 
 Examples:
   polc diff old/ policies/

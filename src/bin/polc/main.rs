@@ -84,7 +84,7 @@ enum Command {
     /// Compare two versions of a policy: permissions, roles, edges, rules, decisions over data
     #[command(after_help = diff::AFTER_HELP)]
     Diff(diff::Args),
-    /// Audit the policy: privilege escalation through assignments
+    /// Audit the policy: escalation through assignments, the access review, blast radius
     #[command(subcommand)]
     Audit(audit::Command),
     /// The language server for editors (LSP over stdio)

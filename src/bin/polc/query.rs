@@ -1,4 +1,5 @@
-//! `polc query`: ask `can`, `is`, `who can`, `who is`, `what can`, `which` from the shell.
+//! `polc query`: ask `can`, `is`, `who can`, `who is`, `what can`, `which`, `can .. assign`
+//! from the shell.
 
 use crate::output::{self, Color, Status};
 use polc::eval::{Context, query};
@@ -13,6 +14,8 @@ Queries:
   who is owner on workspace:ml              every actor holding the role
   what can user:alice do on workspace:ml    every permission the actor has there
   which workspace can user:alice delete     every resource of that type the actor may act on
+  can user:owen assign operator on workspace:ml to user:bob
+                                            may the actor assign the role there, and through what
 
 Examples:
   polc query policies/ --data data.json 'who can delete workspace:ml'

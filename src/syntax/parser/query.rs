@@ -27,6 +27,13 @@ impl Conv<'_> {
                 },
                 span,
             },
+            Rule::q_assign => Query::Assign {
+                principal: self.entity_ref(get(0)?)?,
+                role: self.ident(&get(1)?),
+                resource: self.entity_ref(get(2)?)?,
+                assignee: self.entity_ref(get(3)?)?,
+                span,
+            },
             Rule::q_is => Query::Is {
                 principal: self.entity_ref(get(0)?)?,
                 role: self.ident(&get(1)?),
@@ -115,6 +122,22 @@ impl Conv<'_> {
                         action,
                         resource,
                         with,
+                        span,
+                    },
+                    expect: false,
+                    span,
+                }
+            }
+            Rule::a_cannot_assign => {
+                let ops: Vec<Pair<'_, Rule>> =
+                    kids(inner).filter(|p| !is_keyword(p.as_rule())).collect();
+                let get = |i: usize| ops.get(i).cloned();
+                Assertion::Holds {
+                    query: Query::Assign {
+                        principal: self.entity_ref(get(0)?)?,
+                        role: self.ident(&get(1)?),
+                        resource: self.entity_ref(get(2)?)?,
+                        assignee: self.entity_ref(get(3)?)?,
                         span,
                     },
                     expect: false,

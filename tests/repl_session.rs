@@ -427,6 +427,19 @@ fn completion_follows_the_grammar() {
     assert_eq!(words("wh"), ["what", "which", "who"]);
     assert!(words("").contains(&"user:".to_string()));
     assert_eq!(words("what can user:alice "), ["do"]);
+    // `can A assign R on E to B`
+    assert!(words("can user:alice ").contains(&"assign".to_string()));
+    assert!(words("can user:alice assign ").contains(&"operator".to_string()));
+    assert_eq!(words("can user:alice assign operator "), ["on"]);
+    assert_eq!(words("can user:alice assign operator on "), ["workspace:"]);
+    assert_eq!(
+        words("can user:alice assign operator on workspace:ml "),
+        ["to"]
+    );
+    assert_eq!(
+        words("can user:alice assign operator on workspace:ml to "),
+        ["user:"]
+    );
 }
 
 #[test]

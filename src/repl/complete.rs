@@ -380,7 +380,18 @@ fn next_words(v: &Vocabulary, pieces: &[Piece<'_>], prefix: &str) -> Vec<String>
             w
         }
         [W("can")] | [W("is")] | [W("what"), W("can")] | [W("which"), W(_), W("can")] => actors(),
-        [W("can"), E(_)] | [W("who"), W("can")] => perms(),
+        [W("can"), E(_)] => {
+            let mut w = perms();
+            w.push("assign".into());
+            w
+        }
+        [W("who"), W("can")] => perms(),
+        // `can A assign R on E to B`
+        [W("can"), E(_), W("assign")] => roles(),
+        [W("can"), E(_), W("assign"), W(_)] => words(&["on"]),
+        [W("can"), E(_), W("assign"), W(r), W("on")] => with_role(r),
+        [W("can"), E(_), W("assign"), W(_), W("on"), E(_)] => words(&["to"]),
+        [W("can"), E(_), W("assign"), W(_), W("on"), E(_), W("to")] => actors(),
         [W("can"), E(_), W(p)] | [W("who"), W("can"), W(p)] => with_perm(p),
         [W("is"), E(_)] | [W("who"), W("is")] | [E(_), W("is")] => roles(),
         [W("is"), E(_), W(_)] | [W("who"), W("is"), W(_)] | [E(_), W("is"), W(_)] => words(&["on"]),

@@ -10,6 +10,10 @@ use std::alloc::System;
 #[global_allocator]
 static ALLOC: Cap<System> = Cap::new(System, usize::MAX);
 
+/// The allocation counter is global: a test that allocates or frees while another measures
+/// would skew its figure (even to 0 bytes), so the tests of this file run one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// A policy whose roles form one include chain `n` deep; `reversed` declares the chain the
 /// other way round (the last declared role includes the one before it).
 fn include_chain(n: usize, reversed: bool) -> String {
@@ -56,6 +60,7 @@ fn on_big_stack(f: impl FnOnce() + Send + 'static) {
 
 #[test]
 fn a_long_include_chain_keeps_linear_memory() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     on_big_stack(linear);
 }
 
@@ -75,6 +80,7 @@ fn linear() {
 
 #[test]
 fn a_chain_still_decides() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let text = include_chain(3_000, false);
     let policy = polc::compile_str("chain.pol", &text).policy.unwrap();
     let t = &policy.types[1];

@@ -1,0 +1,357 @@
+//! The fact store (feature `store`): facts in a database, written by transactions, each
+//! committed transaction a revision. One interface, [`Store`], with a backend per database:
+//! SQLite (`sqlite.rs`, feature `sqlite`) and PostgreSQL (feature `postgres`). The store keeps
+//! facts and changes by name ([`Fact`], [`Change`]); checking them against the policy and
+//! applying them to the in-memory [`Facts`] is the library's (`facts::write`), so every backend
+//! holds the same model. `docs/store.md` has the schema and the revision model.
+
+use crate::compiled::Policy;
+use crate::diag::{Code, Diagnostic};
+use crate::facts::Facts;
+use crate::facts::write::{
+    self, Change, CheckedChange, Constraints, Fact, Judgement, Precondition, Revision, Transaction,
+};
+use std::time::Duration;
+
+/// The schema version this polc writes and reads (`schema_version` table). A store at a newer
+/// version is refused (E0609); an older one is migrated when opened.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What a store commits: changes by name, all or nothing, under preconditions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Write {
+    /// Commit only while the store is still at this revision: the revision the changes were
+    /// checked against (constraints). Otherwise nothing is written and the store answers
+    /// [`StoreError::Moved`], so the writer catches up, checks again and retries.
+    pub base: Option<Revision>,
+    /// The caller's preconditions, checked in the same database transaction as the changes.
+    pub preconditions: Vec<Precondition>,
+    /// In order; each is one row of the changes table, at the new revision.
+    pub changes: Vec<Change>,
+}
+
+/// A committed transaction as the changes table gives it back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Committed {
+    pub revision: Revision,
+    pub changes: Vec<Change>,
+}
+
+/// A fact store. Every method is blocking (call it from `spawn_blocking` in async code); a store
+/// is shared between threads.
+pub trait Store: Send + Sync {
+    /// The backend's name, for messages: `sqlite`, `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// The revision of the last committed transaction (0 for a new store).
+    fn revision(&self) -> Result<Revision, StoreError>;
+
+    /// Every current fact, handed to `each` in one read transaction, and the revision they are
+    /// at. Assignments come first, then relations, then attributes.
+    fn load(&self, each: &mut dyn FnMut(Fact)) -> Result<Revision, StoreError>;
+
+    /// Commits the write as one transaction, or nothing: a precondition that does not hold is
+    /// [`StoreError::Precondition`], a `base` that is not the current revision is
+    /// [`StoreError::Moved`]. Writers are serialized: two writes never get one revision.
+    fn write(&self, w: &Write) -> Result<Revision, StoreError>;
+
+    /// The transactions committed after `after`, in revision order, at most `limit` of them.
+    fn changes_since(&self, after: Revision, limit: usize) -> Result<Vec<Committed>, StoreError>;
+
+    /// Waits until the store may be past `after`, or `timeout` passes. Backends that can be woken
+    /// (PostgreSQL's LISTEN/NOTIFY) override this; the default polls.
+    fn wait(&self, after: Revision, timeout: Duration) -> Result<(), StoreError> {
+        let start = std::time::Instant::now();
+        while self.revision()? <= after && start.elapsed() < timeout {
+            std::thread::sleep(Duration::from_millis(10).min(timeout));
+        }
+        Ok(())
+    }
+}
+
+/// Why a store did not do what it was asked.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum StoreError {
+    /// A precondition of the write does not hold; nothing was written.
+    #[error("precondition {index} failed: {precondition}")]
+    Precondition {
+        index: usize,
+        precondition: Precondition,
+        current: Revision,
+    },
+    /// The store is no longer at the write's `base` revision; nothing was written.
+    #[error("the store moved from revision {base} to {current}")]
+    Moved { base: Revision, current: Revision },
+    #[error("{0}")]
+    Url(String),
+    #[error(
+        "this polc was built without the `{feature}` feature: `{backend}` stores are not built"
+    )]
+    NotBuilt {
+        backend: &'static str,
+        feature: &'static str,
+    },
+    #[error("the store has schema version {found}; this polc knows versions up to {known}")]
+    Schema { found: u32, known: u32 },
+    /// The database failed (unreachable, disk full, locked past the wait).
+    #[error("{0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    /// The error as a diagnostic (E0602 to E0609).
+    pub fn diagnostic(&self) -> Diagnostic {
+        match self {
+            StoreError::Precondition {
+                precondition,
+                current,
+                ..
+            } => write::precondition_diagnostic(precondition, *current),
+            StoreError::Moved { .. } => Diagnostic::new(Code::E0608, self.to_string())
+                .help("another writer committed first; retry"),
+            StoreError::Url(m) => Diagnostic::new(Code::E0606, m.clone()).help(
+                "write `--store sqlite:PATH` (a file, created if absent) or `--store postgres://USER@HOST/DB`",
+            ),
+            StoreError::NotBuilt { feature, .. } => {
+                Diagnostic::new(Code::E0607, self.to_string())
+                    .help(format!("build polc with `--features {feature}`"))
+            }
+            StoreError::Schema { .. } => Diagnostic::new(Code::E0609, self.to_string())
+                .help("a newer polc migrated this store: use that version"),
+            StoreError::Backend(m) => Diagnostic::new(Code::E0608, format!("the store failed: {m}")),
+        }
+    }
+}
+
+/// Where a store is: `sqlite:PATH` or `postgres://...` (`postgresql://` too).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreUrl {
+    Sqlite(std::path::PathBuf),
+    /// The URL as given, for the PostgreSQL client.
+    Postgres(String),
+}
+
+impl StoreUrl {
+    pub fn parse(url: &str) -> Result<StoreUrl, StoreError> {
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            // `sqlite://PATH` is read as `sqlite:PATH` too (an absolute path keeps its `/`).
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() {
+                return Err(StoreError::Url(format!(
+                    "`{url}` names no file: write `sqlite:PATH`"
+                )));
+            }
+            return Ok(StoreUrl::Sqlite(path.into()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(StoreUrl::Postgres(url.to_string()));
+        }
+        Err(StoreError::Url(format!(
+            "`{url}` is not a store URL: it starts with neither `sqlite:` nor `postgres://`"
+        )))
+    }
+}
+
+/// Opens (creating and migrating as needed) the store at `url`.
+pub fn open(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
+    match url {
+        StoreUrl::Sqlite(_) => Err(StoreError::NotBuilt {
+            backend: "sqlite",
+            feature: "sqlite",
+        }),
+        StoreUrl::Postgres(_) => Err(StoreError::NotBuilt {
+            backend: "postgres",
+            feature: "postgres",
+        }),
+    }
+}
+
+/// Loads the store's facts into new facts checked against the policy: all of them, or every
+/// fact that no longer fits the policy (an unknown role after the policy changed, ...).
+pub fn load_facts(store: &dyn Store, policy: &Policy) -> Result<(Facts, Revision), LoadError> {
+    let mut facts = Facts::new(policy);
+    let mut errors = Vec::new();
+    let revision = store
+        .load(&mut |f| match write::check_fact(policy, &f) {
+            Ok(checked) if errors.is_empty() => facts.apply(&checked),
+            Ok(_) => {}
+            Err(d) => errors.push(d),
+        })
+        .map_err(LoadError::Store)?;
+    if !errors.is_empty() {
+        return Err(LoadError::Facts(errors));
+    }
+    facts.shrink();
+    Ok((facts, revision))
+}
+
+#[derive(Debug)]
+pub enum LoadError {
+    Store(StoreError),
+    /// Stored facts the policy refuses.
+    Facts(Vec<Diagnostic>),
+}
+
+impl LoadError {
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            LoadError::Store(e) => vec![e.diagnostic()],
+            LoadError::Facts(d) => d.clone(),
+        }
+    }
+}
+
+/// Checks committed changes against the policy (they are by name).
+pub fn check_committed(policy: &Policy, c: &Committed) -> Result<Vec<CheckedChange>, Diagnostic> {
+    c.changes
+        .iter()
+        .map(|ch| write::check_change(policy, ch))
+        .collect()
+}
+
+/// Brings facts at `at` up to the store's revision, applying each committed transaction in
+/// place; returns the changes applied (for indexes kept beside the facts).
+pub fn catch_up(
+    store: &dyn Store,
+    policy: &Policy,
+    facts: &mut Facts,
+    at: &mut Revision,
+) -> Result<Vec<CheckedChange>, LoadError> {
+    let mut applied = Vec::new();
+    loop {
+        let batch = store.changes_since(*at, 1000).map_err(LoadError::Store)?;
+        if batch.is_empty() {
+            return Ok(applied);
+        }
+        for c in &batch {
+            let checked = check_committed(policy, c).map_err(|d| LoadError::Facts(vec![d]))?;
+            write::apply(policy, facts, &checked);
+            applied.extend(checked);
+            *at = c.revision;
+        }
+    }
+}
+
+/// What [`commit`] did.
+#[derive(Debug)]
+pub struct Written {
+    pub revision: Revision,
+    /// The constraints the transaction broke (with `warn`).
+    pub warnings: Vec<Diagnostic>,
+    /// The changes applied to the facts (those of other writers caught up first, then the
+    /// transaction's).
+    pub applied: Vec<CheckedChange>,
+}
+
+/// Why [`commit`] wrote nothing.
+#[derive(Debug)]
+pub enum WriteError {
+    /// A precondition does not hold (E0602, E0603: 409; E0604: 412).
+    Precondition {
+        diagnostic: Diagnostic,
+        revision_only: bool,
+    },
+    /// With `enforce`: E0605 and the constraint lints it would break.
+    Refused(Vec<Diagnostic>),
+    /// The store failed, or the facts it holds no longer fit the policy.
+    Store(Vec<Diagnostic>),
+}
+
+/// Writes a checked transaction to the store and applies it to `facts` (at revision `at`):
+/// catches up with the store, checks the preconditions and constraints against the facts as
+/// they would be after the transaction, commits (based on the revision checked, so that a
+/// concurrent writer makes it check again), and applies the changes in place. The store commits
+/// before this returns: a revision returned is durable.
+pub fn commit(
+    store: &dyn Store,
+    policy: &Policy,
+    facts: &mut Facts,
+    at: &mut Revision,
+    tx: &Transaction,
+    constraints: Constraints,
+    now: i64,
+) -> Result<Written, WriteError> {
+    let store_err = |e: LoadError| WriteError::Store(e.diagnostics());
+    let mut applied = catch_up(store, policy, facts, at).map_err(store_err)?;
+    let checked = write::has_constraints(policy);
+    let w = Write {
+        base: None,
+        preconditions: tx.store_preconditions(policy),
+        changes: tx.store_changes(policy),
+    };
+    // Bounded: each retry means another writer committed in between.
+    for _ in 0..100 {
+        let warnings = match write::judge(policy, facts, *at, tx, constraints, now) {
+            Judgement::Failed {
+                diagnostic,
+                revision_only,
+                ..
+            } => {
+                return Err(WriteError::Precondition {
+                    diagnostic,
+                    revision_only,
+                });
+            }
+            Judgement::Refused(broken) => {
+                let mut all = vec![write::refusal(&broken)];
+                all.extend(broken);
+                return Err(WriteError::Refused(all));
+            }
+            Judgement::Accepted { warnings } => warnings,
+        };
+        let attempt = Write {
+            base: checked.then_some(*at),
+            ..w.clone()
+        };
+        match store.write(&attempt) {
+            Ok(rev) => {
+                // Other writers' transactions between `at` and `rev` first: `rev` is ours, the
+                // ones before it are theirs (possible only without `base`).
+                if rev.0 > at.0 + 1 {
+                    let mut before = *at;
+                    let theirs = store
+                        .changes_since(before, (rev.0 - at.0 - 1) as usize)
+                        .map_err(|e| WriteError::Store(vec![e.diagnostic()]))?;
+                    for c in theirs.iter().filter(|c| c.revision < rev) {
+                        let ch =
+                            check_committed(policy, c).map_err(|d| WriteError::Store(vec![d]))?;
+                        write::apply(policy, facts, &ch);
+                        applied.extend(ch);
+                        before = c.revision;
+                    }
+                    let _ = before;
+                }
+                write::apply(policy, facts, &tx.changes);
+                applied.extend(tx.changes.iter().cloned());
+                *at = rev;
+                return Ok(Written {
+                    revision: rev,
+                    warnings,
+                    applied,
+                });
+            }
+            Err(StoreError::Moved { .. }) => {
+                applied.extend(catch_up(store, policy, facts, at).map_err(store_err)?);
+            }
+            Err(e @ StoreError::Precondition { .. }) => {
+                // Another writer changed the facts between the catch-up and the commit.
+                let revision_only = matches!(
+                    e,
+                    StoreError::Precondition {
+                        precondition: Precondition::Revision(_),
+                        ..
+                    }
+                );
+                return Err(WriteError::Precondition {
+                    diagnostic: e.diagnostic(),
+                    revision_only,
+                });
+            }
+            Err(e) => return Err(WriteError::Store(vec![e.diagnostic()])),
+        }
+    }
+    Err(WriteError::Store(vec![Diagnostic::new(
+        Code::E0608,
+        "the store kept moving: 100 attempts to commit lost to other writers",
+    )]))
+}

@@ -56,7 +56,10 @@ fn every_code_has_a_complete_explanation() {
 /// `X.data.pol` and `X.data.json` are the data of fixture `X.pol` (tests/fixtures.rs), not
 /// fixtures of their own.
 fn is_companion_data(name: &str) -> bool {
-    name.ends_with(".data.pol") || name.ends_with(".data.json") || name.ends_with(".request.json")
+    name.ends_with(".data.pol")
+        || name.ends_with(".data.json")
+        || name.ends_with(".request.json")
+        || name.ends_with(".transaction.json")
 }
 
 #[test]
@@ -74,6 +77,15 @@ fn every_code_has_a_fixture() {
         // E0801 and E0802 are the server's answers at run time (a request past the time limit,
         // a page token of another revision): tests/serve_limits.rs checks them.
         .filter(|c| !matches!(**c, Code::E0801 | Code::E0802))
+        // E0606 to E0610 are about the store itself (a URL, a backend not built, a database that
+        // fails, a schema, a revision a server did not reach): tests/store_sqlite.rs,
+        // tests/store_cli.rs and tests/serve_store.rs check them.
+        .filter(|c| {
+            !matches!(
+                **c,
+                Code::E0606 | Code::E0607 | Code::E0608 | Code::E0609 | Code::E0610
+            )
+        })
         .map(|c| c.as_str())
         .filter(|c| !names.iter().any(|n| n.starts_with(&format!("{c}_"))))
         .collect();
@@ -97,14 +109,16 @@ fn every_fixture_is_named_after_a_code() {
         assert!(
             name.ends_with(".pol")
                 || name.ends_with(".data.json")
-                || name.ends_with(".request.json"),
-            "`{name}` is neither a `.pol` fixture nor a `.data.pol` / `.data.json` / `.request.json` companion"
+                || name.ends_with(".request.json")
+                || name.ends_with(".transaction.json"),
+            "`{name}` is neither a `.pol` fixture nor a `.data.pol` / `.data.json` / `.request.json` / `.transaction.json` companion"
         );
         if is_companion_data(&name) {
             let policy = name
                 .trim_end_matches(".data.pol")
                 .trim_end_matches(".data.json")
-                .trim_end_matches(".request.json");
+                .trim_end_matches(".request.json")
+                .trim_end_matches(".transaction.json");
             assert!(
                 dir.join(format!("{policy}.pol")).exists(),
                 "`{name}` is data for `{policy}.pol`, which does not exist"

@@ -216,7 +216,7 @@ impl<'t> Deserialize<'t> for Members<'t> {
     }
 }
 
-fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
+pub(crate) fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
     let start: usize = text
         .split_inclusive('\n')
         .take(line.saturating_sub(1))

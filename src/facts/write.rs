@@ -201,6 +201,8 @@ pub enum CheckedPrecondition {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Transaction {
     pub preconditions: Vec<CheckedPrecondition>,
+    /// Where each precondition was written (beside `preconditions`; empty when built in code).
+    pub precondition_spans: Vec<Span>,
     /// The changes in the order they apply: the deletes, then the writes.
     pub changes: Vec<CheckedChange>,
 }
@@ -967,9 +969,15 @@ pub fn judge(
 ) -> Judgement {
     if let Some((i, p)) = failed_precondition(facts, revision, &tx.preconditions) {
         let by_name = tx.store_preconditions(policy);
+        let mut d = precondition_diagnostic(&by_name[i], revision);
+        if let Some(span) = tx.precondition_spans.get(i)
+            && span.end > span.start
+        {
+            d = d.primary(*span, "this precondition");
+        }
         return Judgement::Failed {
             index: i,
-            diagnostic: precondition_diagnostic(&by_name[i], revision),
+            diagnostic: d,
             revision_only: matches!(p, CheckedPrecondition::Revision(_)),
         };
     }

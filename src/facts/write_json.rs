@@ -49,8 +49,8 @@ struct JsonPrecondition<'a> {
     exists: Option<&'a RawValue>,
     #[serde(borrow, default)]
     absent: Option<&'a RawValue>,
-    #[serde(default)]
-    revision: Option<u64>,
+    #[serde(borrow, default)]
+    revision: Option<&'a RawValue>,
 }
 
 /// A fact key: an assignment's `actor`, `role`, `on`; a relation's `from`, `relation` and
@@ -159,27 +159,40 @@ pub fn transaction_from_json(
     let mut errors = Vec::new();
     let mut out = Transaction::default();
     for super::json::Object(p) in tx.preconditions.unwrap_or_default() {
+        let at = p
+            .exists
+            .or(p.absent)
+            .or(p.revision)
+            .map_or(Span::new(file, 0, 0), |r| j.span(r));
         let r = match (p.exists, p.absent, p.revision) {
             (Some(raw), None, None) => parse_key(policy, &j, raw).map(CheckedPrecondition::Exists),
             (None, Some(raw), None) => parse_key(policy, &j, raw).map(CheckedPrecondition::Absent),
-            (None, None, Some(r)) => Ok(CheckedPrecondition::Revision(Revision(r))),
+            (None, None, Some(r)) => serde_json::from_str::<u64>(r.get())
+                .map(|r| CheckedPrecondition::Revision(Revision(r)))
+                .map_err(|_| malformed(at, "a `revision` is a whole number, 0 or more")),
             _ => Err(malformed(
                 Span::new(file, 0, 0),
                 "a precondition is one of `exists`, `absent` or `revision`",
             )),
         };
         match r {
-            Ok(p) => out.preconditions.push(p),
+            Ok(p) => {
+                out.preconditions.push(p);
+                out.precondition_spans.push(at);
+            }
             Err(d) => errors.push(d),
         }
     }
     if let Some(raw) = tx.deletes {
         match serde_json::from_str::<JsonDeletes<'_>>(raw.get()) {
             Err(e) => {
-                let at = j.span(raw);
+                let at = j.span(raw).start as usize
+                    + super::json::line_col_offset(raw.get(), e.line(), e.column());
+                let msg = e.to_string();
+                let msg = msg.split(" at line ").next().unwrap_or(&msg);
                 errors.push(malformed(
-                    Span::new(file, at.start as usize, at.start as usize),
-                    format!("malformed transaction `deletes`: {e}"),
+                    Span::new(file, at, at),
+                    format!("malformed transaction `deletes`: {msg}"),
                 ));
             }
             Ok(d) => {

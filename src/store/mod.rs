@@ -5,6 +5,9 @@
 //! applying them to the in-memory [`Facts`] is the library's (`facts::write`), so every backend
 //! holds the same model. `docs/store.md` has the schema and the revision model.
 
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
 use crate::compiled::Policy;
 use crate::diag::{Code, Diagnostic};
 use crate::facts::Facts;
@@ -155,6 +158,9 @@ impl StoreUrl {
 /// Opens (creating and migrating as needed) the store at `url`.
 pub fn open(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
     match url {
+        #[cfg(feature = "sqlite")]
+        StoreUrl::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(path)?)),
+        #[cfg(not(feature = "sqlite"))]
         StoreUrl::Sqlite(_) => Err(StoreError::NotBuilt {
             backend: "sqlite",
             feature: "sqlite",
@@ -354,4 +360,59 @@ pub fn commit(
         Code::E0608,
         "the store kept moving: 100 attempts to commit lost to other writers",
     )]))
+}
+
+/// The store's facts as a JSON facts document (the format of `--data FILE.json`, which
+/// `polc facts import` reads back), and their revision. Each member is sorted, so that an export
+/// of the same facts is the same text.
+pub fn export(store: &dyn Store) -> Result<(serde_json::Value, Revision), StoreError> {
+    use serde_json::{Map, Value, json};
+    let mut assignments = Vec::new();
+    let mut relations = Vec::new();
+    let mut attributes: std::collections::BTreeMap<String, Map<String, Value>> =
+        std::collections::BTreeMap::new();
+    let revision = store.load(&mut |f| match f {
+        Fact::Assignment {
+            subject,
+            role,
+            on,
+            until_us,
+        } => {
+            let mut a = json!({"actor": subject, "role": role, "on": on});
+            if let Some(u) = until_us {
+                a["until"] = json!(crate::time::format(u));
+            }
+            assignments.push(((on, role.clone(), a["actor"].to_string()), a));
+        }
+        Fact::Relation {
+            entity,
+            relation,
+            target,
+        } => relations.push(json!({"from": entity, "relation": relation, "to": target})),
+        Fact::Attribute {
+            entity,
+            name,
+            value,
+        } => {
+            attributes.entry(entity).or_default().insert(name, value);
+        }
+    })?;
+    assignments.sort_by(|a, b| a.0.cmp(&b.0));
+    relations.sort_by_key(|r| r.to_string());
+    let mut doc = Map::new();
+    doc.insert(
+        "assignments".into(),
+        Value::Array(assignments.into_iter().map(|(_, a)| a).collect()),
+    );
+    doc.insert("relations".into(), Value::Array(relations));
+    let attrs: Map<String, Value> = attributes
+        .into_iter()
+        .map(|(e, m)| {
+            let mut m: Vec<(String, Value)> = m.into_iter().collect();
+            m.sort_by(|a, b| a.0.cmp(&b.0));
+            (e, Value::Object(m.into_iter().collect()))
+        })
+        .collect();
+    doc.insert("attributes".into(), Value::Object(attrs));
+    Ok((Value::Object(doc), revision))
 }

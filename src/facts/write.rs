@@ -1011,3 +1011,54 @@ pub enum Judgement {
     /// With `enforce`: the constraint lints it would newly break.
     Refused(Vec<Diagnostic>),
 }
+
+/// Every fact of `facts` as a checked fact (what `polc facts import` writes): assignments,
+/// relations (one fact per entity and relation, all its targets), attributes. The context is
+/// not a fact of a store and is left out.
+pub fn checked_facts(policy: &Policy, facts: &Facts) -> Vec<CheckedFact> {
+    let name = |e: super::EntityId| {
+        (
+            facts.entity_type(e).unwrap_or(crate::compiled::TypeId(0)),
+            facts.entity_name(e).unwrap_or_default().to_string(),
+        )
+    };
+    let mut out = Vec::new();
+    for (_, a) in facts.assignments() {
+        let subject = match a.subject {
+            Subject::Actor(e) => {
+                let (ty, id) = name(e);
+                SubjectName::Actor(ty, id)
+            }
+            Subject::Userset(e, r) => {
+                let (ty, id) = name(e);
+                SubjectName::Userset(ty, id, r)
+            }
+            Subject::Wildcard(ty) => SubjectName::Wildcard(ty),
+        };
+        out.push(CheckedFact::Assign {
+            subject,
+            role: a.role,
+            on: name(a.on),
+            until: a.until(),
+            span: None,
+        });
+    }
+    for (e, rel, targets) in facts.relations() {
+        if targets.is_empty() {
+            continue;
+        }
+        out.push(CheckedFact::Relation {
+            entity: name(e),
+            rel,
+            targets: targets.iter().map(|t| name(*t)).collect(),
+        });
+    }
+    for (e, attr, v) in facts.attributes() {
+        out.push(CheckedFact::Attribute {
+            entity: name(e),
+            attr,
+            value: fact_value(policy, facts, v),
+        });
+    }
+    out
+}

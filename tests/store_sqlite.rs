@@ -409,13 +409,12 @@ fn an_unknown_role_is_refused_with_the_files_diagnostic_and_nothing_is_written()
 fn commit_checks_writes_and_applies_in_place() {
     let p = policy();
     let store = SqliteStore::open(&scratch("commit")).unwrap();
-    let (mut facts, mut at) = polc::store::load_facts(&store, &p).unwrap();
+    let mut st = polc::store::load_facts(&store, &p).unwrap();
     let now = polc::time::now();
     let w = polc::store::commit(
         &store,
         &p,
-        &mut facts,
-        &mut at,
+        &mut st,
         &tx(
             &p,
             r#"{"writes": {"assignments": [{"actor": "user:ann", "role": "admin", "on": "org:acme"},
@@ -431,15 +430,14 @@ fn commit_checks_writes_and_applies_in_place() {
     .unwrap();
     assert_eq!(w.revision, Revision(1));
     assert!(w.warnings.is_empty());
-    assert_eq!(at, Revision(1));
-    assert!(allowed(&p, &facts, "user:bob", "read", "doc:1"));
-    assert!(allowed(&p, &facts, "user:ann", "manage", "org:acme"));
+    assert_eq!(st.1, Revision(1));
+    assert!(allowed(&p, &st.0, "user:bob", "read", "doc:1"));
+    assert!(allowed(&p, &st.0, "user:ann", "manage", "org:acme"));
     // Moving the document: the single-valued `parent` is replaced, `bob` loses it.
     polc::store::commit(
         &store,
         &p,
-        &mut facts,
-        &mut at,
+        &mut st,
         &tx(
             &p,
             r#"{"writes": {"relations": [{"from": "doc:1", "relation": "parent", "to": "folder:b"}]},
@@ -450,7 +448,7 @@ fn commit_checks_writes_and_applies_in_place() {
         now,
     )
     .unwrap();
-    assert!(!allowed(&p, &facts, "user:bob", "read", "doc:1"));
+    assert!(!allowed(&p, &st.0, "user:bob", "read", "doc:1"));
     // What was applied in place is what a fresh load gives.
     let (fresh, rev) = polc::store::load_facts(&store, &p).unwrap();
     assert_eq!(rev, Revision(2));
@@ -475,7 +473,7 @@ fn commit_checks_writes_and_applies_in_place() {
         v.sort();
         v
     };
-    assert_eq!(dump(&facts), dump(&fresh));
+    assert_eq!(dump(&st.0), dump(&fresh));
     assert!(dump(&fresh).iter().any(|s| s.contains("tag:y")));
     assert!(!dump(&fresh).iter().any(|s| s.contains("tag:x")));
 }
@@ -484,36 +482,19 @@ fn commit_checks_writes_and_applies_in_place() {
 fn enforce_refuses_removing_the_last_admin_and_warn_writes_it_with_the_lint() {
     let p = policy();
     let store = SqliteStore::open(&scratch("constraints")).unwrap();
-    let (mut facts, mut at) = polc::store::load_facts(&store, &p).unwrap();
+    let mut st = polc::store::load_facts(&store, &p).unwrap();
     let now = polc::time::now();
     let add = tx(
         &p,
         r#"{"writes": {"assignments": [{"actor": "user:ann", "role": "admin", "on": "org:acme"}]}}"#,
     );
-    polc::store::commit(
-        &store,
-        &p,
-        &mut facts,
-        &mut at,
-        &add,
-        Constraints::Enforce,
-        now,
-    )
-    .unwrap();
+    polc::store::commit(&store, &p, &mut st, &add, Constraints::Enforce, now).unwrap();
     let remove = tx(
         &p,
         r#"{"deletes": {"assignments": [{"actor": "user:ann", "role": "admin", "on": "org:acme"}]}}"#,
     );
-    let e = polc::store::commit(
-        &store,
-        &p,
-        &mut facts,
-        &mut at,
-        &remove,
-        Constraints::Enforce,
-        now,
-    )
-    .unwrap_err();
+    let e =
+        polc::store::commit(&store, &p, &mut st, &remove, Constraints::Enforce, now).unwrap_err();
     let WriteError::Refused(d) = e else {
         panic!("{e:?}")
     };
@@ -523,7 +504,7 @@ fn enforce_refuses_removing_the_last_admin_and_warn_writes_it_with_the_lint() {
     );
     assert_eq!(store.revision().unwrap(), Revision(1), "nothing written");
     assert!(
-        allowed(&p, &facts, "user:ann", "manage", "org:acme"),
+        allowed(&p, &st.0, "user:ann", "manage", "org:acme"),
         "facts put back"
     );
     // Replacing the admin in one transaction is fine.
@@ -532,32 +513,14 @@ fn enforce_refuses_removing_the_last_admin_and_warn_writes_it_with_the_lint() {
         r#"{"deletes": {"assignments": [{"actor": "user:ann", "role": "admin", "on": "org:acme"}]},
             "writes": {"assignments": [{"actor": "user:cy", "role": "admin", "on": "org:acme"}]}}"#,
     );
-    let w = polc::store::commit(
-        &store,
-        &p,
-        &mut facts,
-        &mut at,
-        &replace,
-        Constraints::Enforce,
-        now,
-    )
-    .unwrap();
+    let w = polc::store::commit(&store, &p, &mut st, &replace, Constraints::Enforce, now).unwrap();
     assert_eq!(w.revision, Revision(2));
     // With `warn` the removal is written, and the lint comes with it.
     let remove_cy = tx(
         &p,
         r#"{"deletes": {"assignments": [{"actor": "user:cy", "role": "admin", "on": "org:acme"}]}}"#,
     );
-    let w = polc::store::commit(
-        &store,
-        &p,
-        &mut facts,
-        &mut at,
-        &remove_cy,
-        Constraints::Warn,
-        now,
-    )
-    .unwrap();
+    let w = polc::store::commit(&store, &p, &mut st, &remove_cy, Constraints::Warn, now).unwrap();
     assert_eq!(w.revision, Revision(3));
     assert_eq!(w.warnings.len(), 1);
     assert_eq!(w.warnings[0].code.as_str(), "W0201");
@@ -566,16 +529,7 @@ fn enforce_refuses_removing_the_last_admin_and_warn_writes_it_with_the_lint() {
         &p,
         r#"{"writes": {"assignments": [{"actor": "user:dan", "role": "viewer", "on": "folder:a"}]}}"#,
     );
-    polc::store::commit(
-        &store,
-        &p,
-        &mut facts,
-        &mut at,
-        &unrelated,
-        Constraints::Enforce,
-        now,
-    )
-    .unwrap();
+    polc::store::commit(&store, &p, &mut st, &unrelated, Constraints::Enforce, now).unwrap();
 }
 
 #[test]
@@ -584,8 +538,8 @@ fn a_second_writer_catches_up_incrementally_and_checks_against_the_latest_facts(
     let path = scratch("two_writers");
     let a = SqliteStore::open(&path).unwrap();
     let b = SqliteStore::open(&path).unwrap();
-    let (mut fa, mut ra) = polc::store::load_facts(&a, &p).unwrap();
-    let (mut fb, mut rb) = polc::store::load_facts(&b, &p).unwrap();
+    let mut fa = polc::store::load_facts(&a, &p).unwrap();
+    let mut fb = polc::store::load_facts(&b, &p).unwrap();
     let now = polc::time::now();
     let admin = |who: &str| {
         tx(
@@ -595,29 +549,11 @@ fn a_second_writer_catches_up_incrementally_and_checks_against_the_latest_facts(
             ),
         )
     };
-    polc::store::commit(
-        &a,
-        &p,
-        &mut fa,
-        &mut ra,
-        &admin("ann"),
-        Constraints::Enforce,
-        now,
-    )
-    .unwrap();
-    polc::store::commit(
-        &b,
-        &p,
-        &mut fb,
-        &mut rb,
-        &admin("bob"),
-        Constraints::Enforce,
-        now,
-    )
-    .unwrap();
-    assert_eq!(rb, Revision(2));
+    polc::store::commit(&a, &p, &mut fa, &admin("ann"), Constraints::Enforce, now).unwrap();
+    polc::store::commit(&b, &p, &mut fb, &admin("bob"), Constraints::Enforce, now).unwrap();
+    assert_eq!(fb.1, Revision(2));
     assert!(
-        allowed(&p, &fb, "user:ann", "manage", "org:acme"),
+        allowed(&p, &fb.0, "user:ann", "manage", "org:acme"),
         "b caught up with a's write"
     );
     // a removes ann (bob is still an admin, in the store): allowed, since a catches up first.
@@ -625,30 +561,21 @@ fn a_second_writer_catches_up_incrementally_and_checks_against_the_latest_facts(
         &p,
         r#"{"deletes": {"assignments": [{"actor": "user:ann", "role": "admin", "on": "org:acme"}]}}"#,
     );
-    polc::store::commit(&a, &p, &mut fa, &mut ra, &remove, Constraints::Enforce, now).unwrap();
+    polc::store::commit(&a, &p, &mut fa, &remove, Constraints::Enforce, now).unwrap();
     // b now may not remove bob, the last admin.
     let remove_bob = tx(
         &p,
         r#"{"deletes": {"assignments": [{"actor": "user:bob", "role": "admin", "on": "org:acme"}]}}"#,
     );
-    let e = polc::store::commit(
-        &b,
-        &p,
-        &mut fb,
-        &mut rb,
-        &remove_bob,
-        Constraints::Enforce,
-        now,
-    )
-    .unwrap_err();
+    let e =
+        polc::store::commit(&b, &p, &mut fb, &remove_bob, Constraints::Enforce, now).unwrap_err();
     assert!(matches!(e, WriteError::Refused(_)), "{e:?}");
-    assert_eq!(rb, Revision(3));
-    let mut caught = Facts::new(&p);
-    let mut at = Revision(0);
-    polc::store::catch_up(&a, &p, &mut caught, &mut at).unwrap();
-    assert_eq!(at, Revision(3));
-    assert!(allowed(&p, &caught, "user:bob", "manage", "org:acme"));
-    assert!(!allowed(&p, &caught, "user:ann", "manage", "org:acme"));
+    assert_eq!(fb.1, Revision(3));
+    let mut caught = (Facts::new(&p), Revision(0));
+    assert_eq!(polc::store::catch_up(&a, &p, &mut caught).unwrap(), 3);
+    assert_eq!(caught.1, Revision(3));
+    assert!(allowed(&p, &caught.0, "user:bob", "manage", "org:acme"));
+    assert!(!allowed(&p, &caught.0, "user:ann", "manage", "org:acme"));
 }
 
 #[test]

@@ -317,6 +317,8 @@ pub fn check_document(
             text: doc.get(),
         };
         let mut d = inner.syntax_error(&e, "transaction `writes`");
+        d.code = Code::E0601;
+        d.help = Some("`polc explain E0601` shows the transaction format".into());
         let base = l.j.span(doc).start as usize;
         for label in &mut d.labels {
             let at = base + label.span.start as usize;

@@ -967,19 +967,8 @@ pub fn judge(
     constraints: Constraints,
     now: i64,
 ) -> Judgement {
-    if let Some((i, p)) = failed_precondition(facts, revision, &tx.preconditions) {
-        let by_name = tx.store_preconditions(policy);
-        let mut d = precondition_diagnostic(&by_name[i], revision);
-        if let Some(span) = tx.precondition_spans.get(i)
-            && span.end > span.start
-        {
-            d = d.primary(*span, "this precondition");
-        }
-        return Judgement::Failed {
-            index: i,
-            diagnostic: d,
-            revision_only: matches!(p, CheckedPrecondition::Revision(_)),
-        };
+    if let Some(failed) = judge_preconditions(policy, facts, revision, tx) {
+        return failed;
     }
     if !has_constraints(policy) {
         return Judgement::Accepted {
@@ -995,6 +984,31 @@ pub fn judge(
         Constraints::Enforce if !broken.is_empty() => Judgement::Refused(broken),
         _ => Judgement::Accepted { warnings: broken },
     }
+}
+
+/// The first precondition of the transaction that does not hold in `facts` at `revision`, as
+/// [`Judgement::Failed`] (with the place it was written, when known).
+pub fn judge_preconditions(
+    policy: &Policy,
+    facts: &Facts,
+    revision: Revision,
+    tx: &Transaction,
+) -> Option<Judgement> {
+    if let Some((i, p)) = failed_precondition(facts, revision, &tx.preconditions) {
+        let by_name = tx.store_preconditions(policy);
+        let mut d = precondition_diagnostic(&by_name[i], revision);
+        if let Some(span) = tx.precondition_spans.get(i)
+            && span.end > span.start
+        {
+            d = d.primary(*span, "this precondition");
+        }
+        return Some(Judgement::Failed {
+            index: i,
+            diagnostic: d,
+            revision_only: matches!(p, CheckedPrecondition::Revision(_)),
+        });
+    }
+    None
 }
 
 /// What [`judge`] found.

@@ -215,25 +215,68 @@ pub fn check_committed(policy: &Policy, c: &Committed) -> Result<Vec<CheckedChan
         .collect()
 }
 
-/// Brings facts at `at` up to the store's revision, applying each committed transaction in
-/// place; returns the changes applied (for indexes kept beside the facts).
+/// Facts kept in memory beside a store, at a revision: what [`commit`] and [`catch_up`] bring
+/// up to date. `(Facts, Revision)` is one (the CLI's); the server's keeps its facts behind a
+/// lock, with the search index beside them.
+pub trait Follower {
+    /// The revision the facts are at.
+    fn at(&self) -> Revision;
+
+    /// Applies one committed transaction, the one after [`Follower::at`], checked against the
+    /// policy; the facts are then at `revision`.
+    fn apply(&mut self, policy: &Policy, revision: Revision, changes: &[CheckedChange]);
+
+    /// Judges a transaction against the facts at [`Follower::at`] ([`write::judge`]), without
+    /// changing what readers see.
+    fn judge(
+        &mut self,
+        policy: &Policy,
+        tx: &Transaction,
+        constraints: Constraints,
+        now: i64,
+    ) -> Judgement;
+}
+
+impl Follower for (Facts, Revision) {
+    fn at(&self) -> Revision {
+        self.1
+    }
+
+    fn apply(&mut self, policy: &Policy, revision: Revision, changes: &[CheckedChange]) {
+        write::apply(policy, &mut self.0, changes);
+        self.1 = revision;
+    }
+
+    fn judge(
+        &mut self,
+        policy: &Policy,
+        tx: &Transaction,
+        constraints: Constraints,
+        now: i64,
+    ) -> Judgement {
+        write::judge(policy, &mut self.0, self.1, tx, constraints, now)
+    }
+}
+
+/// Brings a follower up to the store's revision, applying each committed transaction in
+/// place, in revision order. Returns how many were applied.
 pub fn catch_up(
     store: &dyn Store,
     policy: &Policy,
-    facts: &mut Facts,
-    at: &mut Revision,
-) -> Result<Vec<CheckedChange>, LoadError> {
-    let mut applied = Vec::new();
+    follower: &mut dyn Follower,
+) -> Result<usize, LoadError> {
+    let mut n = 0;
     loop {
-        let batch = store.changes_since(*at, 1000).map_err(LoadError::Store)?;
+        let batch = store
+            .changes_since(follower.at(), 1000)
+            .map_err(LoadError::Store)?;
         if batch.is_empty() {
-            return Ok(applied);
+            return Ok(n);
         }
         for c in &batch {
             let checked = check_committed(policy, c).map_err(|d| LoadError::Facts(vec![d]))?;
-            write::apply(policy, facts, &checked);
-            applied.extend(checked);
-            *at = c.revision;
+            follower.apply(policy, c.revision, &checked);
+            n += 1;
         }
     }
 }
@@ -244,9 +287,6 @@ pub struct Written {
     pub revision: Revision,
     /// The constraints the transaction broke (with `warn`).
     pub warnings: Vec<Diagnostic>,
-    /// The changes applied to the facts (those of other writers caught up first, then the
-    /// transaction's).
-    pub applied: Vec<CheckedChange>,
 }
 
 /// Why [`commit`] wrote nothing.
@@ -263,23 +303,22 @@ pub enum WriteError {
     Store(Vec<Diagnostic>),
 }
 
-/// Writes a checked transaction to the store and applies it to `facts` (at revision `at`):
-/// catches up with the store, checks the preconditions and constraints against the facts as
-/// they would be after the transaction, commits (based on the revision checked, so that a
-/// concurrent writer makes it check again), and applies the changes in place. The store commits
-/// before this returns: a revision returned is durable.
+/// Writes a checked transaction to the store and brings the follower up to its revision:
+/// catches up with the store, judges the preconditions and constraints against the facts as
+/// they would be after the transaction, commits (when the policy has constraints, based on the
+/// revision judged, so that a concurrent writer makes it judge again), and applies what the
+/// store committed up to and including it, in revision order. The store commits before this
+/// returns: a revision returned is durable.
 pub fn commit(
     store: &dyn Store,
     policy: &Policy,
-    facts: &mut Facts,
-    at: &mut Revision,
+    follower: &mut dyn Follower,
     tx: &Transaction,
     constraints: Constraints,
     now: i64,
 ) -> Result<Written, WriteError> {
     let store_err = |e: LoadError| WriteError::Store(e.diagnostics());
-    let mut applied = catch_up(store, policy, facts, at).map_err(store_err)?;
-    let checked = write::has_constraints(policy);
+    let based = write::has_constraints(policy);
     let w = Write {
         base: None,
         preconditions: tx.store_preconditions(policy),
@@ -287,7 +326,8 @@ pub fn commit(
     };
     // Bounded: each retry means another writer committed in between.
     for _ in 0..100 {
-        let warnings = match write::judge(policy, facts, *at, tx, constraints, now) {
+        catch_up(store, policy, follower).map_err(store_err)?;
+        let warnings = match follower.judge(policy, tx, constraints, now) {
             Judgement::Failed {
                 diagnostic,
                 revision_only,
@@ -306,39 +346,26 @@ pub fn commit(
             Judgement::Accepted { warnings } => warnings,
         };
         let attempt = Write {
-            base: checked.then_some(*at),
+            base: based.then(|| follower.at()),
             ..w.clone()
         };
         match store.write(&attempt) {
-            Ok(rev) => {
-                // Other writers' transactions between `at` and `rev` first: `rev` is ours, the
-                // ones before it are theirs (possible only without `base`).
-                if rev.0 > at.0 + 1 {
-                    let mut before = *at;
-                    let theirs = store
-                        .changes_since(before, (rev.0 - at.0 - 1) as usize)
-                        .map_err(|e| WriteError::Store(vec![e.diagnostic()]))?;
-                    for c in theirs.iter().filter(|c| c.revision < rev) {
-                        let ch =
-                            check_committed(policy, c).map_err(|d| WriteError::Store(vec![d]))?;
-                        write::apply(policy, facts, &ch);
-                        applied.extend(ch);
-                        before = c.revision;
+            Ok(revision) => {
+                // The store's changes up to ours (other writers' first, without a base), read
+                // back in order: the follower applies exactly what was committed.
+                while follower.at() < revision {
+                    let before = follower.at();
+                    catch_up(store, policy, follower).map_err(store_err)?;
+                    if follower.at() == before {
+                        return Err(WriteError::Store(vec![Diagnostic::new(
+                            Code::E0608,
+                            format!("revision {revision} was committed but cannot be read back"),
+                        )]));
                     }
-                    let _ = before;
                 }
-                write::apply(policy, facts, &tx.changes);
-                applied.extend(tx.changes.iter().cloned());
-                *at = rev;
-                return Ok(Written {
-                    revision: rev,
-                    warnings,
-                    applied,
-                });
+                return Ok(Written { revision, warnings });
             }
-            Err(StoreError::Moved { .. }) => {
-                applied.extend(catch_up(store, policy, facts, at).map_err(store_err)?);
-            }
+            Err(StoreError::Moved { .. }) => continue,
             Err(e @ StoreError::Precondition { .. }) => {
                 // Another writer changed the facts between the catch-up and the commit.
                 let revision_only = matches!(

@@ -256,7 +256,7 @@ fn commit(
         Ok(s) => s,
         Err(s) => return s,
     };
-    let (mut facts, mut at) = match polc::store::load_facts(&*store, policy) {
+    let mut follower = match polc::store::load_facts(&*store, policy) {
         Ok(f) => f,
         Err(e) => {
             output::eprint(&output::human(
@@ -268,7 +268,7 @@ fn commit(
         }
     };
     let now = polc::time::now();
-    match polc::store::commit(&*store, policy, &mut facts, &mut at, tx, constraints, now) {
+    match polc::store::commit(&*store, policy, &mut follower, tx, constraints, now) {
         Ok(w) => {
             if !w.warnings.is_empty() {
                 output::eprint(&output::human(

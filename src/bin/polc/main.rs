@@ -12,7 +12,7 @@ mod diff;
 mod eval;
 mod explain;
 #[cfg(feature = "store")]
-mod facts;
+pub(crate) mod facts;
 mod fmt;
 mod graph;
 #[cfg(feature = "lsp")]

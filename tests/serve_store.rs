@@ -405,7 +405,12 @@ fn spawn(dir: &Path) -> Proc {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
+    let stderr = child.stderr.take();
+    let mut proc = Proc {
+        child,
+        addr: String::new(),
+    };
+    let stderr = stderr.unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -422,10 +427,8 @@ fn spawn(dir: &Path) -> Proc {
                 .chars()
                 .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
                 .collect();
-            return Proc {
-                child,
-                addr: addr.trim_end_matches(':').to_string(),
-            };
+            proc.addr = addr.trim_end_matches(':').to_string();
+            return proc;
         }
     }
 }

@@ -21,7 +21,7 @@ pub use super::write_json::transaction_from_json;
 pub use apply::{Undo, apply, checked_facts, exists, undo};
 pub use judge::{
     CONSTRAINT_CODES, Constraints, Judgement, failed_precondition, has_constraints, judge,
-    judge_preconditions, new_violations, precondition_diagnostic, refusal, violations,
+    judge_preconditions, new_violations, precondition_diagnostic, refusal, scope_of, violations,
 };
 
 mod apply;

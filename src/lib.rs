@@ -107,6 +107,8 @@ pub mod resolve;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod source;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod syntax;
 pub mod testing;
 pub mod time;

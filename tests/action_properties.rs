@@ -246,8 +246,9 @@ fn the_artifact_keeps_action_properties_and_checks_them_on_load() {
         .map(|b| format!("{b:02x}"))
         .collect();
     v["sha256"] = json!(hex);
-    let err = Policy::from_json(&v.to_string()).unwrap_err().to_string();
-    assert!(err.contains("inconsistent"), "{err}");
+    let err = Policy::from_json(&v.to_string()).unwrap_err();
+    assert_eq!(err.code(), polc::diag::Code::E0016, "{err}");
+    assert!(err.to_string().contains("does not type-check"), "{err}");
     // Two properties of one name are refused too.
     v["policy"]["action"][1]["name"] = json!("soft");
     v["policy"]["action"][0]["ty"] = json!("Bool");

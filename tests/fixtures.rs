@@ -11,6 +11,9 @@
 //!   with it a verifying key, `err/CODE_description.verify.pem`: the artifact is loaded as
 //!   `polc eval` loads it (with the key if there is one), and the load's diagnostics join the
 //!   snapshot.
+//! - `err/CODE_description.transaction.json`: a transaction (`docs/store.md`) read against the
+//!   policy and judged against its data (empty without a data file) as a store at revision 0
+//!   would, with `--constraints enforce`; its diagnostics join the snapshot.
 //! - `ok/*.pol` must compile without any error or warning.
 //!
 //! These need the parser and the resolver: review new snapshots with `cargo insta review`.
@@ -91,11 +94,45 @@ fn is_companion_data(path: &Path) -> bool {
         ".data.pol",
         ".data.json",
         ".request.json",
+        ".transaction.json",
         ".artifact.json",
         ".verify.pem",
     ]
     .iter()
     .any(|c| name.ends_with(c))
+}
+
+/// A fixture's companion transaction (`X.transaction.json`), read against the policy and judged
+/// against the facts.
+fn transaction_diagnostics(
+    path: &Path,
+    policy: &Policy,
+    facts: &mut polc::facts::Facts,
+    shown: &mut String,
+    sources: &mut SourceMap,
+) -> Vec<Diagnostic> {
+    use polc::facts::write::{Constraints, Judgement, Revision, judge, refusal};
+    let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+    let tx = path.with_file_name(format!("{stem}.transaction.json"));
+    let Ok(text) = std::fs::read_to_string(&tx) else {
+        return Vec::new();
+    };
+    shown.push_str(&format!("\n----- TRANSACTION {}\n{text}", relative(&tx)));
+    let file = sources.add(relative(&tx), text.clone());
+    let tx = match polc::facts::write::transaction_from_json(policy, file, &text) {
+        Ok(tx) => tx,
+        Err(d) => return d,
+    };
+    let now = polc::time::parse(NOW).unwrap();
+    match judge(policy, facts, Revision(0), &tx, Constraints::Enforce, now) {
+        Judgement::Accepted { warnings } => warnings,
+        Judgement::Failed { diagnostic, .. } => vec![diagnostic],
+        Judgement::Refused(broken) => {
+            let mut all = vec![refusal(&broken)];
+            all.extend(broken);
+            all
+        }
+    }
 }
 
 /// A fixture's companion request (`X.request.json`: one `polc eval` request line), read against
@@ -173,11 +210,18 @@ fn compile_with_data(path: &Path) -> (String, SourceMap, Vec<Diagnostic>) {
     }
     let Some(data) = companion_data(path) else {
         if let Some(policy) = &policy {
-            let facts = polc::facts::Facts::new(policy);
+            let mut facts = polc::facts::Facts::new(policy);
             diags.extend(request_diagnostics(
                 path,
                 policy,
                 &facts,
+                &mut shown,
+                &mut sources,
+            ));
+            diags.extend(transaction_diagnostics(
+                path,
+                policy,
+                &mut facts,
                 &mut shown,
                 &mut sources,
             ));
@@ -195,7 +239,16 @@ fn compile_with_data(path: &Path) -> (String, SourceMap, Vec<Diagnostic>) {
     // Loaded by its relative name so that the data's spans read like the policy's.
     let now = polc::time::parse(NOW).unwrap();
     match polc::facts::load_data(&policy, &mut sources, Path::new(&relative(&data))) {
-        Ok(facts) => diags.extend(polc::facts::lints::run(&policy, &facts, now)),
+        Ok(mut facts) => {
+            diags.extend(polc::facts::lints::run(&policy, &facts, now));
+            diags.extend(transaction_diagnostics(
+                path,
+                &policy,
+                &mut facts,
+                &mut shown,
+                &mut sources,
+            ));
+        }
         Err(d) => diags.extend(d),
     }
     (shown, sources, diags)

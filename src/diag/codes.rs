@@ -89,6 +89,17 @@ codes! {
     // Facts and requests
     E0501 => Error, "malformed JSON";
     E0502 => Error, "only actors can hold roles";
+    // Writes and the fact store (`polc facts`, `--store`)
+    E0601 => Error, "malformed transaction";
+    E0602 => Error, "precondition failed: the fact does not exist";
+    E0603 => Error, "precondition failed: the fact exists";
+    E0604 => Error, "precondition failed: the store is at another revision";
+    E0605 => Error, "transaction refused: it breaks the policy's constraints";
+    E0606 => Error, "store URL not understood";
+    E0607 => Error, "store backend not built into this polc";
+    E0608 => Error, "the store failed";
+    E0609 => Error, "store schema newer than this polc";
+    E0610 => Error, "revision not reached in time";
     // The decision server (`polc serve`)
     E0801 => Error, "request over the time limit";
     E0802 => Error, "page token of another revision";

@@ -136,6 +136,140 @@ impl SearchIndex {
         ix
     }
 
+    /// Adds to the index what changes applied to `facts` added (`facts` is after them): new
+    /// entities take their place in the name order, new assignments and relation targets their
+    /// entries. What a change removed stays in the index: the candidates stay a superset of the
+    /// answers (each is decided against the facts), and a reload builds the index anew.
+    pub fn add_changes(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        changes: &[crate::facts::write::CheckedChange],
+    ) {
+        use crate::facts::check::{CheckedFact, SubjectName};
+        use crate::facts::write::CheckedChange;
+        if self.by_name.len() < policy.types.len() {
+            self.by_name.resize(policy.types.len(), Vec::new());
+        }
+        let id = |e: &(TypeId, String)| facts.lookup(e.0, &e.1);
+        // First the entities: every entity a change names that has no rank yet.
+        let mut fresh: Vec<EntityId> = Vec::new();
+        let mut note = |e: Option<EntityId>, ix: &SearchIndex| {
+            if let Some(e) = e
+                && ix.rank(e) == u32::MAX
+                && !fresh.contains(&e)
+            {
+                fresh.push(e);
+            }
+        };
+        for c in changes {
+            if let CheckedChange::Put(f) = c {
+                match f {
+                    CheckedFact::Assign { subject, on, .. } => {
+                        match subject {
+                            SubjectName::Actor(ty, n) | SubjectName::Userset(ty, n, _) => {
+                                note(facts.lookup(*ty, n), self)
+                            }
+                            SubjectName::Wildcard(_) => {}
+                        }
+                        note(id(on), self);
+                    }
+                    CheckedFact::Relation {
+                        entity, targets, ..
+                    } => {
+                        note(id(entity), self);
+                        for t in targets {
+                            note(id(t), self);
+                        }
+                    }
+                    CheckedFact::Attribute { entity, .. } => note(id(entity), self),
+                    CheckedFact::Context { .. } => {}
+                }
+            }
+        }
+        if self.rank.len() < facts.entity_count() {
+            self.rank.resize(facts.entity_count(), u32::MAX);
+        }
+        let mut types: Vec<TypeId> = Vec::new();
+        for e in fresh {
+            let (Some(ty), Some(name)) = (facts.entity_type(e), facts.entity_name(e)) else {
+                continue;
+            };
+            let list = &mut self.by_name[ty.index()];
+            let at = list.partition_point(|x| facts.entity_name(*x).is_some_and(|n| n < name));
+            list.insert(at, e);
+            if !types.contains(&ty) {
+                types.push(ty);
+            }
+        }
+        // Ranks anew for the types that gained entities (the order of the others is kept, so
+        // the lists sorted by rank stay sorted).
+        for ty in types {
+            for (r, e) in self.by_name[ty.index()].iter().enumerate() {
+                if let Some(slot) = self.rank.get_mut(e.index()) {
+                    *slot = r as u32;
+                }
+            }
+        }
+        let key = |rank: &[u32], e: EntityId| {
+            (
+                facts.entity_type(e).map_or(u32::MAX, |t| t.0),
+                rank.get(e.index()).copied().unwrap_or(u32::MAX),
+            )
+        };
+        fn insert_sorted<K: Ord>(v: &mut Vec<EntityId>, e: EntityId, key: impl Fn(EntityId) -> K) {
+            let k = key(e);
+            let at = v.partition_point(|x| key(*x) < k);
+            if v.get(at) != Some(&e) {
+                v.insert(at, e);
+            }
+        }
+        for c in changes {
+            let CheckedChange::Put(f) = c else { continue };
+            match f {
+                CheckedFact::Assign { subject, on, .. } => {
+                    let Some(on) = id(on) else { continue };
+                    match subject {
+                        SubjectName::Actor(ty, n) => {
+                            let Some(a) = facts.lookup(*ty, n) else {
+                                continue;
+                            };
+                            let rank = &self.rank;
+                            insert_sorted(self.actors_on.entry(on).or_default(), a, |x| {
+                                key(rank, x)
+                            });
+                            insert_sorted(self.held.entry(a).or_default(), on, |x| x);
+                        }
+                        SubjectName::Userset(ty, n, _) => {
+                            let Some(g) = facts.lookup(*ty, n) else {
+                                continue;
+                            };
+                            insert_sorted(self.sets_on.entry(on).or_default(), g, |x| x);
+                            insert_sorted(self.held.entry(g).or_default(), on, |x| x);
+                        }
+                        SubjectName::Wildcard(t) => {
+                            let w = self.wildcard_on.entry(on).or_default();
+                            if !w.contains(t) {
+                                w.push(*t);
+                            }
+                            insert_sorted(self.wildcard_entities.entry(*t).or_default(), on, |x| x);
+                        }
+                    }
+                }
+                CheckedFact::Relation {
+                    entity, targets, ..
+                } => {
+                    let Some(e) = id(entity) else { continue };
+                    for t in targets.iter().filter_map(id) {
+                        insert_sorted(self.forward.entry(e).or_default(), t, |x| x);
+                        insert_sorted(self.backward.entry(t).or_default(), e, |x| x);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn rank(&self, e: EntityId) -> u32 {
         self.rank.get(e.index()).copied().unwrap_or(u32::MAX)
     }

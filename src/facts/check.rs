@@ -9,7 +9,7 @@ use crate::source::Span;
 pub type EntityName = (TypeId, String);
 
 /// Who an assignment names, resolved; the ids owned, or borrowed from the input (`&str`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SubjectName<N = String> {
     Actor(TypeId, N),
     Userset(TypeId, N, RoleId),
@@ -147,6 +147,13 @@ pub enum SubjectInput<'s> {
     Wildcard {
         ty: Named<'s>,
     },
+}
+
+/// A relation or an attribute of a type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Member {
+    Relation(RelId),
+    Attribute(AttrId),
 }
 
 pub struct Checker<'p> {
@@ -346,6 +353,24 @@ impl<'p> Checker<'p> {
                 value: v,
             });
         }
+        Err(self.unknown_member(tid, name))
+    }
+
+    /// A relation or an attribute of `ty` by its name (what a delete names); E0205 as in
+    /// [`Checker::set`] otherwise.
+    pub fn member(&self, ty: TypeId, name: Named<'_>) -> Result<Member, Diagnostic> {
+        let t = self.policy.ty(ty);
+        if let Some(rel) = t.relation(name.name) {
+            return Ok(Member::Relation(rel));
+        }
+        if let Some(attr) = t.attribute(name.name) {
+            return Ok(Member::Attribute(attr));
+        }
+        Err(self.unknown_member(ty, name))
+    }
+
+    fn unknown_member(&self, ty: TypeId, name: Named<'_>) -> Diagnostic {
+        let t = self.policy.ty(ty);
         let names = t
             .relations
             .iter()
@@ -356,13 +381,13 @@ impl<'p> Checker<'p> {
             format!("`{}` has no attribute or relation `{}`", t.name, name.name),
         )
         .primary(name.span, "unknown attribute or relation");
-        Err(match did_you_mean(name.name, names) {
+        match did_you_mean(name.name, names) {
             Some(h) => d.help(h),
             None => d.help(format!(
                 "declare it in `resource {}`: `attribute {}: TYPE;`",
                 t.name, name.name
             )),
-        })
+        }
     }
 
     pub fn context(&self, name: Named<'_>, value: &Input) -> Result<CheckedFact, Diagnostic> {

@@ -216,7 +216,7 @@ impl<'t> Deserialize<'t> for Members<'t> {
     }
 }
 
-fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
+pub(crate) fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
     let start: usize = text
         .split_inclusive('\n')
         .take(line.saturating_sub(1))
@@ -271,6 +271,7 @@ pub fn load(policy: &Policy, file: FileId, text: &str) -> Result<Facts, Vec<Diag
         seen: FxHashMap::default(),
         attributes: None,
         context: None,
+        collected: None,
     };
     let mut de = serde_json::Deserializer::from_str(text);
     if let Err(e) = Document(&mut l)
@@ -279,7 +280,60 @@ pub fn load(policy: &Policy, file: FileId, text: &str) -> Result<Facts, Vec<Diag
     {
         return Err(vec![l.j.syntax_error(&e, "facts JSON")]);
     }
-    l.finish()
+    l.finish().map(|(facts, _)| facts)
+}
+
+/// Checks a facts document that is a part of a larger JSON text (the `writes` of a
+/// transaction) by the checks of [`load`], and returns the checked facts rather than applying
+/// them: the assignments in order, then the relations (a many-valued relation's entries merged),
+/// then the attributes. Spans point into `text`, of which `doc` must be a part. A `context`
+/// member is refused.
+pub fn check_document(
+    policy: &Policy,
+    file: FileId,
+    text: &str,
+    doc: &RawValue,
+) -> Result<Vec<CheckedFact>, Vec<Diagnostic>> {
+    let mut l = Loader {
+        j: JsonText { file, text },
+        c: Checker::new(policy),
+        facts: Some(Facts::default()),
+        assignment_errors: Vec::new(),
+        relation_errors: Vec::new(),
+        relations: Vec::new(),
+        seen: FxHashMap::default(),
+        attributes: None,
+        context: None,
+        collected: Some(Vec::new()),
+    };
+    let mut de = serde_json::Deserializer::from_str(doc.get());
+    if let Err(e) = Document(&mut l)
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+    {
+        // The error's line and column are in `doc`; the diagnostic's place, in `text`.
+        let inner = JsonText {
+            file,
+            text: doc.get(),
+        };
+        let mut d = inner.syntax_error(&e, "transaction `writes`");
+        d.code = Code::E0601;
+        d.help = Some("`polc explain E0601` shows the transaction format".into());
+        let base = l.j.span(doc).start as usize;
+        for label in &mut d.labels {
+            let at = base + label.span.start as usize;
+            label.span = Span::new(file, at, at);
+        }
+        return Err(vec![d]);
+    }
+    if let Some(ctx) = l.context {
+        return Err(vec![
+            Diagnostic::new(Code::E0601, "a transaction cannot set the context")
+                .primary(l.j.span(ctx), "`context` is not a fact of the store")
+                .help("give context fields with each request instead"),
+        ]);
+    }
+    l.finish().map(|(_, checked)| checked)
 }
 
 /// A relation that passed every check, its ids borrowed from the text unless they had escapes.
@@ -305,11 +359,22 @@ struct Loader<'p, 't> {
     seen: FxHashMap<(TypeId, Cow<'t, str>, RelId), usize>,
     attributes: Option<&'t RawValue>,
     context: Option<&'t RawValue>,
+    /// When set, the checked facts are gathered here rather than applied (the writes of a
+    /// transaction, [`check_document`]), and `context` is refused.
+    collected: Option<Vec<CheckedFact>>,
 }
 
 impl<'t> Loader<'_, 't> {
     fn assignment(&mut self, a: JsonAssignment<'t>) {
-        if let Err(d) = assignment(&self.j, &self.c, &a, self.facts.as_mut()) {
+        let (mut facts, mut collected) = (self.facts.as_mut(), self.collected.as_mut());
+        let mut sink = |checked: &super::check::CheckedAssignment<'_>| {
+            if let Some(c) = collected.as_mut() {
+                c.push(checked.to_fact());
+            } else if let Some(f) = facts.as_mut() {
+                f.apply_assignment(checked);
+            }
+        };
+        if let Err(d) = assignment(&self.j, &self.c, &a, &mut sink) {
             self.facts = None;
             self.assignment_errors.push(d);
         }
@@ -367,8 +432,8 @@ impl<'t> Loader<'_, 't> {
     }
 
     /// Checks the attributes and the context, and applies what was gathered if there was no
-    /// problem.
-    fn finish(self) -> Result<Facts, Vec<Diagnostic>> {
+    /// problem (or, collecting, returns it).
+    fn finish(self) -> Result<(Facts, Vec<CheckedFact>), Vec<Diagnostic>> {
         let (j, c) = (&self.j, &self.c);
         let mut errors = self.assignment_errors;
         errors.extend(self.relation_errors);
@@ -429,6 +494,22 @@ impl<'t> Loader<'_, 't> {
             }
         }
         match self.facts {
+            Some(facts) if errors.is_empty() && self.collected.is_some() => {
+                let mut out = self.collected.unwrap_or_default();
+                for r in self.relations {
+                    out.push(CheckedFact::Relation {
+                        entity: (r.entity.0, r.entity.1.into_owned()),
+                        rel: r.rel,
+                        targets: r
+                            .targets
+                            .into_iter()
+                            .map(|(ty, id)| (ty, id.into_owned()))
+                            .collect(),
+                    });
+                }
+                out.extend(rest);
+                Ok((facts, out))
+            }
             Some(mut facts) if errors.is_empty() => {
                 for r in &self.relations {
                     let e = facts.entity(r.entity.0, &r.entity.1);
@@ -442,19 +523,19 @@ impl<'t> Loader<'_, 't> {
                 facts.apply_all(&rest);
                 // The assignments were added one by one, their number unknown until the end.
                 facts.shrink();
-                Ok(facts)
+                Ok((facts, Vec::new()))
             }
             _ => Err(errors),
         }
     }
 }
 
-/// Checks an assignment and, given facts, applies it.
+/// Checks an assignment and hands it to `sink` (which applies or gathers it).
 fn assignment(
     j: &JsonText<'_>,
     c: &Checker<'_>,
     a: &JsonAssignment<'_>,
-    facts: Option<&mut Facts>,
+    sink: &mut dyn FnMut(&super::check::CheckedAssignment<'_>),
 ) -> Result<(), Diagnostic> {
     let (actor, aspan) = j.string(a.actor, "`actor`")?;
     let (role, rspan) = j.string(a.role, "`role`")?;
@@ -515,9 +596,7 @@ fn assignment(
         until.as_ref().map(|(u, s)| (&**u, *s)),
         aspan.to(ospan),
     )?;
-    if let Some(facts) = facts {
-        facts.apply_assignment(&checked);
-    }
+    sink(&checked);
     Ok(())
 }
 

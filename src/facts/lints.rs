@@ -19,12 +19,49 @@ fn with_span(d: Diagnostic, span: Option<Span>, label: &str) -> Diagnostic {
 pub fn run(policy: &Policy, facts: &Facts, now: i64) -> Vec<Diagnostic> {
     let mut ctx = Context::from_facts(policy, facts);
     ctx.now = now;
+    let all = Scope::default();
     let mut out = Vec::new();
-    min_max(policy, facts, &ctx, &mut out);
-    separation(policy, facts, &ctx, &mut out);
+    min_max(policy, facts, &ctx, &all, &mut out);
+    separation(policy, facts, &ctx, &all, &mut out);
     elevated(policy, facts, now, &mut out);
     implied(policy, facts, &ctx, &mut out);
-    out.extend(requirements(policy, facts, now));
+    out.extend(requirements_in(policy, facts, now, &all));
+    out
+}
+
+/// Which entities and actors the constraint lints look at; `None` is all of them. A write is
+/// judged on the entities whose holders it can change (`facts::write` works them out), so that
+/// it costs what it touches, not the size of the data.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// `min` and `max` and `separate` at these entities; `requires` of assignments on them.
+    pub entities: Option<rustc_hash::FxHashSet<crate::facts::EntityId>>,
+    /// `separate` for these actors (actors the facts do not name are always looked at).
+    pub actors: Option<rustc_hash::FxHashSet<crate::facts::EntityId>>,
+}
+
+impl Scope {
+    fn entity(&self, e: crate::facts::EntityId) -> bool {
+        self.entities.as_ref().is_none_or(|s| s.contains(&e))
+    }
+
+    fn actor(&self, a: &Entity) -> bool {
+        match (&self.actors, a.id) {
+            (Some(s), Some(id)) => s.contains(&id),
+            _ => true,
+        }
+    }
+}
+
+/// The data lints that are constraints: `min` and `max` (W0201, W0202), `separate` (W0203) and
+/// `requires` (W0208), within `scope`: the same checks and words as [`run`]'s.
+pub fn constraints(policy: &Policy, facts: &Facts, now: i64, scope: &Scope) -> Vec<Diagnostic> {
+    let mut ctx = Context::from_facts(policy, facts);
+    ctx.now = now;
+    let mut out = Vec::new();
+    min_max(policy, facts, &ctx, scope, &mut out);
+    separation(policy, facts, &ctx, scope, &mut out);
+    out.extend(requirements_in(policy, facts, now, scope));
     out
 }
 
@@ -63,6 +100,10 @@ fn reached(
 /// reaches, at time `now`. Reported at the assignment. A wildcard assignment is not checked
 /// (it names no actor). Usable on its own, to check data before it is written.
 pub fn requirements(policy: &Policy, facts: &Facts, now: i64) -> Vec<Diagnostic> {
+    requirements_in(policy, facts, now, &Scope::default())
+}
+
+fn requirements_in(policy: &Policy, facts: &Facts, now: i64, scope: &Scope) -> Vec<Diagnostic> {
     let mut ctx = Context::from_facts(policy, facts);
     ctx.now = now;
     let mut out = Vec::new();
@@ -75,6 +116,9 @@ pub fn requirements(policy: &Policy, facts: &Facts, now: i64) -> Vec<Diagnostic>
     }
     let actors = candidates(policy, facts);
     for (_, a) in facts.assignments() {
+        if !scope.entity(a.on) {
+            continue;
+        }
         let Some(ty) = facts.entity_type(a.on) else {
             continue;
         };
@@ -137,7 +181,13 @@ pub fn requirements(policy: &Policy, facts: &Facts, now: i64) -> Vec<Diagnostic>
 /// `min` and `max` count holders: the concrete actors the live direct assignments reach, with
 /// usersets expanded to the actors the facts name who belong to them. A wildcard reaches no
 /// named actor, so it never satisfies `min`, and it exceeds any `max`.
-fn min_max(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnostic>) {
+fn min_max(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &Context,
+    scope: &Scope,
+    out: &mut Vec<Diagnostic>,
+) {
     let now = ctx.now;
     let mut actors = None;
     for (i, t) in policy.types.iter().enumerate() {
@@ -146,7 +196,11 @@ fn min_max(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnost
             continue;
         }
         let actors = actors.get_or_insert_with(|| candidates(policy, facts));
-        for e in facts.entities_of(ty) {
+        for e in facts
+            .entities_of(ty)
+            .into_iter()
+            .filter(|e| scope.entity(*e))
+        {
             for (k, role) in t.roles.iter().enumerate() {
                 if role.min.is_none() && role.max.is_none() {
                     continue;
@@ -241,12 +295,26 @@ fn plural(n: u32, role: &str) -> String {
     }
 }
 
-fn separation(policy: &Policy, facts: &Facts, ctx: &Context, out: &mut Vec<Diagnostic>) {
-    let actors = candidates(policy, facts);
+fn separation(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &Context,
+    scope: &Scope,
+    out: &mut Vec<Diagnostic>,
+) {
+    if policy.types.iter().all(|t| t.separations.is_empty()) {
+        return;
+    }
+    let mut actors = candidates(policy, facts);
+    actors.retain(|(_, a)| scope.actor(a));
     for (i, t) in policy.types.iter().enumerate() {
         let ty = TypeId(i as u32);
         for sep in &t.separations {
-            for e in facts.entities_of(ty) {
+            for e in facts
+                .entities_of(ty)
+                .into_iter()
+                .filter(|e| scope.entity(*e))
+            {
                 let Some(on) = Entity::known(facts, e) else {
                     continue;
                 };

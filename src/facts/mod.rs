@@ -7,6 +7,8 @@ pub mod json;
 pub mod lints;
 mod names;
 pub mod pol;
+pub mod write;
+mod write_json;
 
 use crate::compiled::{AttrId, Policy, RelId, RoleId, TypeId};
 use crate::diag::Diagnostic;
@@ -595,6 +597,22 @@ impl Facts {
 
     pub fn has_relation(&self, e: EntityId, rel: RelId) -> bool {
         self.rel_slot(e, rel).is_some()
+    }
+
+    /// Removes a relation: the entity no longer has it (`has` is false).
+    pub fn unset_relation(&mut self, e: EntityId, rel: RelId) {
+        if rel.0 == 0 {
+            if let Some(slot) = self.rel0.get_mut(e.index()) {
+                *slot = EntityId(UNSET);
+            }
+        } else {
+            self.rel_more.remove(&(e, rel));
+        }
+    }
+
+    /// Removes an attribute; returns its value.
+    pub fn remove_attribute(&mut self, e: EntityId, attr: AttrId) -> Option<Value> {
+        self.attributes.remove(&(e, attr))
     }
 
     pub fn set_attribute(&mut self, e: EntityId, attr: AttrId, v: Value) {

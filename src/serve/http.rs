@@ -27,6 +27,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/access/v1/search/subject", post(search_subject))
         .route("/access/v1/search/resource", post(search_resource))
         .route("/access/v1/search/action", post(search_action))
+        .route("/facts/v1/write", post(write_facts))
         .route("/.well-known/authzen-configuration", get(configuration))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -44,6 +45,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let max = shared.limits.connections;
+    super::store::start_follower(&shared);
     axum::serve(
         super::listen::PlainListener::new(listener, max),
         router(shared),
@@ -60,6 +62,7 @@ pub async fn serve_tls(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let max = shared.limits.connections;
+    super::store::start_follower(&shared);
     let l = super::listen::TlsListener::new(listener, tls, max)?;
     axum::serve(l, router(shared))
         .with_graceful_shutdown(shutdown)
@@ -197,7 +200,81 @@ fn log(shared: &Shared, engine: &super::Engine, o: &Outcome) {
     };
     line["policy_revision"] = json!(engine.policy_revision);
     line["facts_revision"] = json!(engine.facts_revision);
+    if let Some(r) = engine.store_revision {
+        line["revision"] = json!(r);
+    }
     shared.log_decision(&line);
+}
+
+/// Waits for the revision the request asks for (`X-Polc-Revision`); the error answer when it is
+/// malformed (400) or not reached in time (503, E0610).
+async fn at_least(shared: &Shared, headers: &HeaderMap) -> Result<(), Response> {
+    let asked = match super::store::asked_revision(headers) {
+        Ok(None) => return Ok(()),
+        Ok(Some(r)) => r,
+        Err(m) => return Err(error(StatusCode::BAD_REQUEST, &m)),
+    };
+    super::store::reach(shared, asked).await.map_err(|d| {
+        let body = json!({"error": authzen::error_json(503, &d)});
+        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+    })
+}
+
+/// Names the revision an answer was decided at (`X-Polc-Revision`), with a store.
+fn stamped(mut r: Response, engine: &super::Engine) -> Response {
+    if let Some(rev) = engine.store_revision
+        && let Ok(v) = HeaderValue::from_str(&rev.to_string())
+    {
+        r.headers_mut().insert("x-polc-revision", v);
+    }
+    r
+}
+
+/// `POST /facts/v1/write`: a transaction (docs/store.md) committed to the store.
+async fn write_facts(State(shared): St, headers: HeaderMap, body: Body) -> Response {
+    let json_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+    if !json_type {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the request's `Content-Type` must be `application/json`",
+        );
+    }
+    let bytes = match axum::body::to_bytes(body, shared.limits.body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "the request body is over the limit of {} bytes",
+                    shared.limits.body_bytes
+                ),
+            );
+        }
+    };
+    let Ok(text) = String::from_utf8(bytes.to_vec()) else {
+        return error(StatusCode::BAD_REQUEST, "the request body is not UTF-8");
+    };
+    let s = shared.clone();
+    let (status, body) =
+        match tokio::task::spawn_blocking(move || super::store::write(&s, &text)).await {
+            Ok(answer) => answer,
+            Err(e) => (
+                500,
+                json!({"error": {"status": 500, "message": e.to_string()}}),
+            ),
+        };
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut r = (status, axum::Json(body.clone())).into_response();
+    if let Some(rev) = body.get("revision").and_then(Value::as_u64)
+        && let Ok(v) = HeaderValue::from_str(&rev.to_string())
+    {
+        r.headers_mut().insert("x-polc-revision", v);
+    }
+    r
 }
 
 async fn evaluation(State(shared): St, headers: HeaderMap, body: Body) -> Response {
@@ -206,14 +283,19 @@ async fn evaluation(State(shared): St, headers: HeaderMap, body: Body) -> Respon
         Ok(o) => o,
         Err(r) => return r,
     };
-    let engine = shared.engine.load();
-    match authzen::evaluation(&engine, &o, shared.decision_log.is_some()) {
+    if let Err(r) = at_least(&shared, &headers).await {
+        return r;
+    }
+    let current = shared.engine.load();
+    let engine = current.read();
+    let r = match authzen::evaluation(&engine, &o, shared.decision_log.is_some()) {
         // One decision cannot be stopped halfway (the step limit bounds it); one that came back
         // late is not given out.
         Ok(_) if std::time::Instant::now() > until => timed_out(&shared),
         Ok(outcome) => single(&shared, &engine, outcome),
         Err(e) => bad(e),
-    }
+    };
+    stamped(r, &engine)
 }
 
 /// The response to one evaluation.
@@ -257,7 +339,11 @@ async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Respo
         Ok(o) => o,
         Err(r) => return r,
     };
-    let engine = shared.engine.load();
+    if let Err(r) = at_least(&shared, &headers).await {
+        return r;
+    }
+    let current = shared.engine.load();
+    let engine = current.read();
     let result = authzen::evaluations(
         &engine,
         &o,
@@ -268,7 +354,7 @@ async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Respo
     if std::time::Instant::now() > until {
         return timed_out(&shared);
     }
-    match result {
+    let r = match result {
         Ok(Ok(outcomes)) => {
             for outcome in &outcomes {
                 count(&shared, outcome);
@@ -279,7 +365,8 @@ async fn evaluations(State(shared): St, headers: HeaderMap, body: Body) -> Respo
         }
         Ok(Err(outcome)) => single(&shared, &engine, outcome),
         Err(e) => bad(e),
-    }
+    };
+    stamped(r, &engine)
 }
 
 type Search =
@@ -295,7 +382,11 @@ async fn search(shared: Arc<Shared>, headers: HeaderMap, body: Body, run: Search
         Ok(p) => p,
         Err(e) => return bad(e),
     };
-    let engine = shared.engine.load();
+    if let Err(r) = at_least(&shared, &headers).await {
+        return r;
+    }
+    let current = shared.engine.load();
+    let engine = current.read();
     let revision = engine.revision();
     let after = match page
         .token
@@ -350,7 +441,7 @@ async fn search(shared: Arc<Shared>, headers: HeaderMap, body: Body, run: Search
     if !context.is_empty() {
         response["context"] = Value::Object(context);
     }
-    ok(response)
+    stamped(ok(response), &engine)
 }
 
 async fn search_subject(State(shared): St, headers: HeaderMap, body: Body) -> Response {
@@ -390,20 +481,34 @@ async fn configuration(State(shared): St, headers: HeaderMap) -> Response {
 
 /// `GET /health`: live and ready, the revisions served, and why the last reload failed.
 async fn health(State(shared): St) -> Response {
-    let engine = shared.engine.load();
+    let current = shared.engine.load();
+    let engine = current.read();
     let last = shared
         .last_reload_error
         .lock()
         .map(|g| g.clone())
         .unwrap_or(None);
-    ok(json!({
+    let mut body = json!({
         "status": "ok",
         "live": true,
         "ready": true,
         "policy_revision": engine.policy_revision,
         "facts_revision": engine.facts_revision,
         "last_reload_error": last,
-    }))
+    });
+    // A store that cannot be read: the server serves its last revision, degraded.
+    if let Some(st) = &shared.store {
+        let error = st.last_error();
+        if error.is_some() {
+            body["status"] = json!("degraded");
+        }
+        body["store"] = json!({
+            "backend": st.store.backend(),
+            "revision": engine.store_revision,
+            "error": error,
+        });
+    }
+    ok(body)
 }
 
 /// `GET /metrics`: Prometheus text.

@@ -9,6 +9,7 @@ mod http;
 mod listen;
 pub mod model;
 mod run;
+mod store;
 
 use arc_swap::ArcSwap;
 use std::path::PathBuf;
@@ -19,16 +20,45 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub use http::{router, serve, serve_tls};
 pub use listen::tls_config;
 pub use run::run;
+pub use store::{StoreState, load_from_store};
 
 /// A compiled policy and its facts, with the revisions `/health` and the decision log name.
 #[derive(Debug)]
 pub struct Engine {
-    pub policy: crate::compiled::Policy,
+    /// Shared with the writer, which checks transactions against it outside the engine's lock.
+    pub policy: Arc<crate::compiled::Policy>,
     pub facts: crate::facts::Facts,
     pub policy_revision: String,
+    /// A hash of the data file, or (with a store) the store's revision.
     pub facts_revision: String,
-    /// The reverse index of the facts for searches, built at load.
+    /// The reverse index of the facts for searches, built at load (and added to by writes).
     pub index: crate::eval::index::SearchIndex,
+    /// With a store: the revision the facts are at.
+    pub store_revision: Option<crate::facts::write::Revision>,
+}
+
+/// The engine being served. A reload installs a new one whole (`ArcSwap`); a write to the store
+/// changes the facts of this one in place, under the write lock, between decisions (each
+/// decision holds the read lock while it decides).
+#[derive(Debug)]
+pub struct Current(std::sync::RwLock<Engine>);
+
+impl Current {
+    pub fn new(engine: Engine) -> Current {
+        Current(std::sync::RwLock::new(engine))
+    }
+
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Engine> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, Engine> {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Engine {
@@ -108,7 +138,7 @@ impl Metrics {
 
 /// Everything the handlers share.
 pub struct Shared {
-    pub engine: ArcSwap<Engine>,
+    pub engine: ArcSwap<Current>,
     pub sources: Sources,
     pub limits: Limits,
     /// The bearer token callers must send, when set (`--token-file`).
@@ -122,6 +152,8 @@ pub struct Shared {
     pub last_reload_error: Mutex<Option<String>>,
     /// One JSON line per decision (`--decision-log`).
     pub decision_log: Option<Mutex<Box<dyn std::io::Write + Send>>>,
+    /// The fact store the facts come from and writes go to (`--store`), if any.
+    pub store: Option<StoreState>,
 }
 
 /// Compiles the policy and loads the facts; the rendered diagnostics when either fails.
@@ -153,11 +185,12 @@ pub fn load(sources: &Sources) -> Result<Engine, String> {
     };
     let index = crate::eval::index::SearchIndex::new(&loaded.policy, &facts);
     Ok(Engine {
-        policy: loaded.policy,
+        policy: Arc::new(loaded.policy),
         facts,
         policy_revision,
         facts_revision,
         index,
+        store_revision: None,
     })
 }
 
@@ -191,7 +224,7 @@ impl Fnv {
 impl Shared {
     pub fn new(engine: Engine, sources: Sources, limits: Limits) -> Shared {
         Shared {
-            engine: ArcSwap::from_pointee(engine),
+            engine: ArcSwap::from_pointee(Current::new(engine)),
             sources,
             limits,
             token: None,
@@ -200,20 +233,30 @@ impl Shared {
             metrics: Metrics::default(),
             last_reload_error: Mutex::new(None),
             decision_log: None,
+            store: None,
         }
     }
 
     /// Compiles the sources again and installs the result; on failure the old engine keeps
     /// serving and the reason is kept for `/health`.
     pub fn reload(&self) -> Result<(), String> {
-        let result = load(&self.sources);
+        // With a store, the facts are the store's, loaded while no write runs.
+        let writing = self.store.as_ref().map(StoreState::writer);
+        let result = match &self.store {
+            Some(st) => load_from_store(&self.sources, st),
+            None => load(&self.sources),
+        };
         let mut last = self
             .last_reload_error
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match result {
+        let outcome = match result {
             Ok(engine) => {
-                self.engine.store(Arc::new(engine));
+                let revision = engine.store_revision;
+                self.engine.store(Arc::new(Current::new(engine)));
+                if let (Some(st), Some(r)) = (&self.store, revision) {
+                    st.applied(r);
+                }
                 self.metrics.reloads.fetch_add(1, Ordering::Relaxed);
                 *last = None;
                 Ok(())
@@ -223,7 +266,9 @@ impl Shared {
                 *last = Some(e.clone());
                 Err(e)
             }
-        }
+        };
+        drop(writing);
+        outcome
     }
 
     /// Appends one line to the decision log.

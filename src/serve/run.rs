@@ -33,7 +33,8 @@ pub async fn run(
             let result = tokio::task::spawn_blocking(move || s.reload()).await;
             match result {
                 Ok(Ok(())) => {
-                    let e = reloader.engine.load();
+                    let current = reloader.engine.load();
+                    let e = current.read();
                     tracing::info!(
                         trigger = why,
                         policy_revision = %e.policy_revision,

@@ -11,6 +11,8 @@ mod debug_tokens;
 mod diff;
 mod eval;
 mod explain;
+#[cfg(feature = "store")]
+pub(crate) mod facts;
 mod fmt;
 mod graph;
 #[cfg(feature = "lsp")]
@@ -84,6 +86,10 @@ enum Command {
     /// Compare two versions of a policy: permissions, roles, edges, rules, decisions over data
     #[command(after_help = diff::AFTER_HELP)]
     Diff(diff::Args),
+    /// Facts in a store: import a file, export, write a transaction
+    #[cfg(feature = "store")]
+    #[command(subcommand)]
+    Facts(facts::Command),
     /// Audit the policy: escalation through assignments, the access review, blast radius
     #[command(subcommand)]
     Audit(audit::Command),
@@ -127,6 +133,8 @@ fn main() -> std::process::ExitCode {
         Command::Graph(args) => graph::run(args, cli.color),
         Command::Diff(args) => diff::run(args, cli.color),
         Command::Audit(command) => audit::run(command, cli.color),
+        #[cfg(feature = "store")]
+        Command::Facts(command) => facts::run(command, cli.color),
         #[cfg(feature = "lsp")]
         Command::Lsp(args) => lsp::run(args),
         #[cfg(feature = "serve")]

@@ -12,11 +12,13 @@ Endpoints (OpenID AuthZEN Authorization API 1.0):
   POST /access/v1/search/subject    who can ACTION RESOURCE
   POST /access/v1/search/resource   which TYPE SUBJECT can ACTION
   POST /access/v1/search/action     what can SUBJECT do on RESOURCE
+  POST /facts/v1/write              a transaction of fact writes and deletes (with --store)
   GET  /.well-known/authzen-configuration, /health, /metrics
 
 Examples:
   polc serve examples/authzen/policy.pol --data examples/authzen/data.pol
   polc serve policies/ --data data.json --listen 127.0.0.1:8181 --token-file token.txt
+  polc serve policies/ --store sqlite:polc.db --constraints enforce
 
 The server reloads on SIGHUP and when a policy file or the data changes; a policy that does not
 compile is not installed. SIGTERM drains requests in flight, then stops. See docs/serve.md.";
@@ -27,8 +29,19 @@ pub struct Args {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Facts: a JSON document or a `.pol` file of facts
-    #[arg(long)]
+    #[arg(long, conflicts_with = "store")]
     data: Option<PathBuf>,
+    /// Facts from a store, written through `POST /facts/v1/write`: `sqlite:PATH` or
+    /// `postgres://...` (docs/store.md)
+    #[arg(long)]
+    store: Option<String>,
+    /// With `--store`: what a write that breaks `min`, `max`, `separate` or `requires` does
+    #[arg(long, value_enum, default_value_t = crate::facts::ConstraintsArg::Warn)]
+    constraints: crate::facts::ConstraintsArg,
+    /// With `--store`: how long a request asking for a revision (`X-Polc-Revision`) the server
+    /// has not reached waits for it, in milliseconds, before answering 503 (E0610)
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    revision_wait: u64,
     /// The address to listen on
     #[arg(long, default_value = "127.0.0.1:8181")]
     listen: String,
@@ -84,13 +97,32 @@ pub fn run(args: &Args) -> Status {
         policy: args.paths.clone(),
         data: args.data.clone(),
     };
-    let engine = match polc::serve::load(&sources) {
+    let store = match &args.store {
+        None => None,
+        Some(url) => match crate::facts::open(url, crate::output::Color::Auto) {
+            Ok(s) => Some(polc::serve::StoreState::new(
+                Arc::from(s),
+                args.constraints.into(),
+                std::time::Duration::from_millis(args.revision_wait),
+                polc::facts::write::Revision(0),
+            )),
+            Err(status) => return status,
+        },
+    };
+    let loaded = match &store {
+        Some(st) => polc::serve::load_from_store(&sources, st),
+        None => polc::serve::load(&sources),
+    };
+    let engine = match loaded {
         Ok(e) => e,
         Err(e) => {
             eprintln!("{e}");
             return Status::Failed;
         }
     };
+    if let Some(r) = engine.store_revision {
+        tracing::info!(revision = %r, "facts loaded from the store");
+    }
     let limits = Limits {
         body_bytes: args.max_body,
         batch: args.max_batch,
@@ -116,6 +148,7 @@ pub fn run(args: &Args) -> Status {
         _ => None,
     };
     let mut shared = Shared::new(engine, sources, limits);
+    shared.store = store;
     shared.public_url = args.public_url.clone();
     if let Some(path) = &args.token_file {
         match std::fs::read_to_string(path) {

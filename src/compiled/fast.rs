@@ -6,8 +6,6 @@
 //! reach it take the general walk.
 
 use super::{Plan, PlanId, RelId, TypeDef};
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
 
 /// One plan: the roles whose direct assignment is enough, as a mask, and its edges
 /// (`edges[start..end]` of [`FastIndex`]).
@@ -67,34 +65,28 @@ impl FastIndex {
     /// plan graph, sinks first (Tarjan's order), so that each plan is visited once whatever
     /// the shape of the graph (no fixpoint passes, no recursion on long chains).
     fn close(&mut self, types: &[TypeDef], plans: &[Plan]) {
-        let mut g: DiGraph<(), ()> = DiGraph::with_capacity(plans.len(), self.edges.len());
-        for _ in plans {
-            g.add_node(());
-        }
-        for (i, plan) in plans.iter().enumerate() {
-            for e in &plan.edges {
-                if e.plan.index() < plans.len() {
-                    g.add_edge(NodeIndex::new(i), NodeIndex::new(e.plan.index()), ());
-                }
-            }
-        }
         // Chain depth per plan; `None`: not a bounded chain.
         let mut depth: Vec<Option<u32>> = vec![None; plans.len()];
-        let sccs = tarjan_scc(&g);
-        let mut comp = vec![usize::MAX; plans.len()];
-        for (c, scc) in sccs.iter().enumerate() {
-            for n in scc {
-                comp[n.index()] = c;
-            }
+        let (comp, order) = super::scc::components(plans.len(), |i| {
+            plans[i]
+                .edges
+                .iter()
+                .map(|e| e.plan.index())
+                .filter(|&p| p < plans.len())
+                .collect()
+        });
+        let mut sccs: Vec<Vec<usize>> = vec![Vec::new(); order.len()];
+        for (i, &c) in comp.iter().enumerate() {
+            sccs[c].push(i);
         }
-        for (c, scc) in sccs.iter().enumerate() {
-            let members: Vec<usize> = scc.iter().map(|n| n.index()).collect();
+        for &c in &order {
+            let members = &sccs[c];
             let cyclic = members.len() > 1
                 || members
                     .iter()
                     .any(|&m| plans[m].edges.iter().any(|e| e.plan.index() == m));
             let mut reach = 0;
-            for &m in &members {
+            for &m in members {
                 reach |= self.plans[m].ty_bit;
                 for e in &plans[m].edges {
                     if comp.get(e.plan.index()) != Some(&c) {
@@ -102,7 +94,7 @@ impl FastIndex {
                     }
                 }
             }
-            for &m in &members {
+            for &m in members {
                 self.plans[m].reach = reach;
                 if cyclic {
                     continue;

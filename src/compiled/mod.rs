@@ -9,6 +9,7 @@ pub mod expr;
 pub mod fast;
 pub mod plan;
 mod roleset;
+pub(crate) mod scc;
 mod validate;
 
 pub use artifact::{ArtifactError, SigningKey, VerifyingKey};

@@ -184,7 +184,7 @@ pub fn build(types: &mut [TypeDef]) -> Vec<Plan> {
 pub fn close_roles(roles: &mut [Role]) {
     let n = roles.len();
     let succ = |r: usize| -> &[RoleId] { &roles[r].includes };
-    let (comp, order) = components(n, |r| {
+    let (comp, order) = super::scc::components(n, |r| {
         succ(r)
             .iter()
             .map(|x| x.index())
@@ -244,66 +244,6 @@ pub fn close_roles(roles: &mut [Role]) {
         role.implied_by = implied_by[c].clone();
         role.effective = effective[c].clone();
     }
-}
-
-/// The strongly connected components of a graph of `n` nodes (Tarjan's algorithm with an
-/// explicit stack): each node's component, and the components in an order where every
-/// component comes after every component it reaches.
-fn components(n: usize, succ: impl Fn(usize) -> Vec<usize>) -> (Vec<usize>, Vec<usize>) {
-    const NONE: usize = usize::MAX;
-    let mut index = vec![NONE; n];
-    let mut low = vec![0usize; n];
-    let mut on_stack = vec![false; n];
-    let mut comp = vec![NONE; n];
-    let mut order = Vec::new();
-    let mut stack: Vec<usize> = Vec::new();
-    let mut next = 0usize;
-    // (node, its successors, how many of them were visited)
-    let mut call: Vec<(usize, Vec<usize>, usize)> = Vec::new();
-    for root in 0..n {
-        if index[root] != NONE {
-            continue;
-        }
-        index[root] = next;
-        low[root] = next;
-        next += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        call.push((root, succ(root), 0));
-        while let Some((v, kids, i)) = call.last_mut() {
-            let v = *v;
-            if let Some(&w) = kids.get(*i) {
-                *i += 1;
-                if index[w] == NONE {
-                    index[w] = next;
-                    low[w] = next;
-                    next += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    call.push((w, succ(w), 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
-                }
-                continue;
-            }
-            call.pop();
-            if let Some((u, _, _)) = call.last() {
-                low[*u] = low[*u].min(low[v]);
-            }
-            if low[v] == index[v] {
-                let c = order.len();
-                while let Some(w) = stack.pop() {
-                    on_stack[w] = false;
-                    comp[w] = c;
-                    if w == v {
-                        break;
-                    }
-                }
-                order.push(c);
-            }
-        }
-    }
-    (comp, order)
 }
 
 /// Fills `permits` and `forbids` of every type from the rules: each rule sits in the list of

@@ -3,10 +3,9 @@
 //! cycles and renders itself.
 
 use crate::compiled::{RoleId, TypeId};
-use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeFiltered;
-use rustc_hash::FxHashMap;
+use petgraph::visit::EdgeRef;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoleNode {
@@ -61,9 +60,20 @@ impl RoleGraph {
 
     /// Every cycle of `includes` edges, each once, in a stable order.
     pub fn include_cycles(&self) -> Vec<IncludeCycle> {
-        let includes = EdgeFiltered::from_fn(&self.graph, |e| *e.weight() == RoleEdge::Includes);
+        // Without recursion: an include chain may be as deep as the policy is long.
+        let (comp, order) = crate::compiled::scc::components(self.graph.node_count(), |i| {
+            self.graph
+                .edges(NodeIndex::new(i))
+                .filter(|e| *e.weight() == RoleEdge::Includes)
+                .map(|e| e.target().index())
+                .collect()
+        });
+        let mut sccs: Vec<Vec<NodeIndex>> = vec![Vec::new(); order.len()];
+        for (i, &c) in comp.iter().enumerate() {
+            sccs[c].push(NodeIndex::new(i));
+        }
         let mut cycles = Vec::new();
-        for scc in tarjan_scc(&includes) {
+        for scc in sccs {
             let self_loop = scc.len() == 1
                 && self
                     .graph
@@ -86,6 +96,10 @@ impl RoleGraph {
         else {
             return Vec::new();
         };
+        // Sets rather than scans of `scc` and `order`: a cycle may be thousands of roles long.
+        let members: FxHashSet<NodeIndex> = scc.iter().copied().collect();
+        let mut placed: FxHashSet<NodeIndex> = FxHashSet::default();
+        placed.insert(start);
         let mut order = vec![start];
         let mut cur = start;
         while order.len() < scc.len() {
@@ -93,19 +107,20 @@ impl RoleGraph {
                 .graph
                 .edges_directed(cur, petgraph::Direction::Outgoing)
                 .filter(|e| *e.weight() == RoleEdge::Includes)
-                .map(|e| petgraph::visit::EdgeRef::target(&e))
-                .filter(|t| scc.contains(t) && !order.contains(t))
+                .map(|e| e.target())
+                .filter(|t| members.contains(t) && !placed.contains(t))
                 .min_by_key(|n| self.graph[*n].role);
             match next {
                 Some(n) => {
                     order.push(n);
+                    placed.insert(n);
                     cur = n;
                 }
                 None => break,
             }
         }
         // Members the walk did not reach (a component with several cycles) still belong in it.
-        let mut rest: Vec<_> = scc.iter().filter(|n| !order.contains(n)).copied().collect();
+        let mut rest: Vec<_> = scc.iter().filter(|n| !placed.contains(n)).copied().collect();
         rest.sort_by_key(|n| self.graph[*n].role);
         order.extend(rest);
         order.into_iter().map(|n| self.graph[n].clone()).collect()

@@ -436,3 +436,32 @@ fn completion_inside_with_offers_the_request_data() {
     );
     assert_eq!(words("action."), ["soft"]);
 }
+
+#[test]
+fn json_facts_set_action_properties() {
+    let l = load(POLICY, "").unwrap();
+    let mut sources = SourceMap::new();
+    let facts = polc::facts::Facts::from_json_str(
+        &l.policy,
+        &mut sources,
+        "data.json",
+        r#"{"assignments": [{"actor": "user:alice", "role": "editor", "on": "record:r1"}],
+            "action": {"soft": true, "reason": "audit"}}"#,
+    )
+    .unwrap();
+    let with = Loaded {
+        policy: l.policy.clone(),
+        facts,
+    };
+    assert!(can(&with, "delete"));
+    assert!(can(&with, "read"));
+    let mut sources = SourceMap::new();
+    let bad = polc::facts::Facts::from_json_str(
+        &l.policy,
+        &mut sources,
+        "data.json",
+        r#"{"action": {"sfot": true}}"#,
+    )
+    .unwrap_err();
+    assert_eq!(bad[0].code.as_str(), "E0407", "{bad:?}");
+}

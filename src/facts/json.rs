@@ -272,6 +272,7 @@ pub fn load(policy: &Policy, file: FileId, text: &str) -> Result<Facts, Vec<Diag
         attributes: None,
         context: None,
         collected: None,
+        action: None,
     };
     let mut de = serde_json::Deserializer::from_str(text);
     if let Err(e) = Document(&mut l)
@@ -305,6 +306,7 @@ pub fn check_document(
         attributes: None,
         context: None,
         collected: Some(Vec::new()),
+        action: None,
     };
     let mut de = serde_json::Deserializer::from_str(doc.get());
     if let Err(e) = Document(&mut l)
@@ -362,6 +364,8 @@ struct Loader<'p, 't> {
     /// When set, the checked facts are gathered here rather than applied (the writes of a
     /// transaction, [`check_document`]), and `context` is refused.
     collected: Option<Vec<CheckedFact>>,
+    /// Action properties every request made from these facts carries (`action.soft = true;`).
+    action: Option<&'t RawValue>,
 }
 
 impl<'t> Loader<'_, 't> {
@@ -482,6 +486,22 @@ impl<'t> Loader<'_, 't> {
                 Ok(map) => {
                     for (name, v) in map {
                         push(c.context(
+                            Named {
+                                name: &name,
+                                span: j.span(v),
+                            },
+                            &j.input(v),
+                        ));
+                    }
+                }
+                Err(d) => push(Err(d)),
+            }
+        }
+        if let Some(action) = self.action {
+            match j.object(action, "`action`") {
+                Ok(map) => {
+                    for (name, v) in map {
+                        push(c.action(
                             Named {
                                 name: &name,
                                 span: j.span(v),
@@ -664,7 +684,13 @@ fn relation<'t>(
 /// The members of a facts document, as `#[derive(Deserialize)]` with `deny_unknown_fields` reads
 /// them (the same errors). The document, its assignments and its relations must be objects:
 /// the array form serde's derive would also take (the members in order) is not the format.
-const MEMBERS: &[&str] = &["assignments", "relations", "attributes", "context"];
+const MEMBERS: &[&str] = &[
+    "assignments",
+    "relations",
+    "attributes",
+    "context",
+    "action",
+];
 
 #[derive(Clone, Copy, Deserialize)]
 #[serde(field_identifier, rename_all = "lowercase")]
@@ -673,6 +699,7 @@ enum Member {
     Relations,
     Attributes,
     Context,
+    Action,
 }
 
 /// Reads a facts document into a [`Loader`]: assignments and relations are checked as they are
@@ -691,7 +718,9 @@ impl<'t> Visitor<'t> for Document<'_, '_, 't> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object with `assignments`, `relations`, `attributes` or `context`")
+        f.write_str(
+            "an object with `assignments`, `relations`, `attributes`, `context` or `action`",
+        )
     }
 
     fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<(), A::Error> {
@@ -707,6 +736,7 @@ impl<'t> Visitor<'t> for Document<'_, '_, 't> {
                 Member::Relations => map.next_value_seed(Each(&mut *self.0, Loader::relation))?,
                 Member::Attributes => self.0.attributes = map.next_value()?,
                 Member::Context => self.0.context = map.next_value()?,
+                Member::Action => self.0.action = map.next_value()?,
             }
         }
         Ok(())

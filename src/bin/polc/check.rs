@@ -17,6 +17,7 @@ Examples:
   polc check --deny-warnings          fail on warnings too (for CI)
   polc check --format github          annotations for GitHub Actions
   polc check --format sarif > polc.sarif
+  polc check --watch                  check again after every change (Ctrl-C stops)
 
 Exit status: 0 when there is no error, 1 when there are errors (or warnings with
 --deny-warnings), 2 when a file cannot be read (E0001, E0002, E0003).";
@@ -49,9 +50,64 @@ pub struct Args {
     /// The time the data lints judge expiry and review periods against (RFC 3339; default now)
     #[arg(long, requires = "data")]
     now: Option<String>,
+
+    /// Check again after every change to a file the check reads (the `.pol` files found, the
+    /// files named, `--data`, `polc.toml`); Ctrl-C stops
+    #[arg(long)]
+    watch: bool,
+
+    /// With `--watch`: clear the terminal before each run (default: a separator line)
+    #[arg(long, requires = "watch")]
+    clear: bool,
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
+    if !args.watch {
+        return run_once(args, color);
+    }
+    let watched = crate::watch::Watched {
+        paths: {
+            let config = crate::config::load().unwrap_or_default();
+            let mut p = paths(args, &config);
+            p.extend(args.data.clone());
+            p
+        },
+        inputs: Box::new(|| {
+            // Read again each time: `polc.toml` may have changed the paths or the excludes.
+            let config = crate::config::load().unwrap_or_default();
+            let paths = paths(args, &config);
+            let exclude: Vec<String> = config
+                .exclude
+                .iter()
+                .chain(&args.exclude)
+                .cloned()
+                .collect();
+            // Named files (artifacts too) count as they are; the walk finds the `.pol` files.
+            let (named, dirs): (Vec<PathBuf>, Vec<PathBuf>) =
+                paths.into_iter().partition(|p| p.is_file());
+            let mut files = polc::loader::pol_files_excluding(&dirs, &exclude).unwrap_or_default();
+            files.extend(named);
+            files.extend(args.data.clone());
+            files
+        }),
+        clear: args.clear,
+    };
+    crate::watch::watch(&watched, || run_once(args, color))
+}
+
+/// The paths to check: those named, else `paths` of `polc.toml`, else `.`.
+fn paths(args: &Args, config: &crate::config::Config) -> Vec<PathBuf> {
+    if !args.paths.is_empty() {
+        args.paths.clone()
+    } else if !config.paths.is_empty() {
+        config.paths.clone()
+    } else {
+        vec![PathBuf::from(".")]
+    }
+}
+
+/// One check of the paths.
+fn run_once(args: &Args, color: Color) -> Status {
     let config = match crate::config::load() {
         Ok(c) => c,
         Err(e) => {
@@ -59,13 +115,7 @@ pub fn run(args: &Args, color: Color) -> Status {
             return Status::Usage;
         }
     };
-    let paths = if !args.paths.is_empty() {
-        args.paths.clone()
-    } else if !config.paths.is_empty() {
-        config.paths.clone()
-    } else {
-        vec![PathBuf::from(".")]
-    };
+    let paths = paths(args, &config);
     let exclude: Vec<String> = config
         .exclude
         .iter()

@@ -23,6 +23,7 @@ mod repl;
 #[cfg(feature = "serve")]
 mod serve;
 mod test;
+mod watch;
 
 use clap::{Parser, Subcommand};
 use output::{Color, Status};

@@ -12,6 +12,7 @@ Examples:
   polc test policies/ --coverage          also list grants, from edges and rules no test exercised
   polc test policies/ --fail-under 80     exit 1 when under 80% of them are exercised
   polc test policies/ --format junit > polc-tests.xml
+  polc test policies/ --watch             run again after every change (Ctrl-C stops)
 
 When the tests run, the last line of human output is `N passed, N failed`. A policy with errors
 runs no test: its diagnostics are printed instead. Exit status: 0 when every test passed, 1 when
@@ -42,9 +43,33 @@ pub struct Args {
     fail_under: Option<f64>,
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     format: TestFormat,
+    /// Run the tests again after every change to a file the tests read (the `.pol` files
+    /// found, the files named, `polc.toml`); Ctrl-C stops
+    #[arg(long)]
+    watch: bool,
+    /// With `--watch`: clear the terminal before each run (default: a separator line)
+    #[arg(long, requires = "watch")]
+    clear: bool,
 }
 
 pub fn run(args: &Args, color: Color) -> Status {
+    if args.watch {
+        let watched = crate::watch::Watched {
+            paths: args.paths.clone(),
+            inputs: Box::new(|| {
+                let mut files = polc::loader::pol_files(&args.paths).unwrap_or_default();
+                files.extend(args.paths.iter().filter(|p| p.is_file()).cloned());
+                files
+            }),
+            clear: args.clear,
+        };
+        return crate::watch::watch(&watched, || run_once(args, color));
+    }
+    run_once(args, color)
+}
+
+/// One run of the tests.
+fn run_once(args: &Args, color: Color) -> Status {
     if polc::loader::policy_groups(&args.paths, &[]).len() > 1 {
         return run_many(args, color);
     }

@@ -71,11 +71,18 @@ fn uri(path: &Path) -> String {
 
 impl Client {
     fn start(root: PathBuf, env: &[(&str, &str)]) -> Client {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_polc"));
+        // `POLC_LSP_BIN` measures another build (the timing test); `POLC_LSP_STDERR` shows
+        // the server's log.
+        let bin = std::env::var("POLC_LSP_BIN").unwrap_or(env!("CARGO_BIN_EXE_polc").into());
+        let mut cmd = Command::new(bin);
         cmd.arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(if std::env::var_os("POLC_LSP_STDERR").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            });
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -24,6 +24,8 @@ use crate::{Compilation, Unit, check_unit};
 use std::collections::HashMap;
 use std::ops::Range;
 
+mod shape;
+
 /// A compilation that can be updated after edits.
 #[derive(Debug)]
 pub struct Incremental {
@@ -266,43 +268,10 @@ fn move_span(span: Span, map: &[Range<usize>], new: &SourceMap) -> Span {
     Span::new(span.file, start, end)
 }
 
-/// The same items, spans aside (comments for the formatter aside too).
+/// The same items, spans aside (the formatter's comments aside too).
 fn same_items(a: &ast::File, b: &ast::File) -> bool {
-    if a.items.len() != b.items.len() {
-        return false;
-    }
-    match (
-        serde_json::to_value(&a.items),
-        serde_json::to_value(&b.items),
-    ) {
-        (Ok(mut x), Ok(mut y)) => {
-            strip_spans(&mut x);
-            strip_spans(&mut y);
-            x == y
-        }
-        _ => false,
-    }
-}
-
-/// Replaces every serialized [`Span`] (an object of `file`, `start` and `end`) by `null`.
-fn strip_spans(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(m) => {
-            if m.len() == 3
-                && m.contains_key("file")
-                && m.contains_key("start")
-                && m.contains_key("end")
-            {
-                *v = serde_json::Value::Null;
-                return;
-            }
-            for x in m.values_mut() {
-                strip_spans(x);
-            }
-        }
-        serde_json::Value::Array(a) => a.iter_mut().for_each(strip_spans),
-        _ => {}
-    }
+    a.items.len() == b.items.len()
+        && shape::shape(&a.items).is_some_and(|x| shape::shape(&b.items) == Some(x))
 }
 
 /// The same parse diagnostics, positions aside.

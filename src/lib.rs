@@ -99,6 +99,7 @@ pub mod duration;
 pub mod entity;
 pub mod eval;
 pub mod facts;
+pub mod incremental;
 pub mod loader;
 #[cfg(feature = "lsp")]
 pub mod lsp;
@@ -217,6 +218,17 @@ fn compile_unit(sources: &SourceMap, ids: &[source::FileId]) -> Unit {
         files.push(ast);
         diagnostics.extend(diags);
     }
+    check_unit(sources, files, diagnostics)
+}
+
+/// The stages after parsing: resolves the parsed `files` together (their parse diagnostics in
+/// `diagnostics`) and checks facts and tests against the policy. The second half of
+/// [`compile_unit`], on its own so that [`incremental`] can reuse the parse of unchanged files.
+fn check_unit(
+    sources: &SourceMap,
+    files: Vec<ast::File>,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Unit {
     let syntax_ok = !diagnostics.iter().any(Diagnostic::is_error);
     // Resolving type-checks conditions recursively: a deep one gets a large stack, so that a
     // library caller on a small thread stack (a server's worker) compiles it as the CLI does.

@@ -4,9 +4,9 @@
 //! `on` and `.`, fields after `resource.`.
 
 use super::index::Index;
+use super::position::LineIndex;
 use super::workspace::Analysis;
 use crate::repl::complete::{self, Completion, TypeWords, Vocabulary};
-use crate::source::FileId;
 use crate::syntax::tokens::{KEYWORDS, Token, tokenize};
 use lsp_types as lsp;
 
@@ -64,9 +64,15 @@ fn blocks<'a>(text: &'a str, toks: &[(Token, std::ops::Range<usize>)]) -> Vec<(&
     stack
 }
 
-pub fn complete(a: &Analysis, f: FileId, offset: usize) -> Vec<lsp::CompletionItem> {
-    let text = a.text(f);
-    let offset = offset.min(text.len());
+/// The completions at `pos` in `text`: the document as the editor has it now, which may be
+/// newer than the analysis `a` (whose names are used: completion does not wait for a compile).
+pub fn complete(
+    a: &Analysis,
+    text: &str,
+    lines: &LineIndex,
+    pos: lsp::Position,
+) -> Vec<lsp::CompletionItem> {
+    let offset = lines.offset(text, pos).min(text.len());
     let Some(before) = text.get(..offset) else {
         return Vec::new();
     };
@@ -87,7 +93,7 @@ pub fn complete(a: &Analysis, f: FileId, offset: usize) -> Vec<lsp::CompletionIt
         .last()
         .map_or(offset, |(i, _)| i);
     let prefix = &before[prefix_start..];
-    let range = a.range(crate::source::Span::new(f, prefix_start, offset));
+    let range = lines.range(text, prefix_start, offset);
     let mut words: Vec<String> = words
         .into_iter()
         .filter(|w| w.starts_with(prefix))

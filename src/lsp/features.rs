@@ -1,5 +1,6 @@
 //! The requests and notifications the server answers, dispatched by method.
 
+use super::position::LineIndex;
 use super::workspace::{Analysis, Workspace};
 use super::{Failure, completion, fixes, symbols};
 use crate::source::FileId;
@@ -64,6 +65,31 @@ fn at<'a>(
     Ok((a, f, offset))
 }
 
+/// A request that can be answered from the last analysis while edits wait to be compiled:
+/// completion (from the current text and the last names), and requests about a document
+/// whose last analysis has its current text. The others (rename, code actions, running
+/// tests, ...) see every edit compiled first.
+pub fn answers_now(ws: &Workspace, method: &str, params: &Value) -> bool {
+    let Some(uri) = params
+        .pointer("/textDocument/uri")
+        .and_then(Value::as_str)
+        .and_then(|u| Url::parse(u).ok())
+    else {
+        return false;
+    };
+    match method {
+        "textDocument/completion" => ws.find(&uri).is_some(),
+        "textDocument/hover"
+        | "textDocument/definition"
+        | "textDocument/references"
+        | "textDocument/documentSymbol"
+        | "textDocument/semanticTokens/full"
+        | "textDocument/codeLens"
+        | "textDocument/formatting" => ws.is_current(&uri),
+        _ => false,
+    }
+}
+
 /// Answers a request: its result, and notifications to send with it.
 pub fn request(ws: &mut Workspace, method: &str, params: Value) -> Result<(Value, Notes), Failure> {
     let plain = |v: Value| Ok((v, Vec::new()));
@@ -100,8 +126,20 @@ pub fn request(ws: &mut Workspace, method: &str, params: Value) -> Result<(Value
         }
         "textDocument/completion" => {
             let p: lsp::CompletionParams = parse(params)?;
-            let (a, f, off) = at(ws, &p.text_document_position)?;
-            plain(json!(completion::complete(a, f, off)))
+            let doc = &p.text_document_position;
+            let (a, f) = analysis(ws, &doc.text_document.uri)?;
+            // The text as it is now, which edits not yet compiled may have changed.
+            let items = match ws.text(&doc.text_document.uri) {
+                Some(now) if now != a.text(f) => {
+                    let lines = LineIndex::new(now);
+                    completion::complete(a, now, &lines, doc.position)
+                }
+                _ => match a.lines.get(f.0 as usize) {
+                    Some(lines) => completion::complete(a, a.text(f), lines, doc.position),
+                    None => Vec::new(),
+                },
+            };
+            plain(json!(items))
         }
         "textDocument/formatting" => {
             let p: lsp::DocumentFormattingParams = parse(params)?;
@@ -231,7 +269,7 @@ fn format(a: &Analysis, f: FileId) -> Result<Vec<lsp::TextEdit>, Failure> {
         }]),
         Err(_) => Err(Failure::refused(format!(
             "`{}` has syntax errors: not formatted",
-            a.compilation.sources.name(f)
+            a.compilation().sources.name(f)
         ))),
     }
 }
@@ -240,7 +278,7 @@ fn code_lenses(a: &Analysis, f: FileId) -> Vec<lsp::CodeLens> {
     let Some(uri) = a.uri(f) else {
         return Vec::new();
     };
-    let Some(file) = a.compilation.files.get(f.0 as usize) else {
+    let Some(file) = a.compilation().files.get(f.0 as usize) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -322,12 +360,14 @@ fn plural(n: usize, what: &str) -> String {
 
 /// Runs the tests of a file (or the one named): one entry per test, and a summary line.
 fn run_tests(a: &mut Analysis, f: FileId, name: Option<&str>) -> Result<(Value, String), Failure> {
-    let Some(policy) = &a.compilation.policy else {
+    // Explanations quote the policy's locations: those of the current text.
+    a.make_exact();
+    let Some(policy) = &a.compilation().policy else {
         return Err(Failure::refused(
             "the policy has errors: fix them before running its tests",
         ));
     };
-    let c = &a.compilation;
+    let c = a.compilation();
     let file_name = c.sources.name(f).to_string();
     let report = crate::testing::run(policy, &c.files, &c.sources, name);
     let tests: Vec<crate::testing::TestResult> = report

@@ -21,7 +21,7 @@ pub fn fix(a: &Analysis, d: &Diagnostic) -> Option<(String, Vec<(Span, String)>)
             .iter()
             .find(|l| !l.primary && l.message == "not a keyword")
             .map_or(primary, |l| l.span);
-        let old = a.compilation.sources.slice(span);
+        let old = a.compilation().sources.slice(span);
         let new = if old.starts_with('"') {
             format!("\"{name}\"")
         } else {
@@ -42,11 +42,11 @@ pub fn fix(a: &Analysis, d: &Diagnostic) -> Option<(String, Vec<(Span, String)>)
         ));
     }
     if d.code == Code::E0402 {
-        let access = a.compilation.sources.slice(primary);
+        let access = a.compilation().sources.slice(primary);
         let (base, name) = access.rsplit_once('.')?;
         let guard = format!("{base} has {name}");
         let cmp = comparison_around(a, primary).unwrap_or(primary);
-        let whole = a.compilation.sources.slice(cmp);
+        let whole = a.compilation().sources.slice(cmp);
         return Some((
             format!("guard the read with `{guard}`"),
             vec![(cmp, format!("({guard} && {whole})"))],
@@ -73,7 +73,7 @@ fn comparison_around(a: &Analysis, span: Span) -> Option<Span> {
             _ => {}
         }
     }
-    let file = a.compilation.files.get(span.file.0 as usize)?;
+    let file = a.compilation().files.get(span.file.0 as usize)?;
     let mut best = None;
     for item in &file.items {
         let members = match item {
@@ -94,7 +94,7 @@ fn comparison_around(a: &Analysis, span: Span) -> Option<Span> {
 
 pub fn code_actions(a: &Analysis, f: FileId, start: usize, end: usize) -> Vec<lsp::CodeAction> {
     let mut out = Vec::new();
-    for d in &a.compilation.diagnostics {
+    for d in &a.compilation().diagnostics {
         let Some(s) = d.span() else { continue };
         if s.file != f || (s.end as usize) < start || (s.start as usize) > end {
             continue;

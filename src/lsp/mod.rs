@@ -5,8 +5,11 @@
 //! [`crate::tools::fmt`], tests run through [`crate::testing`]. The names and where they are
 //! written come from [`index::Index`], built from the ASTs so that it works while the policy has
 //! errors. Everything is synchronous: one thread reads stdin, the main loop answers in order.
-//! Diagnostics are computed once the edits have paused ([`DEBOUNCE`]), or before answering a
-//! request, so an answer always sees the latest text. A handler that panics is logged and
+//! Diagnostics are computed once the edits have paused ([`DEBOUNCE`]), incrementally
+//! ([`crate::incremental`]: only changed files are parsed again, only changed policies compiled).
+//! Completion, and hover and the like on a document whose text is the one last compiled, are
+//! answered from the last analysis without waiting ([`features::answers_now`]); other requests
+//! compile pending edits first, so that their edits and positions match the latest text. A handler that panics is logged and
 //! answered with an error; the server keeps going.
 
 mod completion;
@@ -146,6 +149,18 @@ impl<W: Write> Server<W> {
                 return;
             }
         };
+        for (name, reuse, took) in &ws.last {
+            log(&format!(
+                "compiled the policy of `{name}` in {took:.1?}: {} files parsed, {} kept, {}",
+                reuse.parsed,
+                reuse.kept,
+                if reuse.checked {
+                    "checked"
+                } else {
+                    "layout only: checks carried over"
+                }
+            ));
+        }
         for (uri, diagnostics) in changed {
             self.notify(
                 "textDocument/publishDiagnostics",
@@ -183,7 +198,11 @@ impl<W: Write> Server<W> {
             self.shutdown = true;
             return self.answer(id, Ok(Value::Null));
         }
-        if self.workspace.as_ref().is_some_and(Workspace::is_dirty) {
+        if self
+            .workspace
+            .as_ref()
+            .is_some_and(|ws| ws.is_dirty() && !features::answers_now(ws, &method, &params))
+        {
             self.publish();
         }
         let Some(ws) = self.workspace.as_mut() else {

@@ -113,7 +113,7 @@ pub fn hover(a: &Analysis, f: FileId, offset: usize) -> Option<lsp::Hover> {
     let occ = a.index.at(f, offset);
     let mut parts: Vec<String> = occ.iter().map(|o| describe(a, &o.sym)).collect();
     // A diagnostic here: its code's explanation.
-    for d in &a.compilation.diagnostics {
+    for d in &a.compilation().diagnostics {
         if let Some(s) = d.span()
             && s.file == f
             && s.start as usize <= offset
@@ -219,7 +219,7 @@ pub fn rename(
             o.sym.kind()
         )));
     }
-    if a.compilation
+    if a.compilation()
         .diagnostics
         .iter()
         .any(|d| d.code == crate::diag::Code::E0101)
@@ -249,7 +249,7 @@ pub fn rename(
             {
                 return Err(Failure::refused(format!(
                     "the pattern `{pat}` at {} matches one of `{old}` and `{new}` but not the other: renaming would change what it grants",
-                    a.compilation.sources.location(*span)
+                    a.compilation().sources.location(*span)
                 )));
             }
         }
@@ -300,7 +300,7 @@ pub fn document_symbols(a: &Analysis, f: FileId) -> Vec<lsp::DocumentSymbol> {
     for o in a.index.occurrences.iter().filter(|o| o.span.file == f) {
         let is_head = matches!(o.sym, Sym::Type(_)) && a.index.types.contains_key(o.sym.name());
         let head_of_block = is_head
-            && a.compilation.files.get(f.0 as usize).is_some_and(|file| {
+            && a.compilation().files.get(f.0 as usize).is_some_and(|file| {
                 file.items.iter().any(|i| match i {
                     crate::syntax::ast::Item::Actor(x) => x.name.span == o.span,
                     crate::syntax::ast::Item::Resource(x) => x.name.span == o.span,

@@ -1,21 +1,28 @@
 //! The documents of a session and their analysis. The workspace of a folder is its `.pol`
-//! files (recursively), compiled together as `polc check` does; an open file outside every
-//! folder is compiled alone. Open documents take the place of their text on disk.
+//! files (recursively), compiled as `polc check` compiles the folder: one policy, or one per
+//! subfolder of a folder of policies ([`crate::loader::policy_groups`]); an open file outside
+//! every folder is compiled alone. Open documents take the place of their text on disk.
+//!
+//! Each policy is compiled again only when one of its files changed, through
+//! [`crate::incremental`]: only the changed files are parsed again, and an edit of the layout
+//! alone (whitespace, plain comments) skips the later stages.
 
 use super::index::Index;
 use super::position::LineIndex;
 use crate::Compilation;
 use crate::diag::{Diagnostic, Severity};
+use crate::incremental::{Incremental, Reuse};
 use crate::source::{FileId, SourceMap, Span};
 use lsp_types::{self as lsp, Url};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::time::Instant;
 
 /// One compiled group of files.
 pub struct Analysis {
     pub uris: Vec<Url>,
-    pub compilation: Compilation,
+    inc: Incremental,
     pub index: Rc<Index>,
     /// The names completion offers: this index, or while the text has syntax errors (a broken
     /// item is missing from the AST) the names of the last analysis without them.
@@ -38,6 +45,20 @@ pub struct TestMark {
 }
 
 impl Analysis {
+    /// The compilation of the group's files.
+    pub fn compilation(&self) -> &Compilation {
+        self.inc.compilation()
+    }
+
+    /// Compiles the later stages again if a layout-only edit carried them over, so that the
+    /// policy's locations (in test explanations) are the current text's.
+    pub fn make_exact(&mut self) {
+        if !self.inc.is_exact() {
+            let inc = std::mem::replace(&mut self.inc, Incremental::new(SourceMap::new()));
+            self.inc = inc.recheck();
+        }
+    }
+
     pub fn file_of(&self, uri: &Url) -> Option<FileId> {
         self.uris
             .iter()
@@ -46,7 +67,7 @@ impl Analysis {
     }
 
     pub fn text(&self, file: FileId) -> &str {
-        self.compilation
+        self.compilation()
             .sources
             .get(file)
             .map_or("", |f| f.text.as_str())
@@ -80,7 +101,7 @@ impl Analysis {
     pub fn diagnostics(&self) -> BTreeMap<Url, Vec<lsp::Diagnostic>> {
         let mut out: BTreeMap<Url, Vec<lsp::Diagnostic>> =
             self.uris.iter().map(|u| (u.clone(), Vec::new())).collect();
-        for d in &self.compilation.diagnostics {
+        for d in &self.compilation().diagnostics {
             let (uri, range) = match d.span().and_then(|s| Some((self.uri(s.file)?, s))) {
                 Some((u, s)) => (u.clone(), self.range(s)),
                 None => match self.uris.first() {
@@ -141,18 +162,30 @@ impl Analysis {
     }
 }
 
-/// What a project reads: its root (none for a lone file) and its files.
+/// One policy of the workspace: a folder's files (or a subfolder's, in a folder of
+/// policies), or a lone file.
 struct Project {
+    /// The workspace folder (names in diagnostics are relative to it); none for a lone file.
     root: Option<PathBuf>,
+    /// The folders whose files make up the policy: the root, or one subfolder of it.
+    paths: Vec<PathBuf>,
     /// The lone file of a project without a root.
     lone: Option<Url>,
     analysis: Option<Analysis>,
     dirty: bool,
 }
 
+impl Project {
+    fn holds(&self, path: &Path) -> bool {
+        self.paths.iter().any(|p| path.starts_with(p))
+    }
+}
+
 #[derive(Default)]
 pub struct Workspace {
     projects: Vec<Project>,
+    /// The workspace folders.
+    roots: Vec<PathBuf>,
     /// Open documents: their text as the editor has it.
     open: BTreeMap<Url, String>,
     /// The `.pol` files of the folders as read from disk (or why they could not be read).
@@ -161,6 +194,8 @@ pub struct Workspace {
     published: BTreeMap<Url, Vec<lsp::Diagnostic>>,
     /// The client accepts `workspace/codeLens/refresh` (sent after tests ran).
     pub lens_refresh: bool,
+    /// What the last refresh did, per policy compiled: its first file's name and the reuse.
+    pub last: Vec<(String, Reuse, std::time::Duration)>,
 }
 
 fn url_of(path: &Path) -> Option<Url> {
@@ -172,14 +207,50 @@ impl Workspace {
         let mut w = Workspace::default();
         for root in roots {
             w.scan(&root);
-            w.projects.push(Project {
-                root: Some(root),
+            w.roots.push(root.clone());
+            w.group(&root);
+        }
+        w
+    }
+
+    /// Splits a folder into its policies (the rule of `polc check`), as it is on disk.
+    fn group(&mut self, root: &Path) {
+        self.projects.retain(|p| p.root.as_deref() != Some(root));
+        for paths in crate::loader::policy_groups(&[root.to_path_buf()], &[]) {
+            self.projects.push(Project {
+                root: Some(root.to_path_buf()),
+                paths,
                 lone: None,
                 analysis: None,
                 dirty: true,
             });
         }
-        w
+    }
+
+    /// Splits a folder again when its split changed; lone projects of files that a policy of
+    /// the folder now holds go.
+    fn regroup(&mut self, root: &Path) {
+        let before: Vec<&Vec<PathBuf>> = self
+            .projects
+            .iter()
+            .filter(|p| p.root.as_deref() == Some(root))
+            .map(|p| &p.paths)
+            .collect();
+        let after = crate::loader::policy_groups(&[root.to_path_buf()], &[]);
+        if before.len() == after.len() && before.iter().zip(&after).all(|(b, a)| *b == a) {
+            return;
+        }
+        self.group(root);
+        let held: Vec<bool> = self
+            .projects
+            .iter()
+            .map(|p| p.lone.as_ref().is_some_and(|u| self.root_of(u).is_some()))
+            .collect();
+        let mut k = 0;
+        self.projects.retain(|_| {
+            k += 1;
+            !held[k - 1]
+        });
     }
 
     /// Reads the `.pol` files below `root` from disk.
@@ -201,11 +272,18 @@ impl Workspace {
         Ok(sources.get(id).map(|f| f.text.clone()).unwrap_or_default())
     }
 
+    /// The workspace folder `uri` is in.
+    fn folder_of(&self, uri: &Url) -> Option<&PathBuf> {
+        let path = uri.to_file_path().ok()?;
+        self.roots.iter().find(|r| path.starts_with(r))
+    }
+
+    /// The policy of a workspace folder that holds `uri`.
     fn root_of(&self, uri: &Url) -> Option<usize> {
         let path = uri.to_file_path().ok()?;
         self.projects
             .iter()
-            .position(|p| p.root.as_ref().is_some_and(|r| path.starts_with(r)))
+            .position(|p| p.root.is_some() && p.holds(&path))
     }
 
     fn touch(&mut self, uri: &Url) {
@@ -221,6 +299,7 @@ impl Workspace {
                 } else {
                     self.projects.push(Project {
                         root: None,
+                        paths: Vec::new(),
                         lone: Some(uri.clone()),
                         analysis: None,
                         dirty: true,
@@ -240,7 +319,7 @@ impl Workspace {
         self.touch(uri);
     }
 
-    /// A closed document is read from disk again (or leaves, outside the folders).
+    /// A closed document is read from disk again (or leaves, outside the folders' policies).
     pub fn close(&mut self, uri: &Url) {
         self.open.remove(uri);
         self.reload(uri);
@@ -250,55 +329,82 @@ impl Workspace {
         }
     }
 
-    /// A file changed on disk (saved, created, deleted).
+    /// A file changed on disk (saved, created, deleted). A file that comes or goes may change
+    /// how its folder splits into policies: the folder is split again.
     pub fn reload(&mut self, uri: &Url) {
-        if self.root_of(uri).is_some()
+        if let Some(root) = self.folder_of(uri).cloned()
             && let Ok(path) = uri.to_file_path()
         {
+            let was = self.disk.contains_key(uri);
             if path.is_file() {
                 self.disk.insert(uri.clone(), Self::read(&path));
             } else {
                 self.disk.remove(uri);
             }
+            if was != self.disk.contains_key(uri) {
+                self.regroup(&root);
+            }
         }
         self.touch(uri);
     }
-
     pub fn is_dirty(&self) -> bool {
         self.projects.iter().any(|p| p.dirty)
     }
 
+    /// The text of `uri` as the editor or the disk has it now.
+    fn current(&self, uri: &Url) -> Option<&str> {
+        match self.open.get(uri) {
+            Some(t) => Some(t),
+            None => self.disk.get(uri)?.as_ref().ok().map(String::as_str),
+        }
+    }
+
+    /// The last analysis of `uri` was made on its current text: a request about it can be
+    /// answered without compiling first (other files may have pending edits).
+    pub fn is_current(&self, uri: &Url) -> bool {
+        self.find(uri)
+            .is_some_and(|(a, f)| self.current(uri) == Some(a.text(f)))
+    }
+
     /// Compiles the projects that changed; returns the diagnostics to publish (files whose
-    /// diagnostics changed, an empty list for a file that has none any more).
+    /// diagnostics changed, an empty list for a file that has none any more or that no policy
+    /// holds any more).
     pub fn refresh(&mut self) -> Vec<(Url, Vec<lsp::Diagnostic>)> {
+        self.last.clear();
         let mut fresh: BTreeMap<Url, Vec<lsp::Diagnostic>> = BTreeMap::new();
-        let mut gone: Vec<Url> = Vec::new();
         for i in 0..self.projects.len() {
             if !self.projects[i].dirty {
                 continue;
             }
-            let old: Vec<Url> = self.projects[i]
-                .analysis
-                .as_ref()
-                .map(|a| a.uris.clone())
-                .unwrap_or_default();
-            let mut analysis = self.analyse(i);
-            if analysis
-                .compilation
-                .diagnostics
-                .iter()
-                .any(|d| d.code == crate::diag::Code::E0101)
-                && let Some(old) = &self.projects[i].analysis
-            {
-                analysis.names = old.names.clone();
-            }
+            let started = Instant::now();
+            let prev = self.projects[i].analysis.take();
+            let (analysis, reuse) = self.analyse(i, prev);
             fresh.extend(analysis.diagnostics());
-            gone.extend(old.into_iter().filter(|u| !analysis.uris.contains(u)));
+            let name = analysis
+                .compilation()
+                .sources
+                .files()
+                .next()
+                .map(|(_, f)| f.name.clone())
+                .unwrap_or_default();
             self.projects[i].analysis = Some(analysis);
             self.projects[i].dirty = false;
+            self.last.push((name, reuse, started.elapsed()));
         }
-        for u in gone {
-            fresh.entry(u).or_default();
+        let held: BTreeSet<&Url> = self
+            .projects
+            .iter()
+            .filter_map(|p| p.analysis.as_ref())
+            .flat_map(|a| a.uris.iter().chain(a.unreadable.iter().map(|(u, _)| u)))
+            .collect();
+        let orphans: Vec<Url> = self
+            .published
+            .keys()
+            .filter(|u| !held.contains(u) && !fresh.contains_key(*u))
+            .cloned()
+            .collect();
+        for u in orphans {
+            fresh.insert(u, Vec::new());
         }
         let mut out = Vec::new();
         for (uri, diags) in fresh {
@@ -310,12 +416,13 @@ impl Workspace {
         out
     }
 
-    fn analyse(&self, i: usize) -> Analysis {
+    /// Compiles project `i` again, from its last analysis `prev`.
+    fn analyse(&self, i: usize, prev: Option<Analysis>) -> (Analysis, Reuse) {
         let p = &self.projects[i];
         let mut texts: BTreeMap<Url, Result<String, Diagnostic>> = BTreeMap::new();
         match (&p.root, &p.lone) {
-            (Some(root), _) => {
-                let under = |u: &Url| u.to_file_path().is_ok_and(|f| f.starts_with(root));
+            (Some(_), _) => {
+                let under = |u: &Url| u.to_file_path().is_ok_and(|f| p.holds(&f));
                 for (u, t) in &self.disk {
                     if under(u) {
                         texts.insert(u.clone(), t.clone());
@@ -355,24 +462,70 @@ impl Workspace {
                 Err(d) => unreadable.push((u, d)),
             }
         }
-        let compilation = crate::compile_sources(sources);
+        // The line tables of unchanged files are kept.
+        let mut kept: BTreeMap<&Url, LineIndex> = BTreeMap::new();
+        let (inc, reuse, names) = match prev {
+            Some(prev) => {
+                let Analysis {
+                    uris: old_uris,
+                    inc,
+                    names,
+                    lines,
+                    ..
+                } = prev;
+                for (k, (u, ix)) in old_uris.iter().zip(lines).enumerate() {
+                    let old_text = inc.compilation().sources.get(FileId(k as u32));
+                    let new_at = uris.iter().position(|n| n == u);
+                    if let (Some(o), Some(n)) = (old_text, new_at)
+                        && sources
+                            .get(FileId(n as u32))
+                            .is_some_and(|f| f.text == o.text)
+                    {
+                        kept.insert(&uris[n], ix);
+                    }
+                }
+                let (inc, reuse) = inc.update(sources);
+                (inc, reuse, Some(names))
+            }
+            None => {
+                let n = sources.files().count();
+                let reuse = Reuse {
+                    parsed: n,
+                    kept: 0,
+                    checked: true,
+                };
+                (Incremental::new(sources), reuse, None)
+            }
+        };
+        let compilation = inc.compilation();
         let index = Rc::new(Index::new(&compilation.files, |s| {
             compilation.sources.slice(s).to_string()
         }));
         let lines = compilation
             .sources
             .files()
-            .map(|(_, f)| LineIndex::new(&f.text))
+            .zip(&uris)
+            .map(|((_, f), u)| kept.remove(u).unwrap_or_else(|| LineIndex::new(&f.text)))
             .collect();
-        Analysis {
+        // While the text has syntax errors, completion offers the names of the last analysis.
+        let broken = compilation
+            .diagnostics
+            .iter()
+            .any(|d| d.code == crate::diag::Code::E0101);
+        let names = match names {
+            Some(old) if broken => old,
+            _ => index.clone(),
+        };
+        let analysis = Analysis {
             uris,
-            compilation,
-            names: index.clone(),
+            inc,
+            names,
             index,
             lines,
             unreadable,
             marks: BTreeMap::new(),
-        }
+        };
+        (analysis, reuse)
     }
 
     /// The analysis that holds `uri`, with its file.

@@ -317,7 +317,8 @@ mod tests {
         (0..n)
             .map(|r| {
                 let implies: Vec<u32> = (0..n as u32).filter(|&x| reach[r][x as usize]).collect();
-                let implied_by: Vec<u32> = (0..n as u32).filter(|&x| reach[x as usize][r]).collect();
+                let implied_by: Vec<u32> =
+                    (0..n as u32).filter(|&x| reach[x as usize][r]).collect();
                 let mut eff: Vec<PermId> = implies
                     .iter()
                     .flat_map(|&x| roles[x as usize].grants.iter().copied())
@@ -362,7 +363,11 @@ mod tests {
                 let n = 10_000u32;
                 let mut roles: Vec<Role> = (0..n)
                     .map(|i| {
-                        let inc = if i + 1 < n { vec![RoleId(i + 1)] } else { vec![] };
+                        let inc = if i + 1 < n {
+                            vec![RoleId(i + 1)]
+                        } else {
+                            vec![]
+                        };
                         role(inc, if i + 1 == n { vec![PermId(0)] } else { vec![] })
                     })
                     .collect();

@@ -183,7 +183,7 @@ impl SearchIndex {
                         }
                     }
                     CheckedFact::Attribute { entity, .. } => note(id(entity), self),
-                    CheckedFact::Context { .. } => {}
+                    CheckedFact::Context { .. } | CheckedFact::Action { .. } => {}
                 }
             }
         }

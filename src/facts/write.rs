@@ -333,6 +333,11 @@ pub fn fact_name(policy: &Policy, f: &CheckedFact) -> Fact {
             name: policy.context[*field].name.clone(),
             value: value_json(policy, value),
         },
+        CheckedFact::Action { field, value } => Fact::Attribute {
+            entity: "action".into(),
+            name: policy.action[*field].name.clone(),
+            value: value_json(policy, value),
+        },
     }
 }
 
@@ -410,9 +415,9 @@ pub(crate) fn put_facts(policy: &Policy, out: &mut Vec<CheckedChange>, facts: Ve
                     }));
                 }
             }
-            f @ (CheckedFact::Attribute { .. } | CheckedFact::Context { .. }) => {
-                out.push(CheckedChange::Put(f))
-            }
+            f @ (CheckedFact::Attribute { .. }
+            | CheckedFact::Context { .. }
+            | CheckedFact::Action { .. }) => out.push(CheckedChange::Put(f)),
         }
     }
 }

@@ -120,7 +120,11 @@ impl RoleGraph {
             }
         }
         // Members the walk did not reach (a component with several cycles) still belong in it.
-        let mut rest: Vec<_> = scc.iter().filter(|n| !placed.contains(n)).copied().collect();
+        let mut rest: Vec<_> = scc
+            .iter()
+            .filter(|n| !placed.contains(n))
+            .copied()
+            .collect();
         rest.sort_by_key(|n| self.graph[*n].role);
         order.extend(rest);
         order.into_iter().map(|n| self.graph[n].clone()).collect()

@@ -327,8 +327,10 @@ impl<'a> Resolver<'a> {
             .get(&(id, decl.name.name.as_str()))
             .map(|r| r.index())
         else {
-            self.role_index
-                .insert((id, decl.name.name.as_str()), compiled::RoleId(b.roles.len() as u32));
+            self.role_index.insert(
+                (id, decl.name.name.as_str()),
+                compiled::RoleId(b.roles.len() as u32),
+            );
             b.roles.push(RoleBuild {
                 decl,
                 items: decl.items.iter().map(|i| (i, extend)).collect(),

@@ -504,7 +504,10 @@ mod tests {
         for (text, ok) in [
             ("", true),
             ("// only a comment\n", true),
-            ("actor user; /* c */ actor admin;\n/// doc\nresource doc {}", true),
+            (
+                "actor user; /* c */ actor admin;\n/// doc\nresource doc {}",
+                true,
+            ),
             ("actor user;\u{0B}actor admin;", false),
             ("actor user; // a NUL \u{0} here\nactor admin;", false),
             ("actor user; resource doc {", false),

@@ -119,7 +119,9 @@ fn apply_one(policy: &Policy, facts: &mut Facts, c: &CheckedChange, undo: &mut V
             undo.push(CheckedChange::Delete(key));
             facts.apply(f);
         }
-        CheckedChange::Put(f @ CheckedFact::Context { .. }) => facts.apply(f),
+        CheckedChange::Put(f @ (CheckedFact::Context { .. } | CheckedFact::Action { .. })) => {
+            facts.apply(f)
+        }
         CheckedChange::Delete(k) => remove(policy, facts, k, undo),
     }
 }

@@ -8,7 +8,7 @@
 //! Diagnostics are computed once the edits have paused ([`DEBOUNCE`]), incrementally
 //! ([`crate::incremental`]: only changed files are parsed again, only changed policies compiled).
 //! Completion, and hover and the like on a document whose text is the one last compiled, are
-//! answered from the last analysis without waiting ([`features::answers_now`]); other requests
+//! answered from the last analysis without waiting (`features::answers_now`); other requests
 //! compile pending edits first, so that their edits and positions match the latest text. A handler that panics is logged and
 //! answered with an error; the server keeps going.
 

@@ -422,3 +422,30 @@ user:alice.department = "sales";
     .unwrap_err();
     assert_eq!(action_props.code.as_str(), "E0406");
 }
+
+#[test]
+fn a_has_test_on_a_principal_is_not_warned_and_guards_the_read() {
+    let policy = "actor user { attribute admin?: bool; attribute level: int; }\nactor team;\n\
+                  resource list {\n  attribute secret: bool;\n  permissions read;\n  role reader { grants read; }\n  \
+                  forbid read when resource.secret && !(principal has admin && principal.admin);\n  \
+                  forbid read when principal.level < 0;\n}\n";
+    let comp = compile(policy);
+    let w0115: Vec<String> = comp
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "W0115")
+        .map(|d| d.message.clone())
+        .collect();
+    // Only the unguarded read of `level` is warned about: `has` never fails, and it guards
+    // the read of `admin` after it.
+    assert_eq!(w0115.len(), 1, "{w0115:?}");
+    assert!(w0115[0].contains("`level`"), "{w0115:?}");
+    let facts = "user:root is reader on list:s;\nuser:root.admin = true;\nuser:root.level = 1;\n\
+                 user:ann is reader on list:s;\nuser:ann.level = 1;\nteam:t is reader on list:s;\n\
+                 list:s.secret = true;\n";
+    let l = load(policy, facts).unwrap();
+    assert_eq!(decide_all(&l, "user:root", "read", "list:s"), Ok(true));
+    assert_eq!(decide_all(&l, "user:ann", "read", "list:s"), Ok(false));
+    // A team has neither attribute: the guarded forbid applies, the unguarded one fails closed.
+    assert_eq!(decide_all(&l, "team:t", "read", "list:s"), Ok(false));
+}

@@ -391,7 +391,7 @@ impl Checker<'_, '_> {
                         Type::Bool,
                     ));
                 }
-                let member = self.member(&tb, name, base, guards)?;
+                let member = self.member(&tb, name, base, guards, true)?;
                 Some((
                     CExpr::Has {
                         base: Box::new(cb),

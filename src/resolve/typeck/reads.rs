@@ -67,7 +67,7 @@ impl Checker<'_, '_> {
                 ty,
             ));
         }
-        let (member, ty, optional) = self.member(&tb, name, base, guards)?;
+        let (member, ty, optional) = self.member(&tb, name, base, guards, false)?;
         if let Type::Entity(owner) = tb {
             let b = &self.r.builds[owner.index()];
             let decl = b
@@ -154,7 +154,9 @@ impl Checker<'_, '_> {
     }
 
     /// Resolves `.name` on a value of type `t`: the member (when the type is static), the type of
-    /// what it reads and whether it is optional.
+    /// what it reads and whether it is optional. `test` is true for `base has name`, which never
+    /// fails, so it is not warned about (W0115) where some actor types lack the member; nor is a
+    /// read that a `has` test guards.
     #[allow(clippy::type_complexity)]
     pub(super) fn member(
         &mut self,
@@ -162,6 +164,7 @@ impl Checker<'_, '_> {
         name: &crate::syntax::ast::Ident,
         base: &Expr,
         guards: &[Guard],
+        test: bool,
     ) -> Option<(Option<(TypeId, Member)>, Type, bool)> {
         let base_span = base.span;
         let candidates: Vec<TypeId> = match t {
@@ -281,7 +284,8 @@ impl Checker<'_, '_> {
             })
             .map(|c| format!("`{}`", self.r.types[c.index()].name))
             .collect();
-        if !lacking.is_empty() {
+        let has_guard = guards.contains(&(key(base), name.name.clone()));
+        if !lacking.is_empty() && !test && !has_guard {
             let has: Vec<String> = candidates
                 .iter()
                 .filter(|c| {

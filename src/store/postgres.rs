@@ -138,9 +138,9 @@ impl std::fmt::Debug for PostgresStore {
 
 /// The client's configuration from a `postgres://` URL, with polc's timeouts.
 pub fn config(url: &str) -> Result<Config, StoreError> {
-    let mut config: Config = url
-        .parse()
-        .map_err(|e: postgres::Error| StoreError::ConnectionString(format!("`{}`: {e}", redact(url))))?;
+    let mut config: Config = url.parse().map_err(|e: postgres::Error| {
+        StoreError::ConnectionString(format!("`{}`: {e}", redact(url)))
+    })?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
@@ -286,7 +286,11 @@ fn try_migrate(client: &mut Client, advisory: bool) -> Result<(), Retry> {
     let mut tx = client.transaction().map_err(retry_or)?;
     // One migrating process at a time (PostgreSQL); where advisory locks are not there, the
     // transactions conflict and the loser retries.
-    if advisory && tx.execute("SELECT pg_advisory_xact_lock(7201501)", &[]).is_err() {
+    if advisory
+        && tx
+            .execute("SELECT pg_advisory_xact_lock(7201501)", &[])
+            .is_err()
+    {
         return Err(Retry::Again);
     }
     tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -319,9 +323,7 @@ fn try_migrate(client: &mut Client, advisory: bool) -> Result<(), Retry> {
 /// Whether `pg_notify` is there, asked in a transaction that is rolled back (nothing is sent).
 fn probe_notify(client: &mut Client) -> Result<bool, StoreError> {
     let mut tx = client.transaction().map_err(err)?;
-    let ok = tx
-        .execute("SELECT pg_notify($1, '0')", &[&CHANNEL])
-        .is_ok();
+    let ok = tx.execute("SELECT pg_notify($1, '0')", &[&CHANNEL]).is_ok();
     tx.rollback().map_err(err)?;
     Ok(ok)
 }
@@ -624,8 +626,8 @@ impl Store for PostgresStore {
                         none,
                     )
                     .map_err(err)?;
-                while let Some(r) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)
-                    .map_err(err)?
+                while let Some(r) =
+                    postgres::fallible_iterator::FallibleIterator::next(&mut rows).map_err(err)?
                 {
                     each(Fact::Assignment {
                         subject: r.get(0),
@@ -639,8 +641,8 @@ impl Store for PostgresStore {
                 let mut rows = tx
                     .query_raw("SELECT entity, relation, target FROM relations", none)
                     .map_err(err)?;
-                while let Some(r) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)
-                    .map_err(err)?
+                while let Some(r) =
+                    postgres::fallible_iterator::FallibleIterator::next(&mut rows).map_err(err)?
                 {
                     each(Fact::Relation {
                         entity: r.get(0),
@@ -653,8 +655,8 @@ impl Store for PostgresStore {
                 let mut rows = tx
                     .query_raw("SELECT entity, name, value FROM attributes", none)
                     .map_err(err)?;
-                while let Some(r) = postgres::fallible_iterator::FallibleIterator::next(&mut rows)
-                    .map_err(err)?
+                while let Some(r) =
+                    postgres::fallible_iterator::FallibleIterator::next(&mut rows).map_err(err)?
                 {
                     let text: &str = r.get(2);
                     let value = serde_json::from_str(text).map_err(|e| {

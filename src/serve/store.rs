@@ -213,7 +213,7 @@ pub(super) fn start_follower(shared: &Arc<Shared>) {
                     if let Some(s) = weak.upgrade()
                         && let Some(st) = &s.store
                     {
-                        st.set_error(Some(e.to_string()));
+                        st.set_error(Some(e.diagnostic().message));
                     }
                     continue;
                 }

@@ -55,11 +55,18 @@ pub fn fresh(test: &str) -> Option<Db> {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     );
-    let mut c = postgres::Client::connect(&admin, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("POLC_TEST_POSTGRES={admin}: {e}"));
-    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .unwrap();
-    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    // On a thread of its own: the synchronous client runs a runtime, which an async test's
+    // thread cannot.
+    let (a, n) = (admin.clone(), name.clone());
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&a, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("POLC_TEST_POSTGRES={a}: {e}"));
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {n} WITH (FORCE)"))
+            .unwrap();
+        c.batch_execute(&format!("CREATE DATABASE {n}")).unwrap();
+    })
+    .join()
+    .unwrap();
     Some(Db {
         url: with_database(&admin, &name),
         admin,
@@ -76,11 +83,12 @@ impl Db {
 
 impl Drop for Db {
     fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        })
+        .join();
     }
 }

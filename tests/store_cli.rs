@@ -324,7 +324,7 @@ fn store_urls_are_checked() {
     );
     // Without the `postgres` feature: "not built" (a usage error); with it, no server listens.
     let err = stderr(&o);
-    assert!(err.contains("E0607") || err.contains("E0608"), "{err}");
+    assert!(err.contains("E0607") || err.contains("E0621"), "{err}");
     if err.contains("E0607") {
         assert_eq!(o.status.code(), Some(2));
         assert!(err.contains("--features postgres"), "{err}");
@@ -362,4 +362,41 @@ fn importing_pol_facts_works_too() {
     let v = export(&d, "sqlite:p.db");
     assert_eq!(v["assignments"][0]["actor"], "user:ann");
     assert_eq!(v["attributes"]["org:acme"]["tier"], "free");
+}
+
+/// The PostgreSQL client's errors as the CLI prints them: a URL it cannot read (E0620, the
+/// password hidden) and a server that is not there (E0621). Neither needs a database.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_urls_and_servers_not_there_are_e0620_and_e0621() {
+    let d = dir("pg_urls");
+    let o = polc(
+        &d,
+        &[
+            "facts",
+            "export",
+            "--store",
+            "postgres://polc:secret@localhost:port/polc",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "a usage error");
+    let e0620 = stderr(&o);
+    assert!(!e0620.contains("secret"), "{e0620}");
+    let o = polc(
+        &d,
+        &[
+            "facts",
+            "export",
+            "--store",
+            "postgres://polc@127.0.0.1:1/polc",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let e0621 = stderr(&o);
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("store_postgres_E0620", e0620);
+        insta::assert_snapshot!("store_postgres_E0621", e0621);
+    });
 }

@@ -100,6 +100,8 @@ codes! {
     E0608 => Error, "the store failed";
     E0609 => Error, "store schema newer than this polc";
     E0610 => Error, "revision not reached in time";
+    E0620 => Error, "PostgreSQL URL not understood";
+    E0621 => Error, "database cannot be reached";
     // The decision server (`polc serve`)
     E0801 => Error, "request over the time limit";
     E0802 => Error, "page token of another revision";
@@ -121,6 +123,8 @@ codes! {
     W0206 => Warning, "assignment a fixed `from` already implies";
     W0207 => Warning, "wildcard assignment of an elevated role";
     W0208 => Warning, "holder without a required role on a related resource";
+    // The fact store
+    W0610 => Warning, "database cannot LISTEN: the server polls";
     // Audit (`polc audit escalation`)
     W0701 => Warning, "role can assign a role with permissions it lacks";
     W0702 => Warning, "role can gain permissions through a chain of assignments";

@@ -196,18 +196,24 @@ pub(super) fn start_follower(shared: &Arc<Shared>) {
     let spawned = std::thread::Builder::new()
         .name("polc-store-follower".into())
         .spawn(move || {
+            let mut warned = false;
             loop {
                 let at = match weak.upgrade() {
                     Some(s) => s.engine.load().read().store_revision.unwrap_or_default(),
                     None => return,
                 };
                 // Wakes when the store moves past `at`, or after a while to look again.
-                if let Err(e) = store.wait(at, Duration::from_millis(200)) {
+                let waited = store.wait(at, Duration::from_millis(200));
+                if !warned && let Some(w) = store.warning() {
+                    tracing::warn!("{}: {}", w.code.as_str(), w.message);
+                    warned = true;
+                }
+                if let Err(e) = waited {
                     std::thread::sleep(Duration::from_millis(200));
                     if let Some(s) = weak.upgrade()
                         && let Some(st) = &s.store
                     {
-                        st.set_error(Some(e.to_string()));
+                        st.set_error(Some(e.diagnostic().message));
                     }
                     continue;
                 }

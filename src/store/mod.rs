@@ -5,6 +5,8 @@
 //! applying them to the in-memory [`Facts`] is the library's (`facts::write`), so every backend
 //! holds the same model. `docs/store.md` has the schema and the revision model.
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -61,6 +63,12 @@ pub trait Store: Send + Sync {
     /// The transactions committed after `after`, in revision order, at most `limit` of them.
     fn changes_since(&self, after: Revision, limit: usize) -> Result<Vec<Committed>, StoreError>;
 
+    /// What the backend wants the operator to know about how it runs, once it knows it: W0610
+    /// when a PostgreSQL-compatible database cannot LISTEN and waiting polls.
+    fn warning(&self) -> Option<Diagnostic> {
+        None
+    }
+
     /// Waits until the store may be past `after`, or `timeout` passes. Backends that can be woken
     /// (PostgreSQL's LISTEN/NOTIFY) override this; the default polls.
     fn wait(&self, after: Revision, timeout: Duration) -> Result<(), StoreError> {
@@ -96,13 +104,19 @@ pub enum StoreError {
     },
     #[error("the store has schema version {found}; this polc knows versions up to {known}")]
     Schema { found: u32, known: u32 },
-    /// The database failed (unreachable, disk full, locked past the wait).
+    /// The database failed (disk full, locked past the wait, a statement refused).
     #[error("{0}")]
     Backend(String),
+    /// A `postgres://` URL the PostgreSQL client does not understand (E0620).
+    #[error("{0}")]
+    ConnectionString(String),
+    /// The database server cannot be reached, or the connection to it was lost (E0621).
+    #[error("{0}")]
+    Unreachable(String),
 }
 
 impl StoreError {
-    /// The error as a diagnostic (E0602 to E0609).
+    /// The error as a diagnostic (E0602 to E0609, E0620, E0621).
     pub fn diagnostic(&self) -> Diagnostic {
         match self {
             StoreError::Precondition {
@@ -122,6 +136,16 @@ impl StoreError {
             StoreError::Schema { .. } => Diagnostic::new(Code::E0609, self.to_string())
                 .help("a newer polc migrated this store: use that version"),
             StoreError::Backend(m) => Diagnostic::new(Code::E0608, format!("the store failed: {m}")),
+            StoreError::ConnectionString(m) => Diagnostic::new(
+                Code::E0620,
+                format!("the PostgreSQL URL is not understood: {m}"),
+            )
+            .help("write `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?OPTION=VALUE&...]`, with the options of libpq's connection URIs"),
+            StoreError::Unreachable(m) => Diagnostic::new(
+                Code::E0621,
+                format!("the database cannot be reached: {m}"),
+            )
+            .help("check that the database server runs and listens where the URL says; a server keeps serving its last revision and catches up when it is back"),
         }
     }
 }
@@ -165,6 +189,9 @@ pub fn open(url: &StoreUrl) -> Result<Box<dyn Store>, StoreError> {
             backend: "sqlite",
             feature: "sqlite",
         }),
+        #[cfg(feature = "postgres")]
+        StoreUrl::Postgres(url) => Ok(Box::new(postgres::PostgresStore::open(url)?)),
+        #[cfg(not(feature = "postgres"))]
         StoreUrl::Postgres(_) => Err(StoreError::NotBuilt {
             backend: "postgres",
             feature: "postgres",

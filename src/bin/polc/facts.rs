@@ -112,7 +112,9 @@ pub fn open(url: &str, color: Color) -> Result<Box<dyn Store>, Status> {
     opened.map_err(|e| {
         let usage = matches!(
             e,
-            polc::store::StoreError::Url(_) | polc::store::StoreError::NotBuilt { .. }
+            polc::store::StoreError::Url(_)
+                | polc::store::StoreError::NotBuilt { .. }
+                | polc::store::StoreError::ConnectionString(_)
         );
         let status = output::report_error(e.diagnostic(), color);
         if usage { Status::Usage } else { status }

@@ -925,6 +925,30 @@ fn diagnostics_on_a_large_workspace() {
         v.sort();
         v[v.len() / 2]
     };
+    // The name index alone: every refresh builds it again from the ASTs of all the files of
+    // the policy (docs/editors.md, "Performance").
+    let mut sources = polc::source::SourceMap::new();
+    for k in 0..10 {
+        let name = format!("f{k}.pol");
+        sources.add(
+            name.clone(),
+            std::fs::read_to_string(dir.join(&name)).unwrap(),
+        );
+    }
+    let compiled = polc::compile_sources(sources);
+    let mut builds = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let ix = polc::lsp::index::Index::new(&compiled.files, |s| {
+            compiled.sources.slice(s).to_string()
+        });
+        builds.push(t.elapsed());
+        assert!(!ix.occurrences.is_empty());
+    }
+    println!(
+        "name index of 100,000 lines (all ten files): {:?}",
+        median(builds)
+    );
     let started = Instant::now();
     let mut c = Client::start(dir.clone(), &[]);
     c.init();

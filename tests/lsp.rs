@@ -767,6 +767,130 @@ fn broken_and_hostile_input_never_ends_the_session() {
     c.stop();
 }
 
+/// The publications for `file` among the notifications received so far.
+fn published_for(c: &Client, file: &str) -> Vec<Vec<Value>> {
+    let target = c.file(file);
+    c.notes
+        .iter()
+        .filter(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == target.as_str()
+        })
+        .map(|m| {
+            m["params"]["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The codes `polc check ROOT --format json` reports for the file whose path ends with `name`.
+fn check_codes(root: &Path, name: &str) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .arg("check")
+        .arg(root)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["file"].as_str().is_some_and(|f| f.ends_with(name)))
+        .map(|d| d["code"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn a_folder_of_policies_is_checked_one_policy_at_a_time() {
+    const TYPES: &str =
+        "actor user;\n\nresource doc {\n  permissions view;\n  role reader { grants view; }\n}\n";
+    const FOLDERS: &str = "resource folder {\n  relation doc: doc;\n  permissions open;\n  role opener { grants open; from reader on doc; }\n}\n";
+    // The same type names as `one/`: compiled together, they would be declared twice.
+    const TWO: &str =
+        "actor user;\n\nresource doc {\n  permissions edit;\n  role writer { grants edit; }\n}\n";
+    let root = std::env::temp_dir().join(format!("polc-lsp-policies-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("one")).unwrap();
+    std::fs::create_dir_all(root.join("two")).unwrap();
+    std::fs::write(root.join("one/types.pol"), TYPES).unwrap();
+    std::fs::write(root.join("one/folders.pol"), FOLDERS).unwrap();
+    std::fs::write(root.join("two/main.pol"), TWO).unwrap();
+    // `polc check` splits the folder into two policies, each clean.
+    assert!(check_codes(&root, ".pol").is_empty());
+    let mut c = Client::start(root.clone(), &[]);
+    c.init();
+    for f in ["one/types.pol", "one/folders.pol", "two/main.pol"] {
+        assert!(c.diagnostics(f, |_| true).is_empty(), "{f}");
+    }
+    // A change in one file of `one/` reaches the other file of `one/`, not `two/`.
+    c.open("one/types.pol", TYPES);
+    let renamed = TYPES.replace("role reader", "role readr");
+    c.change("one/types.pol", &renamed);
+    let d = c.diagnostics("one/folders.pol", |d| !d.is_empty());
+    assert_eq!(codes(&d), ["E0202"], "{d:?}");
+    // A request after the publication: every notification of that refresh has arrived.
+    let _ = c.result(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": c.file("one/types.pol")}}),
+    );
+    assert!(
+        published_for(&c, "two/main.pol").is_empty(),
+        "{:?}",
+        c.notes
+    );
+    c.notes.clear();
+    // A mistake in `two/`: its own diagnostics, nothing more for `one/`.
+    c.open("two/main.pol", TWO);
+    let typo = TWO.replace("grants edit", "grants edt");
+    c.change("two/main.pol", &typo);
+    let d = c.diagnostics("two/main.pol", |d| !d.is_empty());
+    assert_eq!(codes(&d), ["E0203"], "{d:?}");
+    let _ = c.result(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": c.file("two/main.pol")}}),
+    );
+    assert!(
+        published_for(&c, "one/folders.pol").is_empty(),
+        "{:?}",
+        c.notes
+    );
+    assert!(
+        published_for(&c, "one/types.pol").is_empty(),
+        "{:?}",
+        c.notes
+    );
+    // Both fixed.
+    c.change("one/types.pol", TYPES);
+    assert!(
+        c.diagnostics("one/folders.pol", |d| d.is_empty())
+            .is_empty()
+    );
+    c.change("two/main.pol", TWO);
+    assert!(c.diagnostics("two/main.pol", |d| d.is_empty()).is_empty());
+    // A `.pol` file of the folder's own makes the folder one policy (the rule of `polc
+    // check`): the two policies' declarations now meet, as `polc check` reports them.
+    std::fs::write(root.join("shared.pol"), "actor robot;\n").unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": c.file("shared.pol"), "type": 1}]}),
+    );
+    let d = c.diagnostics("two/main.pol", |d| !d.is_empty());
+    assert_eq!(codes(&d), ["E0206", "E0206"], "{d:?}");
+    assert_eq!(codes(&d), check_codes(&root, "two/main.pol"));
+    // It goes: two policies again, each clean.
+    std::fs::remove_file(root.join("shared.pol")).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": c.file("shared.pol"), "type": 3}]}),
+    );
+    assert!(c.diagnostics("two/main.pol", |d| d.is_empty()).is_empty());
+    assert!(check_codes(&root, "two/main.pol").is_empty());
+    c.stop();
+}
+
 #[path = "../benches/common/big_policy.rs"]
 #[allow(dead_code)]
 mod big_policy;
@@ -801,6 +925,30 @@ fn diagnostics_on_a_large_workspace() {
         v.sort();
         v[v.len() / 2]
     };
+    // The name index alone: every refresh builds it again from the ASTs of all the files of
+    // the policy (docs/editors.md, "Performance").
+    let mut sources = polc::source::SourceMap::new();
+    for k in 0..10 {
+        let name = format!("f{k}.pol");
+        sources.add(
+            name.clone(),
+            std::fs::read_to_string(dir.join(&name)).unwrap(),
+        );
+    }
+    let compiled = polc::compile_sources(sources);
+    let mut builds = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let ix = polc::lsp::index::Index::new(&compiled.files, |s| {
+            compiled.sources.slice(s).to_string()
+        });
+        builds.push(t.elapsed());
+        assert!(!ix.occurrences.is_empty());
+    }
+    println!(
+        "name index of 100,000 lines (all ten files): {:?}",
+        median(builds)
+    );
     let started = Instant::now();
     let mut c = Client::start(dir.clone(), &[]);
     c.init();

@@ -9,12 +9,131 @@
 //!   == principal;` stops a self-assignment;
 //! - an assignment that would give `B` two roles of one `separate` declaration on `E` is refused
 //!   (the data check W0203 would report it afterwards).
+//!
+//! Requests in JSON (`polc eval`, the AuthZEN server) ask it in the AuthZEN shape: the action
+//! `{"name": "assign", "properties": {"role": R, "assignee": B}}`, with the assigner as the
+//! principal (subject) and the entity as the resource; [`question`] reads it and
+//! [`decide_assign_request`] decides it.
 
 use super::query::holds_role;
-use super::request::{Context, Entity, Request};
+use super::request::{Context, Entity, Request, UnknownProperty};
 use super::{Decision, Explainer, decide};
-use crate::compiled::{PermId, Policy, RoleId, Type};
+use crate::compiled::{Kind, PermId, Policy, RoleId, Type, TypeId};
+use crate::diag::{Code, Diagnostic};
 use crate::facts::{Facts, Value};
+use crate::source::Span;
+
+/// The action name of an assignment question in request JSON.
+pub const ACTION: &str = "assign";
+
+/// What an assignment question asks besides its principal and resource: the role and who would
+/// receive it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assignment {
+    pub role: RoleId,
+    pub assignee: Entity,
+}
+
+/// Whether a request's action (JSON) is an assignment question: named `assign`, with an
+/// `assignee` among its `properties`. A permission that happens to be named `assign` is still
+/// asked as before (without an `assignee` property).
+pub fn is_question(action: &serde_json::Value) -> bool {
+    action.get("name").and_then(serde_json::Value::as_str) == Some(ACTION)
+        && action
+            .get("properties")
+            .and_then(serde_json::Value::as_object)
+            .is_some_and(|p| p.contains_key("assignee"))
+}
+
+/// Reads the assignment of an action for which [`is_question`] holds, on a resource of type
+/// `on`: `properties.role` must name a role of the type (E0202, with the nearest name),
+/// `properties.assignee` an actor (`"type:id"` or `{"type": T, "id": I}`; E0401, E0502); a
+/// missing or ill-typed one is E0501. The action's other properties are set on `ctx` as
+/// action properties (`unknown` says what an undeclared one does). `span` is where the action
+/// is written.
+pub fn question(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &mut Context,
+    on: TypeId,
+    action: &serde_json::Value,
+    unknown: UnknownProperty,
+    span: Span,
+) -> Result<Assignment, Diagnostic> {
+    let malformed = |field: &str, what: &str| {
+        Diagnostic::new(
+            Code::E0501,
+            format!("malformed request JSON: `action.properties.{field}` {what}"),
+        )
+        .primary(span, "in this assignment question")
+        .help(
+            "an assignment question's action is `{\"name\": \"assign\", \"properties\": {\"role\": \"ROLE\", \"assignee\": \"TYPE:ID\"}}`",
+        )
+    };
+    let empty = serde_json::Map::new();
+    let props = action
+        .get("properties")
+        .and_then(serde_json::Value::as_object)
+        .unwrap_or(&empty);
+    let role = match props.get("role") {
+        Some(serde_json::Value::String(r)) => r,
+        Some(_) => return Err(malformed("role", "must be a string naming a role")),
+        None => return Err(malformed("role", "is missing: name the role to assign")),
+    };
+    let role = crate::facts::check::Checker::new(policy)
+        .role(on, crate::facts::check::Named { name: role, span })?;
+    let assignee = match props.get("assignee") {
+        Some(serde_json::Value::String(text)) => {
+            super::request::entity_from_text(policy, facts, text, span, "assignee")?
+        }
+        Some(serde_json::Value::Object(e)) => match (e.get("type"), e.get("id")) {
+            (Some(serde_json::Value::String(ty)), Some(serde_json::Value::String(id))) => {
+                Entity::new(policy, facts, ty, id, span)?
+            }
+            _ => return Err(malformed("assignee", "must have a string `type` and `id`")),
+        },
+        _ => {
+            return Err(malformed(
+                "assignee",
+                "must be an actor, `\"TYPE:ID\"` or `{\"type\": T, \"id\": I}`",
+            ));
+        }
+    };
+    if policy.ty(assignee.ty).kind != Kind::Actor {
+        return Err(Diagnostic::new(
+            Code::E0502,
+            format!("`{}` is not an actor type", policy.type_name(assignee.ty)),
+        )
+        .primary(span, "the assignee must be an actor")
+        .help("roles are assigned to actors, such as a `user`"));
+    }
+    let mut rest = props.clone();
+    rest.remove("role");
+    rest.remove("assignee");
+    if !rest.is_empty() {
+        let action = serde_json::json!({ "name": ACTION, "properties": rest });
+        ctx.apply_action_json(policy, facts, &action, unknown, span)?;
+    }
+    Ok(Assignment { role, assignee })
+}
+
+/// Decides the assignment question `a` of a request (its principal, resource and context): as
+/// [`decide_assign`], failing closed on the request's own errors (an undeclared context field
+/// denies every assigning permission, with the error).
+pub fn decide_assign_request(
+    policy: &Policy,
+    facts: &Facts,
+    req: &Request,
+    a: &Assignment,
+) -> AssignDecision {
+    decide_inner(
+        policy,
+        facts,
+        &req.context,
+        (&req.principal, a.role, &req.resource, &a.assignee),
+        &req.errors,
+    )
+}
 
 /// The answer to an assignment question.
 #[derive(Clone, Debug, PartialEq)]
@@ -118,6 +237,16 @@ pub fn decide_assign(
     on: &Entity,
     assignee: &Entity,
 ) -> AssignDecision {
+    decide_inner(policy, facts, ctx, (principal, role, on, assignee), &[])
+}
+
+fn decide_inner(
+    policy: &Policy,
+    facts: &Facts,
+    ctx: &Context,
+    (principal, role, on, assignee): (&Entity, RoleId, &Entity, &Entity),
+    errors: &[String],
+) -> AssignDecision {
     let t = policy.ty(on.ty);
     let mut ctx = ctx.clone();
     set_assignment_fields(policy, &mut ctx, role, on, assignee);
@@ -131,7 +260,7 @@ pub fn decide_assign(
             action: PermId(i as u32),
             resource: on.clone(),
             context: ctx.clone(),
-            errors: Vec::new(),
+            errors: errors.to_vec(),
         };
         let d = decide(policy, facts, &req);
         let allowed = d.allowed;

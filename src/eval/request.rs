@@ -586,6 +586,11 @@ pub struct LineExtras<'t> {
     pub id: Option<&'t RawValue>,
     /// Fields polc does not know, in the order written.
     pub unknown: Vec<String>,
+    /// The line asks an assignment question (`"action": {"name": "assign", "properties":
+    /// {"role": R, "assignee": B}}`): decide it with
+    /// [`decide_assign_request`](super::assign::decide_assign_request), not as the request's
+    /// action alone.
+    pub assign: Option<super::assign::Assignment>,
 }
 
 /// The fields of a request object; unknown ones are collected rather than refused.
@@ -796,7 +801,31 @@ impl Request {
             None => j.string(a_raw, "`action`")?,
         };
         let (pspan, rspan) = (j.span(p_raw), j.span(r_raw));
+        let question = matches!(&a_obj, Some((_, _, v)) if super::assign::is_question(v));
         match (&p_obj, &r_obj) {
+            _ if question => {
+                let principal = match &p_obj {
+                    Some((ty, id, _)) => Entity::new(policy, facts, ty, id, pspan)?,
+                    None => entity_from_text(
+                        policy,
+                        facts,
+                        &j.string(p_raw, "`principal`")?.0,
+                        pspan,
+                        "principal",
+                    )?,
+                };
+                let resource = match &r_obj {
+                    Some((ty, id, _)) => Entity::new(policy, facts, ty, id, rspan)?,
+                    None => entity_from_text(
+                        policy,
+                        facts,
+                        &j.string(r_raw, "`resource`")?.0,
+                        rspan,
+                        "resource",
+                    )?,
+                };
+                self.set_question_entities(policy, principal, resource, aspan)?;
+            }
             (None, None) => {
                 let (p, _) = j.string(p_raw, "`principal`")?;
                 let (res, _) = j.string(r_raw, "`resource`")?;
@@ -853,11 +882,57 @@ impl Request {
                 )?;
             }
         }
-        if let Some((_, span, v)) = &a_obj {
-            self.context
-                .apply_action_json(policy, facts, v, UnknownProperty::Refuse, *span)?;
+        let mut extras = r.extras;
+        match &a_obj {
+            Some((_, span, v)) if question => {
+                let a = super::assign::question(
+                    policy,
+                    facts,
+                    &mut self.context,
+                    self.resource.ty,
+                    v,
+                    UnknownProperty::Refuse,
+                    *span,
+                )?;
+                // The request's action is the first permission that assigns the role (or the
+                // type's first permission): what it asks is in `extras.assign`.
+                self.action = policy
+                    .ty(self.resource.ty)
+                    .permissions
+                    .iter()
+                    .position(|p| p.assigns.contains(&a.role))
+                    .map_or(PermId(0), |i| PermId(i as u32));
+                extras.assign = Some(a);
+            }
+            Some((_, span, v)) => {
+                self.context
+                    .apply_action_json(policy, facts, v, UnknownProperty::Refuse, *span)?;
+            }
+            None => {}
         }
-        Ok(r.extras)
+        Ok(extras)
+    }
+
+    /// The principal and resource of an assignment question (its action is set once the role
+    /// is read).
+    fn set_question_entities(
+        &mut self,
+        policy: &Policy,
+        principal: Entity,
+        resource: Entity,
+        span: Span,
+    ) -> Result<(), Diagnostic> {
+        if policy.ty(principal.ty).kind != Kind::Actor {
+            return Err(Diagnostic::new(
+                Code::E0502,
+                format!("`{}` is not an actor type", policy.type_name(principal.ty)),
+            )
+            .primary(span, "the principal must be an actor"));
+        }
+        self.principal = principal;
+        self.resource = resource;
+        self.errors.clear();
+        Ok(())
     }
 }
 

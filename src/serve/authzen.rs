@@ -128,7 +128,7 @@ pub fn evaluate(
     let refused = |d: Diagnostic| {
         // Wrong types in the request's values are the caller's mistake (400); names the policy
         // does not know are a deny of something that does not exist.
-        let status = if d.code == crate::diag::Code::E0401 {
+        let status = if matches!(d.code, crate::diag::Code::E0401 | crate::diag::Code::E0501) {
             400
         } else {
             404
@@ -138,9 +138,23 @@ pub fn evaluate(
             diagnostic: d,
         }
     };
+    // An assignment question (`"action": {"name": "assign", "properties": {"role": R,
+    // "assignee": B}}`) is asked of the permissions that assign the role.
+    let question = o.get("action").filter(|a| eval::assign::is_question(a));
     let req = (|| {
         let p = entity(engine, subject, subject.id.as_deref().unwrap_or(""))?;
         let r = entity(engine, resource, resource.id.as_deref().unwrap_or(""))?;
+        // The question is read once the entities are: its first permission stands in for the
+        // action (what is decided is the question).
+        let action = match question {
+            Some(_) => engine
+                .policy
+                .ty(r.ty)
+                .permissions
+                .first()
+                .map_or(action, |p| p.name.as_str()),
+            None => action,
+        };
         let mut req = Request::resolved(
             &engine.policy,
             &engine.facts,
@@ -155,13 +169,30 @@ pub fn evaluate(
         let (pt, rt) = (req.principal.ty, req.resource.ty);
         properties(engine, o, &mut req.context, Side::Principal, pt)?;
         properties(engine, o, &mut req.context, Side::Resource, rt)?;
-        action_properties(engine, o, &mut req.context)?;
-        Ok::<_, Diagnostic>(req)
+        let assignment = match question {
+            Some(a) => Some(eval::assign::question(
+                &engine.policy,
+                &engine.facts,
+                &mut req.context,
+                rt,
+                a,
+                crate::eval::request::UnknownProperty::Ignore,
+                crate::source::Span::default(),
+            )?),
+            None => {
+                action_properties(engine, o, &mut req.context)?;
+                None
+            }
+        };
+        Ok::<_, Diagnostic>((req, assignment))
     })();
-    let req = match req {
+    let (req, assignment) = match req {
         Ok(r) => r,
         Err(d) => return refused(d),
     };
+    if let Some(a) = assignment {
+        return decide_question(engine, &req, &a, explain, log);
+    }
     // The decision log records reasons whether or not the response shows them.
     let d = eval::decide_with(&engine.policy, &engine.facts, &req, explain || log);
     // Nothing is allocated for a plain decision: reasons and the log line only when asked for.
@@ -192,6 +223,52 @@ pub fn evaluate(
             "decision": d.allowed,
             "reasons": reasons,
             "errors": d.errors,
+        })
+    } else {
+        Value::Null
+    };
+    Outcome::Decided {
+        allowed: d.allowed,
+        context: (!context.is_empty()).then_some(Value::Object(context)),
+        log,
+    }
+}
+
+/// The outcome of an assignment question: the same response as any evaluation (the reasons
+/// under `options.explain`, errors when there are some), and the role and assignee in the log.
+fn decide_question(
+    engine: &Engine,
+    req: &Request,
+    a: &eval::assign::Assignment,
+    explain: bool,
+    log: bool,
+) -> Outcome {
+    let (policy, facts) = (&engine.policy, &engine.facts);
+    let d = eval::assign::decide_assign_request(policy, facts, req, a);
+    let errors = d.errors();
+    let reasons = if explain || log {
+        d.reasons(policy, facts, &req.principal, &req.resource)
+    } else {
+        Vec::new()
+    };
+    let mut context = serde_json::Map::new();
+    if explain {
+        context.insert("reasons".into(), json!(reasons));
+    }
+    if !errors.is_empty() {
+        context.insert("errors".into(), json!(errors));
+    }
+    let x = Explainer { policy, facts };
+    let log = if log {
+        json!({
+            "subject": x.entity(&req.principal),
+            "action": eval::assign::ACTION,
+            "role": policy.ty(req.resource.ty).roles[a.role.index()].name,
+            "assignee": x.entity(&a.assignee),
+            "resource": x.entity(&req.resource),
+            "decision": d.allowed,
+            "reasons": reasons,
+            "errors": errors,
         })
     } else {
         Value::Null

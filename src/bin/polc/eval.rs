@@ -3,6 +3,7 @@
 
 use crate::output::{self, Color, Status};
 use polc::diag::{Code, Diagnostic};
+use polc::eval::assign::decide_assign_request;
 use polc::eval::request::RequestLines;
 use polc::eval::{Context, Explainer, decide_with};
 use polc::source::{FileId, SourceMap};
@@ -14,6 +15,9 @@ Request JSON: {\"principal\": \"user:alice\", \"action\": \"delete\", \"resource
                \"context\": {\"now\": \"2026-11-23T10:00:00Z\", \"mfa\": true}, \"id\": 7}
 Decision JSON, one line per request: {\"id\": 7, \"decision\": \"allow\" | \"deny\", \"reasons\": [...], \"errors\": [...]}
 (\"id\" only when the request has one, echoed as written; \"reasons\" empty without --explain)
+Assignment question (may owen assign operator on workspace:ml to bob?):
+  {\"principal\": \"user:owen\", \"action\": {\"name\": \"assign\", \"properties\": {\"role\": \"operator\", \"assignee\": \"user:bob\"}},
+   \"resource\": \"workspace:ml\"}
 
 Examples:
   polc eval policies/ --data data.json --request '{\"principal\": \"user:alice\", \"action\": \"view\", \"resource\": \"workspace:ml\"}'
@@ -223,6 +227,26 @@ impl<W: Write> Eval<'_, W> {
             output::eprint(&format!(
                 "warning: {name}: unknown field {fields} ignored (--strict refuses it)\n"
             ));
+        }
+        if let Some(a) = &extras.assign {
+            let d = decide_assign_request(self.policy, self.facts, req, a);
+            self.denied |= !d.allowed;
+            let reasons = if self.args.explain {
+                d.reasons(self.policy, self.facts, &req.principal, &req.resource)
+            } else {
+                Vec::new()
+            };
+            let mut v = serde_json::json!({
+                "decision": if d.allowed { "allow" } else { "deny" },
+                "reasons": reasons,
+                "errors": d.errors(),
+            });
+            if let (Some(id), Some(map)) = (extras.id, v.as_object_mut()) {
+                let id = serde_json::from_str(id.get()).unwrap_or(serde_json::Value::Null);
+                map.shift_insert(0, "id".into(), id);
+            }
+            let _ = writeln!(self.out, "{v}");
+            return;
         }
         let d = decide_with(self.policy, self.facts, req, self.args.explain);
         self.denied |= !d.allowed;

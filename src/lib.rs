@@ -92,27 +92,44 @@
 //! terminal_size). With `default-features = false` the library has everything else, the REPL's
 //! session logic included.
 
+#![deny(missing_docs)]
+
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod audit;
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod compiled;
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod diag;
 pub mod duration;
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod entity;
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod eval;
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod facts;
 pub mod incremental;
 pub mod loader;
 #[cfg(feature = "lsp")]
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod lsp;
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod repl;
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod resolve;
 #[cfg(feature = "serve")]
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod serve;
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod source;
 #[cfg(feature = "store")]
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod store;
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod syntax;
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod testing;
 pub mod time;
+#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod tools;
 
 use diag::{Code, Diagnostic};
@@ -124,16 +141,22 @@ use syntax::ast;
 /// every diagnostic of every stage.
 #[derive(Debug)]
 pub struct Compilation {
+    /// The source texts compiled; every diagnostic's spans point into it.
     pub sources: SourceMap,
+    /// The parsed files, one per source file, in the order of `sources` (partial ASTs for files
+    /// with syntax errors).
     pub files: Vec<ast::File>,
     /// The compiled policy, when no stage reported an error.
     pub policy: Option<compiled::Policy>,
     /// The resolved role graph (partial when there were errors).
     pub graph: resolve::RoleGraph,
+    /// Every error, warning and note of every stage (parse, resolve, static checks of facts
+    /// blocks and tests), in the order found.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Compilation {
+    /// Whether any diagnostic is an error (then [`Compilation::policy`] is `None`).
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
@@ -158,9 +181,13 @@ pub fn compile_sources(sources: SourceMap) -> Compilation {
 pub struct Unit {
     /// The paths that make up the policy, as given (`policies/deeploy`).
     pub name: String,
+    /// The parsed files of this policy.
     pub files: Vec<ast::File>,
+    /// The compiled policy, when none of its diagnostics is an error.
     pub policy: Option<compiled::Policy>,
+    /// The resolved role graph (partial when there were errors).
     pub graph: resolve::RoleGraph,
+    /// This policy's diagnostics, every stage's.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -306,8 +333,11 @@ pub fn compile_paths_excluding(
 /// (then `files` is empty: tests and facts blocks live in the sources).
 #[derive(Debug)]
 pub struct Loaded {
+    /// The policy, compiled or read from the artifact.
     pub policy: compiled::Policy,
+    /// The sources read (the `.pol` files, or the artifact's JSON text).
     pub sources: SourceMap,
+    /// The parsed `.pol` files; empty for an artifact.
     pub files: Vec<ast::File>,
     /// Warnings of the compilation.
     pub warnings: Vec<Diagnostic>,

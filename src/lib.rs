@@ -96,37 +96,30 @@
 
 #[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod audit;
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod compiled;
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod diag;
 pub mod duration;
 #[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod entity;
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod eval;
 #[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod facts;
 pub mod incremental;
 pub mod loader;
 #[cfg(feature = "lsp")]
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod lsp;
 #[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod repl;
 #[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod resolve;
 #[cfg(feature = "serve")]
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod serve;
 #[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod source;
 #[cfg(feature = "store")]
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod store;
 #[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod syntax;
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod testing;
 pub mod time;
 #[allow(missing_docs)] // TODO(issue 13): not yet documented

@@ -94,12 +94,10 @@
 
 #![deny(missing_docs)]
 
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod audit;
 pub mod compiled;
 pub mod diag;
 pub mod duration;
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod entity;
 pub mod eval;
 #[allow(missing_docs)] // TODO(issue 13): not yet documented
@@ -110,11 +108,9 @@ pub mod loader;
 pub mod lsp;
 #[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod repl;
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod resolve;
 #[cfg(feature = "serve")]
 pub mod serve;
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod source;
 #[cfg(feature = "store")]
 pub mod store;
@@ -122,7 +118,6 @@ pub mod store;
 pub mod syntax;
 pub mod testing;
 pub mod time;
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod tools;
 
 use diag::{Code, Diagnostic};

@@ -24,7 +24,9 @@ use rustc_hash::FxHashMap;
 pub struct Resolved {
     /// The compiled policy, when there was no error.
     pub policy: Option<Policy>,
+    /// The role graph, partial when there were errors.
     pub graph: RoleGraph,
+    /// Every error and warning of resolving, type-checking and the policy lints.
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -336,7 +336,7 @@ impl Explainer<'_> {
         }
     }
 
-    /// The decision JSON of LANGUAGE.md section 5.
+    /// The decision JSON of docs/language.md, "Requests and decisions".
     pub fn decision_json(&self, req: &Request, d: &Decision) -> serde_json::Value {
         json!({
             "decision": if d.allowed { "allow" } else { "deny" },

@@ -1,4 +1,4 @@
-//! The query forms of LANGUAGE.md section 5: `can`, `is`, `who can`, `who is`, `what can`,
+//! The query forms of docs/language.md, "Queries": `can`, `is`, `who can`, `who is`, `what can`,
 //! `which`, and `can P assign R on E to A` ([`super::assign`]). Each answer carries its reasons.
 
 use super::holds::{Derivation, Walk};

@@ -573,7 +573,7 @@ struct JsonRequest<'a> {
     context: Option<&'a RawValue>,
 }
 
-/// A request in the JSON form of LANGUAGE.md section 5.
+/// A request in the JSON form of docs/language.md, "Requests and decisions".
 pub fn from_json(
     policy: &Policy,
     facts: &Facts,

@@ -9,8 +9,8 @@ use miette::{
 use serde_json::{Value as Json, json};
 use std::fmt;
 
-/// Output formats of `polc check`: `human` ([`human`], with the source and carets), `json`
-/// ([`json`]), `github` (workflow commands, [`github`]) and `sarif` (SARIF 2.1.0, [`sarif`]).
+/// Output formats of `polc check`: `human` ([`human()`], with the source and carets), `json`
+/// ([`json()`]), `github` (workflow commands, [`github()`]) and `sarif` (SARIF 2.1.0, [`sarif()`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 // Doc comments on the variants would become `--format`'s help text (clap); they are described

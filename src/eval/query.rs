@@ -34,7 +34,7 @@ impl std::fmt::Display for Who {
 pub struct Item {
     /// The item as written in Pol: `user:alice`, `view`, `workspace:ml`, `user:*`.
     pub name: String,
-    /// Why it is in the answer, in words (as [`Explainer`](super::Explainer) words reasons).
+    /// Why it is in the answer, in words (as [`Explainer`] words reasons).
     pub reason: String,
     /// The structured reason (for coverage and tools).
     pub detail: Option<super::Reason>,

@@ -86,11 +86,32 @@
 //! To show a diagnostic with its source, add the text to a [`source::SourceMap`] and render it
 //! with [`diag::render::human`]; `Display` gives the one-line form (`E0203: ...`).
 //!
+//! # Modules
+//!
+//! Down the pipeline: [`source`] (texts and spans), [`syntax`] (parse, the AST and the token
+//! stream), [`resolve`] (names, types, the role graph, policy lints), [`compiled`] (the
+//! [`compiled::Policy`] and its artifact), [`facts`] (the data decisions read: load, check,
+//! change, lint), [`eval`] (decisions, explanations, queries, searches). Beside it:
+//! [`diag`] (diagnostics and their renderers), [`loader`] (reading files), [`incremental`]
+//! (compiling again after an edit), [`testing`] (`polc test`), [`audit`], [`tools`] (`fmt`,
+//! `graph`, `diff`), [`repl`], [`entity`], [`time`] and [`duration`] (the one reading of entity
+//! references, times and durations). Adapters behind features: `serve` (the AuthZEN server),
+//! `store` (fact stores), `lsp` (the language server).
+//!
 //! # Features
 //!
-//! `cli` (default): the `polc` binary and the REPL's line editor (clap, rustyline,
-//! terminal_size). With `default-features = false` the library has everything else, the REPL's
-//! session logic included.
+//! All on by default:
+//!
+//! - `cli`: the `polc` binary and the REPL's line editor (clap, rustyline, terminal_size, and
+//!   what only the binary reads: `polc.toml`, `fmt --diff`, `--watch`);
+//! - `lsp`: the `lsp` module, the language server (`polc lsp`);
+//! - `serve`: the `serve` module, the AuthZEN decision server (tokio, axum, rustls); implies
+//!   `store`;
+//! - `store`: the `store` module, fact stores; `sqlite`: its SQLite backend (bundled).
+//!
+//! With `default-features = false` the library has everything else (compile, facts, decisions,
+//! queries, tests, audits, tools, the REPL's session logic) and depends on none of those
+//! crates.
 
 #![deny(missing_docs)]
 

@@ -318,6 +318,19 @@ fn check_unit(
 }
 
 /// Compiles one policy given as text (named `name` in diagnostics).
+///
+/// A policy with errors compiles to no policy, and the diagnostics say why; `Display` gives
+/// each in one line:
+///
+/// ```
+/// let c = polc::compile_str("doc.pol", r#"
+///     actor user;
+///     resource document { permissions view; role reader { grants veiw; } }
+/// "#);
+/// assert!(c.has_errors() && c.policy.is_none());
+/// let error = c.diagnostics.iter().find(|d| d.is_error()).unwrap();
+/// assert!(error.to_string().contains("veiw"), "{error}");
+/// ```
 pub fn compile_str(name: &str, text: &str) -> Compilation {
     let mut sources = SourceMap::new();
     sources.add(name, text);

@@ -135,7 +135,6 @@ pub mod serve;
 pub mod source;
 #[cfg(feature = "store")]
 pub mod store;
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod syntax;
 pub mod testing;
 pub mod time;

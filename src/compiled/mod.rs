@@ -109,7 +109,7 @@ pub struct Relation {
     pub many: bool,
 }
 
-/// `attribute name: T;` of a type, read in conditions as `resource.name`.
+/// `attribute name: T;` of a type, read in conditions as `resource.name` (or `principal.name`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attribute {

@@ -121,7 +121,6 @@ pub mod diag;
 pub mod duration;
 pub mod entity;
 pub mod eval;
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod facts;
 pub mod incremental;
 pub mod loader;

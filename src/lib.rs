@@ -126,7 +126,6 @@ pub mod incremental;
 pub mod loader;
 #[cfg(feature = "lsp")]
 pub mod lsp;
-#[allow(missing_docs)] // TODO(issue 13): not yet documented
 pub mod repl;
 pub mod resolve;
 #[cfg(feature = "serve")]

@@ -10,8 +10,6 @@
 //! - [`blast`]: the blast radius of one actor: what it can do, what it can grant, and what it
 //!   comes to do by assigning itself every role it may.
 
-// TODO(issue 13): document; src/audit/access.rs is being split by another branch.
-#[allow(missing_docs)]
 pub mod access;
 pub mod blast;
 pub mod escalation;

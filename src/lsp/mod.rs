@@ -15,8 +15,6 @@
 mod completion;
 mod features;
 mod fixes;
-// TODO(issue 13): document; src/lsp/index.rs is being split by another branch.
-#[allow(missing_docs)]
 pub mod index;
 pub mod position;
 mod roles;

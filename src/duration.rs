@@ -20,6 +20,13 @@ pub const WEEKDAYS: [&str; 7] = [
 
 /// A duration in microseconds, or why the text is not one. Days are 24 hours and weeks 7 days;
 /// months and years, whose length varies, are refused.
+///
+/// ```
+/// const HOUR: i64 = 3_600_000_000;
+/// assert_eq!(polc::duration::parse("1d12h"), Ok(36 * HOUR));
+/// assert_eq!(polc::duration::parse("2w"), Ok(14 * 24 * HOUR));
+/// assert!(polc::duration::parse("3mo").is_err()); // a month has no fixed length
+/// ```
 pub fn parse(text: &str) -> Result<i64, String> {
     // jiff's error for `90x` does not name the unit: name it here.
     let units = text
@@ -51,6 +58,10 @@ pub fn parse(text: &str) -> Result<i64, String> {
 }
 
 /// A duration as Pol writes it: the largest units first, `1d12h`, `-5h`, `0s`.
+///
+/// ```
+/// assert_eq!(polc::duration::format(36 * 3_600_000_000), "1d12h");
+/// ```
 pub fn format(micros: i64) -> String {
     if micros == 0 {
         return "0s".into();

@@ -18,7 +18,9 @@ use std::fmt;
 /// A reference to one entity: `type:id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EntityRef<'a> {
+    /// The type's name (`user`), not checked against a policy.
     pub ty: &'a str,
+    /// The id (`alice`), read literally.
     pub id: &'a str,
 }
 
@@ -26,8 +28,11 @@ pub struct EntityRef<'a> {
 /// on the entity) or a wildcard `type:*` (every actor of the type).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SubjectRef<'a> {
+    /// `type:id`: that entity.
     Entity(EntityRef<'a>),
+    /// `type:id#role`: everyone holding `role` on the entity.
     Userset(EntityRef<'a>, &'a str),
+    /// `type:*`: every actor of the type (the type's name).
     Wildcard(&'a str),
 }
 

@@ -86,11 +86,34 @@
 //! To show a diagnostic with its source, add the text to a [`source::SourceMap`] and render it
 //! with [`diag::render::human`]; `Display` gives the one-line form (`E0203: ...`).
 //!
+//! # Modules
+//!
+//! Down the pipeline: [`source`] (texts and spans), [`syntax`] (parse, the AST and the token
+//! stream), [`resolve`] (names, types, the role graph, policy lints), [`compiled`] (the
+//! [`compiled::Policy`] and its artifact), [`facts`] (the data decisions read: load, check,
+//! change, lint), [`eval`] (decisions, explanations, queries, searches). Beside it:
+//! [`diag`] (diagnostics and their renderers), [`loader`] (reading files), [`incremental`]
+//! (compiling again after an edit), [`testing`] (`polc test`), [`audit`], [`tools`] (`fmt`,
+//! `graph`, `diff`), [`repl`], [`entity`], [`time`] and [`duration`] (the one reading of entity
+//! references, times and durations). Adapters behind features: `serve` (the AuthZEN server),
+//! `store` (fact stores), `lsp` (the language server).
+//!
 //! # Features
 //!
-//! `cli` (default): the `polc` binary and the REPL's line editor (clap, rustyline,
-//! terminal_size). With `default-features = false` the library has everything else, the REPL's
-//! session logic included.
+//! All on by default:
+//!
+//! - `cli`: the `polc` binary and the REPL's line editor (clap, rustyline, terminal_size, and
+//!   what only the binary reads: `polc.toml`, `fmt --diff`, `--watch`);
+//! - `lsp`: the `lsp` module, the language server (`polc lsp`);
+//! - `serve`: the `serve` module, the AuthZEN decision server (tokio, axum, rustls); implies
+//!   `store`;
+//! - `store`: the `store` module, fact stores; `sqlite`: its SQLite backend (bundled).
+//!
+//! With `default-features = false` the library has everything else (compile, facts, decisions,
+//! queries, tests, audits, tools, the REPL's session logic) and depends on none of those
+//! crates.
+
+#![deny(missing_docs)]
 
 pub mod audit;
 pub mod compiled;
@@ -124,16 +147,22 @@ use syntax::ast;
 /// every diagnostic of every stage.
 #[derive(Debug)]
 pub struct Compilation {
+    /// The source texts compiled; every diagnostic's spans point into it.
     pub sources: SourceMap,
+    /// The parsed files, one per source file, in the order of `sources` (partial ASTs for files
+    /// with syntax errors).
     pub files: Vec<ast::File>,
     /// The compiled policy, when no stage reported an error.
     pub policy: Option<compiled::Policy>,
     /// The resolved role graph (partial when there were errors).
     pub graph: resolve::RoleGraph,
+    /// Every error, warning and note of every stage (parse, resolve, static checks of facts
+    /// blocks and tests), in the order found.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Compilation {
+    /// Whether any diagnostic is an error (then [`Compilation::policy`] is `None`).
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
@@ -158,9 +187,13 @@ pub fn compile_sources(sources: SourceMap) -> Compilation {
 pub struct Unit {
     /// The paths that make up the policy, as given (`policies/deeploy`).
     pub name: String,
+    /// The parsed files of this policy.
     pub files: Vec<ast::File>,
+    /// The compiled policy, when none of its diagnostics is an error.
     pub policy: Option<compiled::Policy>,
+    /// The resolved role graph (partial when there were errors).
     pub graph: resolve::RoleGraph,
+    /// This policy's diagnostics, every stage's.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -282,6 +315,19 @@ fn check_unit(
 }
 
 /// Compiles one policy given as text (named `name` in diagnostics).
+///
+/// A policy with errors compiles to no policy, and the diagnostics say why; `Display` gives
+/// each in one line:
+///
+/// ```
+/// let c = polc::compile_str("doc.pol", r#"
+///     actor user;
+///     resource document { permissions view; role reader { grants veiw; } }
+/// "#);
+/// assert!(c.has_errors() && c.policy.is_none());
+/// let error = c.diagnostics.iter().find(|d| d.is_error()).unwrap();
+/// assert!(error.to_string().contains("veiw"), "{error}");
+/// ```
 pub fn compile_str(name: &str, text: &str) -> Compilation {
     let mut sources = SourceMap::new();
     sources.add(name, text);
@@ -306,8 +352,11 @@ pub fn compile_paths_excluding(
 /// (then `files` is empty: tests and facts blocks live in the sources).
 #[derive(Debug)]
 pub struct Loaded {
+    /// The policy, compiled or read from the artifact.
     pub policy: compiled::Policy,
+    /// The sources read (the `.pol` files, or the artifact's JSON text).
     pub sources: SourceMap,
+    /// The parsed `.pol` files; empty for an artifact.
     pub files: Vec<ast::File>,
     /// Warnings of the compilation.
     pub warnings: Vec<Diagnostic>,

@@ -9,6 +9,12 @@
 //! hours or more, a space for `T`, a date alone.
 
 /// Parses an RFC 3339 time (`2026-11-23T10:00:00Z`, offsets allowed).
+///
+/// ```
+/// assert_eq!(polc::time::parse("1970-01-01T00:00:01Z"), Some(1_000_000));
+/// assert_eq!(polc::time::parse("1970-01-01T01:00:00+01:00"), Some(0));
+/// assert_eq!(polc::time::parse("1970-01-01"), None); // a date alone is not a time
+/// ```
 pub fn parse(text: &str) -> Option<i64> {
     parse_checked(text).ok()
 }
@@ -129,6 +135,11 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 
 /// Formats microseconds since the epoch as RFC 3339 UTC; [`parse`] reads it back. A time
 /// outside the years 0000 to 9999 (only arithmetic makes one) is shown as its microseconds.
+///
+/// ```
+/// let t = polc::time::parse("2026-11-23T10:00:00Z").unwrap();
+/// assert_eq!(polc::time::format(t), "2026-11-23T10:00:00Z");
+/// ```
 pub fn format(micros: i64) -> String {
     let secs = micros.div_euclid(1_000_000);
     let frac = micros.rem_euclid(1_000_000);

@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! The precise points of evaluation (LANGUAGE.md section 6), one example each, through Pol
+//! The precise points of evaluation (docs/language.md, "Evaluation semantics"), one example each, through Pol
 //! text and requests. Every decision is also checked against the reference evaluator.
 
 mod common;

@@ -14,7 +14,7 @@ fn path(p: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
-/// A session on the LANGUAGE.md example with its `acme` facts, at a fixed time.
+/// A session on the complete example (`tests/fixtures/ok/language_complete_example.pol`) with its `acme` facts, at a fixed time.
 fn session() -> Session {
     let mut s = Session::start(&[path(POLICY)], None, HumanStyle::plain()).unwrap();
     run(&mut s, ":use acme");

@@ -32,8 +32,11 @@ use serde::Serialize;
 /// Who holds what on one resource, and through which path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Holding {
+    /// The resource, `type:id`.
     pub resource: String,
+    /// The actor, `type:id` (or `type:*` for a wildcard).
     pub actor: String,
+    /// The role held, on the resource's type.
     pub role: String,
     /// Held by an assignment of the actor's own on the resource.
     pub direct: bool,
@@ -42,6 +45,7 @@ pub struct Holding {
     pub path: String,
     /// The `until` of the direct assignment, if it has one.
     pub until: Option<String>,
+    /// Whether the role is `elevated`.
     pub elevated: bool,
 }
 
@@ -50,8 +54,11 @@ pub struct Holding {
 pub struct AssignmentRow {
     /// `user:alice`, `team:core#member`, `user:*`
     pub subject: String,
+    /// The role assigned.
     pub role: String,
+    /// The resource, `type:id`.
     pub resource: String,
+    /// When the assignment expires (RFC 3339 UTC); `None`: never.
     pub until: Option<String>,
     /// Whole days from `now` to `until`.
     pub days_left: Option<i64>,
@@ -66,23 +73,32 @@ pub struct AssignmentRow {
 /// A data check in the report.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReportFinding {
+    /// The code of the data check (`W0201` ...).
     pub code: String,
     /// `review overdue`, `implied by from`, `separation of duties`, ...
     pub section: String,
+    /// The diagnostic's message.
     pub message: String,
+    /// The diagnostic's help, if any.
     pub help: Option<String>,
+    /// Where the offending fact was written (`file:line:column`), when it was.
     pub location: Option<String>,
 }
 
 /// The access review.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AccessReport {
+    /// The time of the review (RFC 3339 UTC).
     pub now: String,
+    /// The horizon of the expiring list, in days from `now`.
     pub expiring_days: u32,
     /// Sorted by resource, then actor (or by actor first, see [`Grouping`]).
     pub holdings: Vec<Holding>,
+    /// The assignments of elevated roles, with their review status.
     pub elevated: Vec<AssignmentRow>,
+    /// The assignments that expire within `expiring_days` of `now`.
     pub expiring: Vec<AssignmentRow>,
+    /// The data checks' findings, by section.
     pub findings: Vec<ReportFinding>,
     /// The role graph, for the HTML page.
     #[serde(skip)]
@@ -92,7 +108,9 @@ pub struct AccessReport {
 /// How the holdings are grouped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Grouping {
+    /// By resource, then actor.
     ByResource,
+    /// By actor, then resource.
     ByActor,
 }
 
@@ -300,6 +318,7 @@ impl AccessReport {
         !self.findings.is_empty() || self.elevated.iter().any(|r| r.status != "ok")
     }
 
+    /// The report as JSON, the fields as named here (`polc audit access --format json`).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }

@@ -27,14 +27,18 @@ pub const ROUNDS: usize = 64;
 /// The actions an actor may take on one resource.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Reach {
+    /// The resource, `type:id`.
     pub resource: String,
+    /// The permissions the actor has on it, sorted by name.
     pub permissions: Vec<String>,
 }
 
 /// A role the actor may hand out on a resource.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Grant {
+    /// The resource, `type:id`.
     pub resource: String,
+    /// The role's name.
     pub role: String,
     /// The permission that lets it (`manage_members`).
     pub via: String,
@@ -47,14 +51,18 @@ pub struct Grant {
 /// The blast radius of one actor.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BlastRadius {
+    /// The actor, `type:id`.
     pub actor: String,
+    /// The time the report is for (RFC 3339 UTC), which assignments expire against.
     pub now: String,
     /// Whether the data names the actor (an actor it does not name holds only what wildcards
     /// give).
     pub known: bool,
     /// Roles held, as `role on resource`.
     pub holds: Vec<String>,
+    /// What the actor may do now, by resource.
     pub can_do: Vec<Reach>,
+    /// The roles the actor may assign, by resource.
     pub can_grant: Vec<Grant>,
     /// The assignments the actor can make to itself, one after another: `owner on workspace:ml`.
     pub self_assignments: Vec<String>,
@@ -73,6 +81,7 @@ impl BlastRadius {
         (before, before + n(&self.gained))
     }
 
+    /// The report as JSON, the fields as named here (`polc audit blast-radius --format json`).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }

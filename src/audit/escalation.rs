@@ -39,6 +39,7 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
+    /// The warning code that reports this kind of finding (W0701 to W0704).
     pub fn code(self) -> Code {
         match self {
             FindingKind::Direct => Code::W0701,
@@ -52,6 +53,7 @@ impl FindingKind {
 /// One escalation path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// What kind of escalation the path is.
     pub kind: FindingKind,
     /// The role held at the start, as `(type, role)` names.
     pub holder: (String, String),

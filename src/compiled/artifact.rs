@@ -26,28 +26,43 @@ pub const MAX_ARTIFACT_DEPTH: usize = 1024;
 /// Why an artifact could not be written or loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
+    /// The text is not JSON, or not the artifact's shape.
     #[error("not a polc artifact: {0}")]
     Json(#[from] serde_json::Error),
+    /// The envelope's `version` is not [`ARTIFACT_VERSION`].
     #[error(
         "artifact version {found} is not supported (this polc reads version {ARTIFACT_VERSION}); recompile it with `polc compile`"
     )]
-    Version { found: u32 },
+    Version {
+        /// The version the artifact declares.
+        found: u32,
+    },
+    /// The JSON nests deeper than [`MAX_ARTIFACT_DEPTH`] (checked before parsing).
     #[error("the artifact nests deeper than {MAX_ARTIFACT_DEPTH} levels")]
     TooDeep,
+    /// The payload's SHA-256 is not the envelope's `sha256`.
     #[error(
         "the artifact's content does not match its sha256 hash: it was corrupted or edited after `polc compile`"
     )]
     Hash,
+    /// A verifying key was given but the envelope has no `signature`.
     #[error("the artifact is not signed, and a verifying key was given")]
     Unsigned,
+    /// The `signature` does not verify with the given key.
     #[error("the artifact's signature does not verify with the given key")]
     BadSignature,
+    /// Writing: the artifact would exceed the loader's file size limit.
     #[error(
         "the artifact would be {size} bytes, more than the limit of {MAX_FILE_BYTES} that loading accepts"
     )]
-    TooLarge { size: usize },
+    TooLarge {
+        /// The artifact's size in bytes.
+        size: usize,
+    },
+    /// The payload parses but breaks an invariant (an id out of range, a duplicate name).
     #[error("the artifact is inconsistent: {0}")]
     Invalid(String),
+    /// A rule's condition does not type-check against the payload's types.
     #[error("a condition of the artifact does not type-check: {0}")]
     Type(String),
 }

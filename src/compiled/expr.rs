@@ -7,11 +7,15 @@ use serde::{Deserialize, Serialize};
 /// A type of the condition language.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Type {
+    /// `bool`.
     Bool,
+    /// `int`: a 64-bit signed integer.
     Int,
+    /// `string`.
     String,
     /// A point in time (microseconds since the Unix epoch at run time).
     Time,
+    /// `duration` (microseconds at run time).
     Duration,
     /// One of the listed strings.
     Enum(Vec<String>),
@@ -19,6 +23,7 @@ pub enum Type {
     List(Box<Type>),
     /// `{ a: T, b?: U }`, the fields sorted by name.
     Record(Vec<FieldType>),
+    /// An entity of the given type (`workspace`).
     Entity(TypeId),
     /// `principal`: an entity of one of the actor types.
     AnyActor,
@@ -29,8 +34,11 @@ pub enum Type {
 /// A field of a record type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldType {
+    /// The field's name.
     pub name: String,
+    /// The field's type.
     pub ty: Type,
+    /// Whether the field may be absent (`b?: U`).
     pub optional: bool,
 }
 
@@ -115,6 +123,7 @@ impl Type {
         }
     }
 
+    /// Whether `<`, `<=`, `>`, `>=` apply: ints, times and durations.
     pub fn ordered(&self) -> bool {
         matches!(self, Type::Int | Type::Time | Type::Duration)
     }
@@ -123,7 +132,9 @@ impl Type {
 /// What `.name` refers to on an entity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Member {
+    /// An attribute of the entity's type.
     Attr(AttrId),
+    /// A relation of the entity's type.
     Rel(RelId),
 }
 
@@ -131,14 +142,20 @@ pub enum Member {
 /// `t.dayOfWeek(offset)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Method {
+    /// `s.contains(x)`: `x` is an element of the list `s`.
     Contains,
+    /// `s.containsAll(t)`: every element of `t` is in `s`.
     ContainsAll,
+    /// `s.containsAny(t)`: some element of `t` is in `s`.
     ContainsAny,
+    /// `t.timeOfDay(offset)`: the time of day of `t` at the UTC offset, as a duration since midnight.
     TimeOfDay,
+    /// `t.dayOfWeek(offset)`: the weekday of `t` at the UTC offset, as a string (`"monday"` to `"sunday"`).
     DayOfWeek,
 }
 
 impl Method {
+    /// Every method, in declaration order (for completion and `describe`).
     pub const ALL: [Method; 5] = [
         Method::Contains,
         Method::ContainsAll,
@@ -147,6 +164,7 @@ impl Method {
         Method::DayOfWeek,
     ];
 
+    /// The method's name as written in Pol (`containsAll`).
     pub fn name(self) -> &'static str {
         match self {
             Method::Contains => "contains",
@@ -161,30 +179,42 @@ impl Method {
 /// A literal value.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Lit {
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer literal.
     Int(i64),
+    /// A string literal.
     Str(String),
     /// Microseconds since the Unix epoch.
     Time(i64),
     /// Microseconds.
     Duration(i64),
+    /// An entity literal, `workspace:"ml"`.
     Entity {
+        /// The entity's type.
         ty: TypeId,
+        /// The entity's name within its type.
         id: String,
     },
 }
 
+/// A compiled, type-checked condition expression, evaluated by `eval::expr` against a request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum CExpr {
+    /// `principal`: the request's actor.
     Principal,
+    /// `resource`: the request's resource.
     Resource,
     /// A context field, by index in [`Policy::context`].
     Context(u32),
     /// `base.name`. `member` is set when the base's type is known at compile time; otherwise
     /// (on `principal` with several actor types) the name is looked up on the runtime type.
     Access {
+        /// The entity expression the member is read from.
         base: Box<CExpr>,
+        /// The member's name.
         name: String,
+        /// The base's type and the member, when known at compile time.
         member: Option<(TypeId, Member)>,
     },
     /// Whether an optional context field is set (`context has x`).
@@ -193,50 +223,74 @@ pub enum CExpr {
     Action(u32),
     /// Whether the request gives an action property (`action has soft`).
     HasAction(u32),
+    /// A literal.
     Lit(Lit),
+    /// A list literal `[a, b]`.
     List(Vec<CExpr>),
     /// `{ a: e, b: f }`, the fields sorted by name.
     Record(Vec<(String, CExpr)>),
     /// `base.name` on a record.
     Field {
+        /// The record expression.
         base: Box<CExpr>,
+        /// The field's name.
         name: String,
     },
     /// `base has name` on a record.
     HasField {
+        /// The record expression.
         base: Box<CExpr>,
+        /// The field's name.
         name: String,
     },
     /// `receiver.method(arg)`.
     Call {
+        /// Which method.
         method: Method,
+        /// The value the method is called on.
         receiver: Box<CExpr>,
+        /// The method's one argument.
         arg: Box<CExpr>,
     },
     /// `a + b`, `a - b` (`BinOp::Add`, `BinOp::Sub`) on ints, times and durations.
     Arith(BinOp, Box<CExpr>, Box<CExpr>),
     /// `subject is ty`.
     IsType {
+        /// The expression tested.
         subject: Box<CExpr>,
+        /// The entity type it must have.
         ty: TypeId,
     },
+    /// `!e`.
     Not(Box<CExpr>),
+    /// `-e` on an int or a duration.
     Neg(Box<CExpr>),
     /// `== != < <= > >=`
     Cmp(BinOp, Box<CExpr>, Box<CExpr>),
+    /// `a && b`, short-circuit.
     And(Box<CExpr>, Box<CExpr>),
+    /// `a || b`, short-circuit.
     Or(Box<CExpr>, Box<CExpr>),
+    /// `a in b`: the list `b` holds `a`.
     In(Box<CExpr>, Box<CExpr>),
+    /// `base has name`: an optional attribute or relation of an entity is set.
     Has {
+        /// The entity expression.
         base: Box<CExpr>,
+        /// The member's name.
         name: String,
+        /// The base's type and the member, when known at compile time.
         member: Option<(TypeId, Member)>,
     },
     /// `subject is role on target` where target has type `ty`.
     Is {
+        /// The entity whose role is asked about.
         subject: Box<CExpr>,
+        /// The role.
         role: RoleId,
+        /// The type of `target`, which declares `role`.
         ty: TypeId,
+        /// The entity the role is held on.
         target: Box<CExpr>,
     },
 }

@@ -6,7 +6,7 @@
 pub mod artifact;
 mod check;
 pub mod expr;
-pub mod fast;
+pub(crate) mod fast;
 pub mod plan;
 mod roleset;
 pub(crate) mod scc;
@@ -32,6 +32,7 @@ macro_rules! index_type {
         #[serde(transparent)]
         pub struct $name(pub u32);
         impl $name {
+            /// The id as an index into the vector it numbers.
             pub fn index(self) -> usize { self.0 as usize }
         }
     )*};
@@ -59,8 +60,11 @@ index_type! {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "(String, usize, usize)", into = "(String, usize, usize)")]
 pub struct Location {
+    /// The file's path as given to the compiler.
     pub file: String,
+    /// The line, from 1.
     pub line: usize,
+    /// The column, from 1, in characters.
     pub column: usize,
 }
 
@@ -82,35 +86,49 @@ impl std::fmt::Display for Location {
     }
 }
 
+/// Whether a type is an actor (`actor user;`) or a resource (`resource workspace { .. }`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
+    /// Declared with `actor`: may be a request's principal; has no roles or permissions.
     Actor,
+    /// Declared with `resource`: has permissions, roles and rules.
     Resource,
 }
 
+/// `relation name: Target;` (or `[Target]` for many) of a type.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Relation {
+    /// The relation's name, unique within its type.
     pub name: String,
+    /// The type of the entities the relation points to.
     pub target: TypeId,
+    /// `relation name: [Target]`: the relation may hold several entities.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub many: bool,
 }
 
+/// `attribute name: T;` of a type, read in conditions as `resource.name` (or `principal.name`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attribute {
+    /// The attribute's name, unique within its type.
     pub name: String,
+    /// The attribute's type.
     pub ty: Type,
+    /// `name?: T`: the attribute may be absent (read under `has`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub optional: bool,
 }
 
+/// A permission (`permissions view, delete;`) of a resource type: what a request asks for.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Permission {
+    /// The permission's name (`view`, `users.invite`), unique within its type.
     pub name: String,
+    /// The doc comment (`///`) written above it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
     /// The roles of this type that holding this permission on an entity lets one assign and
@@ -124,22 +142,29 @@ pub struct Permission {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FromEdge {
+    /// The role to hold on the entity at the end of `path` (on type `target`).
     pub role: RoleId,
     /// The relations followed, the first on this role's type.
     pub path: Vec<RelId>,
     /// Path as written (`workspace.organization`), for explanations.
     pub path_text: String,
+    /// The type at the end of `path`, which declares `role`.
     pub target: TypeId,
+    /// `default from`: applies only to actors without an assignment of their own on the entity.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub default: bool,
 }
 
+/// A role of a resource type with its items resolved and its closure derived.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Role {
+    /// The role's name, unique within its type.
     pub name: String,
+    /// The doc comment (`///`) written above it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+    /// Where the role is declared.
     pub location: Location,
     /// Permissions granted directly (patterns expanded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -147,20 +172,25 @@ pub struct Role {
     /// Roles included directly.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub includes: Vec<RoleId>,
+    /// `from S on path;` and `default from S on path;`, in the order written.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub from: Vec<FromEdge>,
     /// `requires S on path`: holders must also hold these (a data check, never a decision).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<FromEdge>,
+    /// `sealed;`: no `extend` widens what its holders get (docs/language.md, "`extend` and `sealed`").
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sealed: bool,
+    /// `elevated;`: a privileged role whose direct assignments should expire (data checks W0204, W0205).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub elevated: bool,
     /// Review period of an elevated role, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<u64>,
+    /// `min N;`: at least N actors must hold it directly on each resource (data check W0201).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<u32>,
+    /// `max N;`: at most N actors may hold it directly on each resource (data check W0202).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<u32>,
     /// Roles held by holding this one: itself and its includes, transitively (derived: rebuilt
@@ -175,10 +205,13 @@ pub struct Role {
     pub effective: Vec<PermId>,
 }
 
+/// `separate A, B;`: no actor may hold two of these roles on one resource (a data check).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Separation {
+    /// The roles of the constraint, two or more, on the declaring type.
     pub roles: Vec<RoleId>,
+    /// Where the constraint is declared.
     pub location: Location,
 }
 
@@ -186,18 +219,26 @@ pub struct Separation {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TypeDef {
+    /// The type's name, unique in the policy.
     pub name: String,
+    /// Actor or resource.
     pub kind: Kind,
+    /// The doc comment (`///`) written above it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
+    /// The relations, numbered by [`RelId`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relations: Vec<Relation>,
+    /// The attributes, numbered by [`AttrId`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<Attribute>,
+    /// The permissions, numbered by [`PermId`] (empty for an actor type).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<Permission>,
+    /// The roles, numbered by [`RoleId`] (empty for an actor type).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<Role>,
+    /// The `separate` constraints.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub separations: Vec<Separation>,
     /// Per permission: the plan that decides whether roles give it (derived, like the three
@@ -216,24 +257,28 @@ pub struct TypeDef {
 }
 
 impl TypeDef {
+    /// The role named `name` of this type.
     pub fn role(&self, name: &str) -> Option<RoleId> {
         self.roles
             .iter()
             .position(|r| r.name == name)
             .map(|i| RoleId(i as u32))
     }
+    /// The permission named `name` of this type.
     pub fn permission(&self, name: &str) -> Option<PermId> {
         self.permissions
             .iter()
             .position(|p| p.name == name)
             .map(|i| PermId(i as u32))
     }
+    /// The relation named `name` of this type.
     pub fn relation(&self, name: &str) -> Option<RelId> {
         self.relations
             .iter()
             .position(|r| r.name == name)
             .map(|i| RelId(i as u32))
     }
+    /// The attribute named `name` of this type.
     pub fn attribute(&self, name: &str) -> Option<AttrId> {
         self.attributes
             .iter()
@@ -246,7 +291,9 @@ impl TypeDef {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContextField {
+    /// The field's name (`context.name`).
     pub name: String,
+    /// The field's type.
     pub ty: Type,
     /// Declared `x?: T`: read only under `context has x`.
     #[serde(default)]
@@ -257,15 +304,21 @@ pub struct ContextField {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
+    /// `permit` or `forbid`.
     pub effect: Effect,
+    /// The resource type the rule is about.
     pub resource: TypeId,
+    /// The permissions it applies to (patterns expanded).
     pub actions: Vec<PermId>,
+    /// `when` / `unless` and the compiled condition; `None`: the rule always applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<(ConditionKind, CExpr)>,
+    /// The doc comment (`///`) written above it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc: Option<String>,
     /// The rule as written, for explanations.
     pub text: String,
+    /// Where the rule is declared.
     pub location: Location,
 }
 
@@ -274,7 +327,9 @@ pub struct Rule {
 /// only apply to actors without an assignment of their own on the entity.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PlanEdge {
+    /// The relations followed from the plan's type.
     pub path: Vec<RelId>,
+    /// Whether the merged edges are `default from` edges.
     pub default: bool,
     /// Decides the union of the source roles on the entity at the end of `path`.
     pub plan: PlanId,
@@ -286,18 +341,24 @@ pub struct PlanEdge {
 /// `source` at the end of the path; it is edge number `edge` of `role`'s `from` list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EdgeSource {
+    /// The role on the plan's type that the edge gives.
     pub role: RoleId,
+    /// The edge's index in `role`'s [`Role::from`].
     pub edge: u32,
+    /// The role held at the end of the path.
     pub source: RoleId,
 }
 
 /// How to decide "does the actor hold one of `roles` on an entity of type `ty`".
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Plan {
+    /// The resource type the plan is about.
     pub ty: TypeId,
+    /// The roles asked about: holding any of them on the entity satisfies the plan.
     pub roles: RoleSet,
     /// Roles whose direct assignment on the entity is enough.
     pub direct: RoleSet,
+    /// The `from` edges to follow when no direct assignment is enough, merged by path.
     pub edges: Vec<PlanEdge>,
 }
 
@@ -307,14 +368,18 @@ pub struct Plan {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
+    /// Every actor and resource type, numbered by [`TypeId`].
     pub types: Vec<TypeDef>,
+    /// The declared context fields (`context { .. }`), numbered by position.
     pub context: Vec<ContextField>,
     /// The action properties a request may carry (`action { soft?: bool; }`, AuthZEN
     /// `action.properties`), read as `action.soft`. Left out of the artifact when there are none,
     /// so a policy without them compiles to the same artifact as before they existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub action: Vec<ContextField>,
+    /// Every rule, numbered by [`RuleId`].
     pub rules: Vec<Rule>,
+    /// The plans, numbered by [`PlanId`] (derived: rebuilt on load, never serialized).
     #[serde(skip)]
     pub plans: Vec<Plan>,
     #[serde(skip)]
@@ -325,6 +390,8 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// Builds a policy from resolved parts and derives its indexes (the type index and the
+    /// flattened plans). Action properties are added with [`Policy::with_action`].
     pub fn new(
         types: Vec<TypeDef>,
         context: Vec<ContextField>,
@@ -354,26 +421,32 @@ impl Policy {
             .collect();
     }
 
+    /// The type named `name`.
     pub fn type_id(&self, name: &str) -> Option<TypeId> {
         self.type_index.get(name).copied()
     }
 
+    /// The type `id`. Panics if `id` is not one of this policy's types.
     pub fn ty(&self, id: TypeId) -> &TypeDef {
         &self.types[id.index()]
     }
 
+    /// The name of type `id`. Panics if `id` is not one of this policy's types.
     pub fn type_name(&self, id: TypeId) -> &str {
         &self.types[id.index()].name
     }
 
+    /// The plan `id`. Panics if `id` is out of range.
     pub fn plan(&self, id: PlanId) -> &Plan {
         &self.plans[id.index()]
     }
 
+    /// The rule `id`. Panics if `id` is out of range.
     pub fn rule(&self, id: RuleId) -> &Rule {
         &self.rules[id.index()]
     }
 
+    /// The index in [`Policy::context`] of the context field named `name`.
     pub fn context_field(&self, name: &str) -> Option<usize> {
         self.context.iter().position(|f| f.name == name)
     }

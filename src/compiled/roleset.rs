@@ -14,10 +14,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct RoleSet(Vec<(u32, u32)>);
 
 impl RoleSet {
+    /// The empty set.
     pub fn new() -> RoleSet {
         RoleSet(Vec::new())
     }
 
+    /// The set of the one role `r`.
     pub fn single(r: RoleId) -> RoleSet {
         RoleSet(vec![(r.0, r.0 + 1)])
     }
@@ -51,6 +53,7 @@ impl RoleSet {
         true
     }
 
+    /// Whether `r` is in the set (a binary search over the runs).
     #[inline]
     pub fn contains(&self, r: RoleId) -> bool {
         let x = r.0;
@@ -64,6 +67,7 @@ impl RoleSet {
         }
     }
 
+    /// Adds every role of `other` to this set.
     pub fn union_with(&mut self, other: &RoleSet) {
         if other.0.is_empty() {
             return;
@@ -97,6 +101,7 @@ impl RoleSet {
         self.0 = out;
     }
 
+    /// Whether the two sets share a role.
     pub fn intersects(&self, other: &RoleSet) -> bool {
         let (mut i, mut j) = (0, 0);
         while let (Some(&(s1, e1)), Some(&(s2, e2))) = (self.0.get(i), other.0.get(j)) {
@@ -117,14 +122,17 @@ impl RoleSet {
         self.0.last().is_none_or(|&(_, e)| e as usize <= n)
     }
 
+    /// Whether the set holds no role.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// How many roles the set holds.
     pub fn len(&self) -> usize {
         self.0.iter().map(|&(s, e)| (e - s) as usize).sum()
     }
 
+    /// The roles, in increasing order.
     pub fn iter(&self) -> impl Iterator<Item = RoleId> + '_ {
         self.0.iter().flat_map(|&(s, e)| (s..e).map(RoleId))
     }

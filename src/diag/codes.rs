@@ -4,10 +4,13 @@
 
 use serde::Serialize;
 
+/// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Stops the compilation (no policy) or the input (no facts); codes `Exxxx`.
     Error,
+    /// Reported, but the policy or facts are usable; codes `Wxxxx`.
     Warning,
 }
 
@@ -15,9 +18,11 @@ macro_rules! codes {
     ($($code:ident => $sev:ident, $summary:literal;)*) => {
         /// A stable diagnostic code.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[allow(missing_docs)] // a variant per code: `polc explain CODE` and docs/codes/ explain them
         pub enum Code { $($code),* }
 
         impl Code {
+            /// Every code, in the registry's order.
             pub const ALL: &'static [Code] = &[$(Code::$code),*];
 
             /// `E0101`
@@ -25,6 +30,7 @@ macro_rules! codes {
                 match self { $(Code::$code => stringify!($code)),* }
             }
 
+            /// The code's own severity (configuration may raise a warning: [`crate::diag::Diagnostic::severity`]).
             pub fn severity(self) -> Severity {
                 match self { $(Code::$code => Severity::$sev),* }
             }
@@ -143,6 +149,7 @@ impl Code {
             .find(|c| c.as_str().eq_ignore_ascii_case(text))
     }
 
+    /// Whether the code is an error code.
     pub fn is_error(self) -> bool {
         self.severity() == Severity::Error
     }

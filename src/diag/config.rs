@@ -36,6 +36,7 @@ impl Level {
 pub struct Severities(BTreeMap<Code, Level>);
 
 impl Severities {
+    /// No overrides: every code keeps its own severity.
     pub fn new() -> Severities {
         Severities::default()
     }

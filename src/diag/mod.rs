@@ -15,18 +15,24 @@ use serde::Serialize;
 /// A labelled span. The first primary label is where the diagnostic is reported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Label {
+    /// The source range labelled.
     pub span: Span,
+    /// What the label says there (may be empty).
     pub message: String,
+    /// A primary label marks the problem; a secondary one a related place.
     pub primary: bool,
 }
 
 /// One problem found in the input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// The stable code (`E0203`), which gives the default severity and the explanation.
     pub code: Code,
     /// Lowercase, no final period, the user's names in backticks.
     pub message: String,
+    /// The places in the source, primary first as added.
     pub labels: Vec<Label>,
+    /// How to fix it, when there is a suggestion.
     pub help: Option<String>,
     /// A warning raised to an error by configuration ([`config::Severities`]); `None` keeps
     /// the code's own severity.
@@ -35,6 +41,8 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A diagnostic without labels or help; add them with [`Diagnostic::primary`],
+    /// [`Diagnostic::secondary`] and [`Diagnostic::help`].
     pub fn new(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
@@ -65,15 +73,18 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the help (replacing any).
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
+    /// The severity: the code's, unless configuration raised it.
     pub fn severity(&self) -> Severity {
         self.raised.unwrap_or(self.code.severity())
     }
 
+    /// Whether the diagnostic is an error (after configuration).
     pub fn is_error(&self) -> bool {
         self.severity() == Severity::Error
     }
@@ -108,18 +119,22 @@ impl std::error::Error for Diagnostic {}
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// Adds one diagnostic.
     pub fn push(&mut self, d: Diagnostic) {
         self.0.push(d);
     }
 
+    /// Whether any of them is an error.
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)
     }
 
+    /// Adds every diagnostic of `other`, in order.
     pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
         self.0.extend(other);
     }
 
+    /// The diagnostics, in the order added.
     pub fn into_vec(self) -> Vec<Diagnostic> {
         self.0
     }

@@ -9,9 +9,13 @@ use miette::{
 use serde_json::{Value as Json, json};
 use std::fmt;
 
-/// Output formats of `polc check`.
+/// Output formats of `polc check`: `human` ([`human()`], with the source and carets), `json`
+/// ([`json()`]), `github` (workflow commands, [`github()`]) and `sarif` (SARIF 2.1.0, [`sarif()`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+// Doc comments on the variants would become `--format`'s help text (clap); they are described
+// above instead.
+#[allow(missing_docs)]
 pub enum Format {
     #[default]
     Human,
@@ -23,8 +27,11 @@ pub enum Format {
 /// Human rendering options.
 #[derive(Clone, Copy, Debug)]
 pub struct HumanStyle {
+    /// Whether to colour the output with ANSI escapes.
     pub color: bool,
+    /// Whether to draw with Unicode box characters (else ASCII).
     pub unicode: bool,
+    /// The terminal's width in columns, for wrapping messages and help.
     pub width: usize,
 }
 

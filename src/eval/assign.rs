@@ -138,8 +138,12 @@ pub fn decide_assign_request(
 /// The answer to an assignment question.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AssignDecision {
+    /// Whether the principal may assign the role: one of the assigning permissions is allowed
+    /// and no `separate` conflict stands in the way.
     pub allowed: bool,
+    /// The role to assign, on the resource's type.
     pub role: RoleId,
+    /// The actor who would receive the role.
     pub assignee: Entity,
     /// Every permission of the resource's type that assigns the role, in declaration order,
     /// with its decision; the first allowed one is the one that lets the principal assign.

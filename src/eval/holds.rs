@@ -14,19 +14,32 @@ pub enum Step {
     Wildcard(u32),
     /// A userset assignment (`team:core#member is admin on ...`): `via` shows the actor holds
     /// the userset's role.
-    Member { assignment: u32, via: Derivation },
+    Member {
+        /// The userset assignment's index in the facts.
+        assignment: u32,
+        /// How the actor holds the userset's role.
+        via: Derivation,
+    },
     /// `role` on `entity` through the `from` edge number `edge` of `role`.
     From {
+        /// The type of `entity`, which declares `role`.
         ty: TypeId,
+        /// The role given.
         role: RoleId,
+        /// The index of the edge in `role`'s [`crate::compiled::Role::from`].
         edge: u32,
+        /// The entity the role is held on.
         entity: EntityId,
     },
     /// `role` on `entity` because `by` includes it.
     Included {
+        /// The type of `entity`, which declares both roles.
         ty: TypeId,
+        /// The role given.
         role: RoleId,
+        /// The role held that includes it.
         by: RoleId,
+        /// The entity the roles are held on.
         entity: EntityId,
     },
 }
@@ -46,6 +59,8 @@ impl Derivation {
         }
     }
 
+    /// The derivation in words, its steps joined by ` -> `
+    /// (`user:alice is admin on organization:acme -> owner on workspace:ml (from admin on organization)`).
     pub fn render(&self, policy: &Policy, facts: &Facts) -> String {
         let mut parts = Vec::new();
         for step in &self.0 {

@@ -65,6 +65,8 @@ fn push<K: std::hash::Hash + Eq, V>(m: &mut FxHashMap<K, Vec<V>>, k: K, v: V) {
 }
 
 impl SearchIndex {
+    /// Builds the index of `facts` (one pass over the entities, assignments and relations).
+    /// It describes these facts only: rebuild it after they change.
     pub fn new(policy: &Policy, facts: &Facts) -> SearchIndex {
         let mut ix = SearchIndex {
             rank: vec![u32::MAX; facts.entity_count()],

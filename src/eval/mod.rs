@@ -7,7 +7,7 @@
 
 pub mod assign;
 mod cycles;
-pub mod expr;
+pub(crate) mod expr;
 mod fast;
 mod holds;
 pub mod index;
@@ -33,7 +33,12 @@ pub enum Reason {
     Permitted(RuleId),
     /// A `forbid` rule applies; `error` is set when its condition could not be evaluated (which
     /// counts as applying: evaluation fails closed).
-    Forbidden { rule: RuleId, error: Option<String> },
+    Forbidden {
+        /// The rule.
+        rule: RuleId,
+        /// Why its condition could not be evaluated, if it could not.
+        error: Option<String>,
+    },
     /// Nothing gives the action.
     NoGrant,
     /// The request itself is invalid (an undeclared context field): denied without evaluation.
@@ -43,7 +48,11 @@ pub enum Reason {
 /// The answer to a request.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
+    /// Whether the action is allowed. Any error on the way denies (fails closed).
     pub allowed: bool,
+    /// Why: when allowed, the roles' grant or the first `permit` that applies; when denied, the
+    /// `forbid`s that apply, [`Reason::NoGrant`] or [`Reason::InvalidRequest`]. Empty from
+    /// [`decide_with`] without `explain`.
     pub reasons: Vec<Reason>,
     /// Evaluation errors met on the way (absent attributes, data cycles, bad context).
     pub errors: Vec<String>,
@@ -208,11 +217,14 @@ fn effect_word(e: Effect) -> &'static str {
 
 /// Renders reasons and decisions for people and programs.
 pub struct Explainer<'a> {
+    /// The policy the decisions were made with.
     pub policy: &'a Policy,
+    /// The facts the decisions were made with.
     pub facts: &'a Facts,
 }
 
 impl Explainer<'_> {
+    /// The entity as written in Pol: `type:name`, the name quoted when it needs it.
     pub fn entity(&self, e: &Entity) -> String {
         crate::facts::display_entity(self.policy.type_name(e.ty), &e.name)
     }
@@ -324,7 +336,7 @@ impl Explainer<'_> {
         }
     }
 
-    /// The decision JSON of LANGUAGE.md section 5.
+    /// The decision JSON of docs/language.md, "Requests and decisions".
     pub fn decision_json(&self, req: &Request, d: &Decision) -> serde_json::Value {
         json!({
             "decision": if d.allowed { "allow" } else { "deny" },

@@ -1,4 +1,4 @@
-//! The query forms of LANGUAGE.md section 5: `can`, `is`, `who can`, `who is`, `what can`,
+//! The query forms of docs/language.md, "Queries": `can`, `is`, `who can`, `who is`, `what can`,
 //! `which`, and `can P assign R on E to A` ([`super::assign`]). Each answer carries its reasons.
 
 use super::holds::{Derivation, Walk};
@@ -14,7 +14,9 @@ use serde_json::json;
 /// wildcard assignment).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Who {
+    /// An actor the facts name, as `type:name`.
     Actor(String),
+    /// Every actor of the named type (shown as `type:*`).
     Everyone(String),
 }
 
@@ -30,36 +32,51 @@ impl std::fmt::Display for Who {
 /// One item of a list answer: what it is (`user:alice`, `view`, `workspace:ml`) and why.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {
+    /// The item as written in Pol: `user:alice`, `view`, `workspace:ml`, `user:*`.
     pub name: String,
+    /// Why it is in the answer, in words (as [`Explainer`] words reasons).
     pub reason: String,
     /// The structured reason (for coverage and tools).
     pub detail: Option<super::Reason>,
 }
 
+/// The answer to a [`Query`], by the kind of question asked.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Answer {
     /// `can`: a decision.
     Decision {
+        /// The request the question stands for.
         request: Box<Request>,
+        /// Its decision, with reasons.
         decision: Decision,
+        /// The reasons in words, one line each.
         reasons: Vec<String>,
     },
     /// `can P assign R on E to A`: an assignment decision.
     Assign {
+        /// The assignment decision.
         decision: Box<super::assign::AssignDecision>,
+        /// Why it is allowed or denied, one line each.
         reasons: Vec<String>,
+        /// Evaluation errors met on the way, deduplicated.
         errors: Vec<String>,
     },
     /// `is`: role membership.
     Role {
+        /// Whether the actor holds the role on the entity.
         holds: bool,
+        /// Why, in words (the derivation, or why none was found).
         reason: String,
+        /// How the actor holds it, when it does.
         derivation: Option<Derivation>,
+        /// Evaluation errors met on the way.
         errors: Vec<String>,
     },
     /// `who can`, `who is`, `what can`, `which`: the matching items.
     List {
+        /// The matching items, sorted by name.
         items: Vec<Item>,
+        /// Evaluation errors met deciding the candidates (each fails closed), deduplicated.
         errors: Vec<String>,
     },
 }
@@ -141,6 +158,9 @@ impl Answer {
         out
     }
 
+    /// The answer as JSON, as `polc query --format json` prints it: `{"decision", "reasons",
+    /// "errors"}` for `can`, `{"holds", "reasons", "errors"}` for `is`, `{"items": [{"name",
+    /// "reason"}], "errors"}` for lists.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Answer::Decision {

@@ -1,4 +1,4 @@
-//! The reference evaluator: a direct reading of the definitions (LANGUAGE.md sections 1 and 6),
+//! The reference evaluator: a direct reading of the definitions (docs/language.md, "Evaluation semantics"),
 //! with no precomputed plans. It computes every role the actor holds anywhere as a least
 //! fixpoint over the assignments, includes and `from` clauses, then applies the rules, reading
 //! their conditions with its own tree walk (`reference/condition.rs`, no code shared with the

@@ -13,8 +13,12 @@ use serde_json::value::RawValue;
 /// and its name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entity {
+    /// The entity's type.
     pub ty: TypeId,
+    /// Its id in the facts; `None` when the facts never name it (then only wildcard
+    /// assignments and rules can give it anything, and it has no stored attributes).
     pub id: Option<EntityId>,
+    /// Its name within its type, as given (`alice` of `user:alice`).
     pub name: String,
 }
 
@@ -44,6 +48,7 @@ impl Entity {
         })
     }
 
+    /// The entity the facts know as `id`; `None` when `id` is not one of theirs.
     pub fn known(facts: &Facts, id: EntityId) -> Option<Entity> {
         Some(Entity {
             ty: facts.entity_type(id)?,
@@ -56,8 +61,10 @@ impl Entity {
 /// The request context: a value per declared field, and the time assignments expire against.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Context {
+    /// Per declared context field (by index in [`Policy::context`]): its value, `None` when unset.
     pub values: Vec<Option<Value>>,
-    /// `context.now`, or the current time when the request does not set it.
+    /// `context.now`, or the current time when the request does not set it, in microseconds
+    /// since the Unix epoch.
     pub now: i64,
     /// Attributes the request itself gives its principal and resource (AuthZEN `properties`):
     /// they override the stored facts for this request only.
@@ -68,7 +75,9 @@ pub struct Context {
 /// declarations, and the properties of the action.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Overlay {
+    /// Attributes of the principal given by the request, overriding the facts' values.
     pub principal: Vec<(AttrId, Value)>,
+    /// Attributes of the resource given by the request, overriding the facts' values.
     pub resource: Vec<(AttrId, Value)>,
     /// The action's properties (AuthZEN `action.properties`), by index in the policy's
     /// `action { ... }` declarations; `None` (or past the end) is a property not given.
@@ -76,6 +85,7 @@ pub struct Overlay {
 }
 
 impl Overlay {
+    /// The value of attribute `a` in `attrs` (one side of an overlay), if given.
     pub fn get(attrs: &[(AttrId, Value)], a: AttrId) -> Option<&Value> {
         attrs.iter().find(|(x, _)| *x == a).map(|(_, v)| v)
     }
@@ -84,7 +94,9 @@ impl Overlay {
 /// Which entity of a request properties describe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
+    /// The request's principal.
     Principal,
+    /// The request's resource.
     Resource,
 }
 
@@ -136,9 +148,13 @@ impl Context {
 /// A request, resolved against the policy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
+    /// The actor asking.
     pub principal: Entity,
+    /// The permission asked for, on the resource's type.
     pub action: PermId,
+    /// The resource asked about.
     pub resource: Entity,
+    /// The context: field values, `now`, and the request's own attributes.
     pub context: Context,
     /// Problems with the request itself (an undeclared context field): the request is denied and
     /// these are reported in the decision's errors.
@@ -557,7 +573,7 @@ struct JsonRequest<'a> {
     context: Option<&'a RawValue>,
 }
 
-/// A request in the JSON form of LANGUAGE.md section 5.
+/// A request in the JSON form of docs/language.md, "Requests and decisions".
 pub fn from_json(
     policy: &Policy,
     facts: &Facts,

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! Checking facts against the policy: every name resolved, every value of its declared type.
 //! One checker serves `.pol` facts and JSON facts: both are first turned into [`Input`]s.
 
@@ -11,8 +12,12 @@ pub type EntityName = (TypeId, String);
 /// Who an assignment names, resolved; the ids owned, or borrowed from the input (`&str`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SubjectName<N = String> {
+    /// An actor, `user:alice`: its type and id.
     Actor(TypeId, N),
+    /// A userset, `team:core#member`: the group's type and id, and the role (of the group's
+    /// type) whose holders are meant.
     Userset(TypeId, N, RoleId),
+    /// Every actor of the type, `user:*`.
     Wildcard(TypeId),
 }
 
@@ -31,10 +36,15 @@ impl SubjectName {
 /// into the facts without an owned copy of each ([`super::Facts::apply_assignment`]).
 #[derive(Clone, Copy, Debug)]
 pub struct CheckedAssignment<'s> {
+    /// Who is assigned.
     pub subject: SubjectName<&'s str>,
+    /// The role, on the type of `on`.
     pub role: RoleId,
+    /// The entity the role is held on: its type and id.
     pub on: (TypeId, &'s str),
+    /// When the assignment expires, in microseconds since the Unix epoch; `None`: never.
     pub until: Option<i64>,
+    /// Where the assignment was written (`None` for facts without a source).
     pub span: Option<Span>,
 }
 
@@ -59,12 +69,19 @@ impl CheckedAssignment<'_> {
 /// A value checked against its declared type, entities still by name.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FactValue {
+    /// A `bool` value.
     Bool(bool),
+    /// An `int` value.
     Int(i64),
+    /// A `string` or enumeration value.
     Str(String),
+    /// A `time`, in microseconds since the Unix epoch.
     Time(i64),
+    /// A `duration`, in microseconds.
     Duration(i64),
+    /// An entity: its type and id.
     Entity(TypeId, String),
+    /// A list's elements, in the order written.
     List(Vec<FactValue>),
     /// The fields as written (each declared field at most once).
     Record(Vec<(String, FactValue)>),
@@ -73,30 +90,49 @@ pub enum FactValue {
 /// A fact that passed every check, ready for [`super::Facts::apply`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum CheckedFact {
+    /// `subject is role on entity [until time]`.
     Assign {
+        /// Who is assigned.
         subject: SubjectName,
+        /// The role, on the type of `on`.
         role: RoleId,
+        /// The entity the role is held on.
         on: EntityName,
+        /// When the assignment expires, in microseconds since the Unix epoch; `None`: never.
         until: Option<i64>,
+        /// Where the fact was written (`None` for facts without a source).
         span: Option<Span>,
     },
+    /// `entity.rel = target` (or a list of targets for a many-valued relation).
     Relation {
+        /// The entity the relation starts at.
         entity: EntityName,
+        /// The relation, on the entity's type.
         rel: RelId,
+        /// The entities it points to (one for a single-valued relation).
         targets: Vec<EntityName>,
     },
+    /// `entity.attr = value`.
     Attribute {
+        /// The entity described.
         entity: EntityName,
+        /// The attribute, on the entity's type.
         attr: AttrId,
+        /// The value, of the attribute's declared type.
         value: FactValue,
     },
+    /// `context.field = value;`: a context value for the requests that follow (tests, REPL).
     Context {
+        /// The field's index in [`Policy::context`].
         field: usize,
+        /// The value, of the field's declared type.
         value: FactValue,
     },
     /// `action.soft = true;`: an action property for the requests that follow (tests, REPL).
     Action {
+        /// The property's index in [`Policy::action`].
         field: usize,
+        /// The value, of the property's declared type.
         value: FactValue,
     },
 }
@@ -104,19 +140,26 @@ pub enum CheckedFact {
 /// A value as written, in either syntax.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Input {
+    /// What was written.
     pub kind: InputKind,
+    /// Where it was written (for diagnostics).
     pub span: Span,
 }
 
+/// The shape of a value as written, before its declared type is known.
 #[derive(Clone, Debug, PartialEq)]
 pub enum InputKind {
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer.
     Int(i64),
+    /// A string (also times, durations and entities in JSON, read by the expected type).
     Str(String),
     /// `type:id` written as an entity reference (in `.pol`).
     Entity(String, String),
     /// Microseconds, and the text as written.
     Duration(i64, String),
+    /// `[a, b]`.
     List(Vec<Input>),
     /// `{ name: value, ... }` (in JSON, an object where a record is expected): each field
     /// with the span of its name.
@@ -128,23 +171,34 @@ pub enum InputKind {
 /// A name with where it was written.
 #[derive(Clone, Copy, Debug)]
 pub struct Named<'s> {
+    /// The name.
     pub name: &'s str,
+    /// Where it was written.
     pub span: Span,
 }
 
 /// The subject of an assignment as written.
 #[derive(Clone, Copy, Debug)]
 pub enum SubjectInput<'s> {
+    /// `type:id`.
     Entity {
+        /// The type's name.
         ty: Named<'s>,
+        /// The id, read literally.
         id: &'s str,
     },
+    /// `type:id#role`.
     Userset {
+        /// The group's type.
         ty: Named<'s>,
+        /// The group's id.
         id: &'s str,
+        /// The role of the group's type whose holders are meant.
         role: Named<'s>,
     },
+    /// `type:*`.
     Wildcard {
+        /// The actor type.
         ty: Named<'s>,
     },
 }
@@ -152,15 +206,22 @@ pub enum SubjectInput<'s> {
 /// A relation or an attribute of a type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Member {
+    /// A relation of the type.
     Relation(RelId),
+    /// An attribute of the type.
     Attribute(AttrId),
 }
 
+/// Checks facts written in `.pol` or JSON against a policy: resolves every name (with a
+/// "did you mean" on a typo) and types every value; each method returns a diagnostic
+/// (`E02xx`, `E04xx`) instead of the fact when something does not fit.
 pub struct Checker<'p> {
+    /// The policy the facts are checked against.
     pub policy: &'p Policy,
 }
 
 impl<'p> Checker<'p> {
+    /// A checker for `policy`.
     pub fn new(policy: &'p Policy) -> Checker<'p> {
         Checker { policy }
     }
@@ -250,6 +311,9 @@ impl<'p> Checker<'p> {
         Err(d)
     }
 
+    /// Checks `subject is role on entity [until time]` (`until` as written, with its span) and
+    /// returns it as an owned fact. Errors: an unknown type or role, a subject of the wrong kind,
+    /// an invalid id, or a time that does not parse.
     pub fn assignment(
         &self,
         subject: SubjectInput<'_>,
@@ -390,6 +454,8 @@ impl<'p> Checker<'p> {
         }
     }
 
+    /// Checks `context.name = value` against the `context { .. }` declarations (`E0209` for an
+    /// undeclared field).
     pub fn context(&self, name: Named<'_>, value: &Input) -> Result<CheckedFact, Diagnostic> {
         let Some(field) = self.policy.context_field(name.name) else {
             return Err(self.unknown_context(name));
@@ -420,6 +486,7 @@ impl<'p> Checker<'p> {
         Ok(CheckedFact::Action { field, value: v })
     }
 
+    /// The diagnostic for an undeclared context field `name` (`E0209`, with a "did you mean").
     pub fn unknown_context(&self, name: Named<'_>) -> Diagnostic {
         let d = Diagnostic::new(
             Code::E0209,

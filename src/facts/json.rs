@@ -1,4 +1,4 @@
-//! Facts as JSON (LANGUAGE.md section 4). Values are read as raw JSON slices so that every
+//! Facts as JSON (docs/language.md, "Facts"). Values are read as raw JSON slices so that every
 //! diagnostic points at the exact place in the file.
 
 use super::Facts;
@@ -51,7 +51,9 @@ pub const MAX_JSON_NESTING: usize = crate::syntax::MAX_NESTING;
 
 /// Reads JSON text; keeps the file and the text for spans.
 pub struct JsonText<'t> {
+    /// The file the text is in (the spans of diagnostics point there).
     pub file: FileId,
+    /// The JSON text.
     pub text: &'t str,
 }
 

@@ -1,4 +1,4 @@
-//! Data lints (LANGUAGE.md section 7, `polc check --data`): the assignment data against the
+//! Data lints (docs/language.md, "Data checks"; `polc check --data`): the assignment data against the
 //! policy's constraints. These are checks of the data, not conditions of decisions.
 
 use super::{Facts, Subject};

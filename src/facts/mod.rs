@@ -25,6 +25,7 @@ pub use check::{CheckedAssignment, CheckedFact, FactValue, SubjectName};
 pub struct EntityId(pub u32);
 
 impl EntityId {
+    /// The id as an index into the facts' per-entity tables.
     pub fn index(self) -> usize {
         self.0 as usize
     }
@@ -37,15 +38,21 @@ impl EntityId {
 /// equality is set equality (`[a, b] == [b, a]`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Value {
+    /// A `bool`.
     Bool(bool),
+    /// An `int`.
     Int(i64),
+    /// A `string` or an enumeration's value.
     Str(Arc<str>),
     /// Microseconds since the Unix epoch.
     Time(i64),
     /// Microseconds.
     Duration(i64),
+    /// An entity the facts name.
     Entity(EntityId),
+    /// A list (a set: sorted, no repeats; see the invariant above).
     List(Arc<[Value]>),
+    /// A record: its fields sorted by name.
     Record(Arc<[(Arc<str>, Value)]>),
 }
 
@@ -78,6 +85,7 @@ impl Value {
 /// Who an assignment is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Subject {
+    /// The actor itself.
     Actor(EntityId),
     /// Everyone holding `role` on the entity (`team:core#member`).
     Userset(EntityId, RoleId),
@@ -88,8 +96,11 @@ pub enum Subject {
 /// A role assignment. Kept small (40 bytes): there are millions of them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
+    /// Who holds the role.
     pub subject: Subject,
+    /// The role, on the type of `on`.
     pub role: RoleId,
+    /// The entity the role is held on.
     pub on: EntityId,
     /// Live while `now < until` (microseconds); `i64::MAX` for no `until`.
     until: i64,
@@ -98,6 +109,8 @@ pub struct Assignment {
 }
 
 impl Assignment {
+    /// An assignment; `until` in microseconds since the Unix epoch (`None`: it never expires),
+    /// `span` where it was written (`None`: nowhere).
     pub fn new(
         subject: Subject,
         role: RoleId,
@@ -120,6 +133,7 @@ impl Assignment {
         }
     }
 
+    /// Whether the assignment holds at `now` (microseconds since the Unix epoch): `now < until`.
     #[inline]
     pub fn live(&self, now: i64) -> bool {
         now < self.until
@@ -304,14 +318,17 @@ impl Facts {
         id
     }
 
+    /// The id of the entity `ty:name`, if the facts (or the policy's conditions) name it.
     pub fn lookup(&self, ty: TypeId, name: &str) -> Option<EntityId> {
         self.names.lookup(ty, name)
     }
 
+    /// The type of entity `id`; `None` when `id` is not one of these facts'.
     pub fn entity_type(&self, id: EntityId) -> Option<TypeId> {
         self.entity_types.get(id.index()).copied()
     }
 
+    /// The name of entity `id` within its type; `None` when `id` is not one of these facts'.
     pub fn entity_name(&self, id: EntityId) -> Option<&str> {
         self.names.get(id)
     }
@@ -324,6 +341,7 @@ impl Facts {
         }
     }
 
+    /// How many entities are numbered, those the policy's conditions name included.
     pub fn entity_count(&self) -> usize {
         self.entity_types.len()
     }
@@ -339,6 +357,8 @@ impl Facts {
         v
     }
 
+    /// Adds an assignment, unchecked (the caller resolved it against the policy), and returns its
+    /// index, by which [`Facts::assignment`] reads it until it is retracted.
     pub fn assign(&mut self, a: Assignment) -> u32 {
         let idx = self.slots.len() as u32;
         let mut next = NONE;
@@ -451,6 +471,7 @@ impl Facts {
         ids.len()
     }
 
+    /// The assignment at index `idx`; `None` when out of range or retracted.
     pub fn assignment(&self, idx: u32) -> Option<&Assignment> {
         self.slots.get(idx as usize).and_then(Slot::get)
     }
@@ -463,6 +484,7 @@ impl Facts {
             .filter_map(|(i, s)| s.get().map(|a| (i as u32, a)))
     }
 
+    /// How many assignments there are (retracted ones not counted).
     pub fn assignment_count(&self) -> usize {
         self.slots.iter().filter(|s| s.get().is_some()).count()
     }
@@ -590,11 +612,13 @@ impl Facts {
         }
     }
 
+    /// The targets of relation `rel` of entity `e` (empty when it has none).
     #[inline]
     pub fn relation(&self, e: EntityId, rel: RelId) -> &[EntityId] {
         self.rel_slot(e, rel).map_or(&[], |s| self.targets(s))
     }
 
+    /// Whether entity `e` has relation `rel` set (`has` in conditions).
     pub fn has_relation(&self, e: EntityId, rel: RelId) -> bool {
         self.rel_slot(e, rel).is_some()
     }
@@ -615,10 +639,12 @@ impl Facts {
         self.attributes.remove(&(e, attr))
     }
 
+    /// Sets attribute `attr` of entity `e` to `v`, unchecked (the caller typed it), replacing any value.
     pub fn set_attribute(&mut self, e: EntityId, attr: AttrId, v: Value) {
         self.attributes.insert((e, attr), v);
     }
 
+    /// The value of attribute `attr` of entity `e`, if set.
     pub fn attribute(&self, e: EntityId, attr: AttrId) -> Option<&Value> {
         self.attributes.get(&(e, attr))
     }
@@ -773,7 +799,7 @@ impl Facts {
         load_text(policy, file, text, false)
     }
 
-    /// Facts as JSON (LANGUAGE.md section 4), checked against the policy.
+    /// Facts as JSON (docs/language.md, "Facts"), checked against the policy.
     pub fn from_json_str(
         policy: &Policy,
         sources: &mut SourceMap,

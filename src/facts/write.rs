@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! Writes to the facts: transactions of fact writes and deletes with preconditions, the changes
 //! a store keeps, applying them to [`Facts`] in place, and the data constraints a write is
 //! checked against. No SQL here: a store (`polc::store`, feature `store`) keeps [`Change`]s and
@@ -45,21 +46,32 @@ impl fmt::Display for Revision {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Fact {
+    /// `subject is role on on`.
     Assignment {
+        /// Who is assigned: `user:ann`, `team:core#member` or `user:*`.
         subject: String,
+        /// The role's name, on the type of `on`.
         role: String,
+        /// The entity the role is held on, `type:id`.
         on: String,
         /// Microseconds since the Unix epoch; `None` for an assignment that does not expire.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         until_us: Option<i64>,
     },
+    /// `entity.relation = target`: one target of a relation.
     Relation {
+        /// The entity the relation starts at, `type:id`.
         entity: String,
+        /// The relation's name, on the entity's type.
         relation: String,
+        /// The entity it points to, `type:id`.
         target: String,
     },
+    /// `entity.name = value`: an attribute's value.
     Attribute {
+        /// The entity described, `type:id`.
         entity: String,
+        /// The attribute's name, on the entity's type.
         name: String,
         /// The value as JSON facts write it (`"high"`, `3`, `["a", "b"]`, `{"x": 1}`).
         value: serde_json::Value,
@@ -70,20 +82,30 @@ pub enum Fact {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum FactKey {
+    /// An assignment, whatever its `until`.
     Assignment {
+        /// Who is assigned: `user:ann`, `team:core#member` or `user:*`.
         subject: String,
+        /// The role's name.
         role: String,
+        /// The entity the role is held on, `type:id`.
         on: String,
     },
     /// One target of a relation, or (`target: None`) every target it has.
     Relation {
+        /// The entity the relation starts at, `type:id`.
         entity: String,
+        /// The relation's name.
         relation: String,
+        /// The target, `type:id`; `None`: every target.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target: Option<String>,
     },
+    /// An attribute, whatever its value.
     Attribute {
+        /// The entity described, `type:id`.
         entity: String,
+        /// The attribute's name.
         name: String,
     },
 }
@@ -173,18 +195,29 @@ impl fmt::Display for Precondition {
 /// A fact key checked against the policy: names resolved to the policy's numbers.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CheckedKey {
+    /// An assignment, whatever its `until`.
     Assignment {
+        /// Who is assigned.
         subject: SubjectName,
+        /// The role, on the type of `on`.
         role: RoleId,
+        /// The entity the role is held on.
         on: EntityName,
     },
+    /// One target of a relation, or (`target: None`) every target.
     Relation {
+        /// The entity the relation starts at.
         entity: EntityName,
+        /// The relation, on the entity's type.
         rel: RelId,
+        /// The target; `None`: every target.
         target: Option<EntityName>,
     },
+    /// An attribute, whatever its value.
     Attribute {
+        /// The entity described.
         entity: EntityName,
+        /// The attribute, on the entity's type.
         attr: AttrId,
     },
 }
@@ -194,20 +227,25 @@ pub enum CheckedKey {
 pub enum CheckedChange {
     /// An assignment, an attribute, or a relation with exactly one target.
     Put(CheckedFact),
+    /// Removes what the key names (nothing if there is none).
     Delete(CheckedKey),
 }
 
 /// A precondition checked against the policy.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CheckedPrecondition {
+    /// The fact exists.
     Exists(CheckedKey),
+    /// The fact does not exist.
     Absent(CheckedKey),
+    /// The store is at this revision.
     Revision(Revision),
 }
 
 /// A transaction that passed every check of the policy: what [`transaction_from_json`] reads.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Transaction {
+    /// The preconditions, all of which must hold for the changes to apply.
     pub preconditions: Vec<CheckedPrecondition>,
     /// Where each precondition was written (beside `preconditions`; empty when built in code).
     pub precondition_spans: Vec<Span>,

@@ -9,15 +9,23 @@ use std::collections::BTreeMap;
 /// A named thing of the policy. Roles, permissions, relations and attributes belong to a type.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Sym {
+    /// A type: its name.
     Type(String),
+    /// A role: its type and its name.
     Role(String, String),
+    /// A permission: its type and its name.
     Perm(String, String),
+    /// A relation: its type and its name.
     Relation(String, String),
+    /// An attribute: its type and its name.
     Attr(String, String),
+    /// A context field: its name.
     Context(String),
     /// An action property (`action { soft?: bool; }`, read as `action.soft`).
     Action(String),
+    /// A `facts NAME { .. }` block: its name.
     Facts(String),
+    /// A test: its name.
     Test(String),
 }
 
@@ -30,6 +38,7 @@ impl Sym {
         }
     }
 
+    /// What the symbol is, in words (`role`, `context field`), for hover and messages.
     pub fn kind(&self) -> &'static str {
         match self {
             Sym::Type(_) => "type",
@@ -48,7 +57,9 @@ impl Sym {
 /// One place a name is written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Occurrence {
+    /// The symbol written there.
     pub sym: Sym,
+    /// Where it is written: the name only.
     pub span: Span,
     /// A declaration (not a use).
     pub decl: bool,
@@ -57,7 +68,9 @@ pub struct Occurrence {
 /// A role as declared: what hover needs to say what it gives and who holds it.
 #[derive(Clone, Debug, Default)]
 pub struct RoleInfo {
+    /// The doc comment (`///`) of the first of its declarations that has one.
     pub doc: Option<String>,
+    /// The roles it includes, as written.
     pub includes: Vec<String>,
     /// Grants as written: names and patterns.
     pub grants: Vec<String>,
@@ -68,7 +81,9 @@ pub struct RoleInfo {
 /// A type as declared (all its blocks merged, `extend` included).
 #[derive(Clone, Debug, Default)]
 pub struct TypeInfo {
+    /// Whether it is an actor type.
     pub actor: bool,
+    /// The doc comment (`///`) of the first of its declarations that has one.
     pub doc: Option<String>,
     /// Relation name -> (target type, many).
     pub relations: BTreeMap<String, (String, bool)>,
@@ -76,6 +91,7 @@ pub struct TypeInfo {
     pub attributes: BTreeMap<String, (String, bool, Option<String>)>,
     /// Permission name -> doc.
     pub permissions: BTreeMap<String, Option<String>>,
+    /// Its roles by name.
     pub roles: BTreeMap<String, RoleInfo>,
     /// Every permission pattern with a `*` written on this type (grants and rule actions).
     pub patterns: Vec<(String, Span)>,
@@ -84,18 +100,22 @@ pub struct TypeInfo {
 }
 
 impl TypeInfo {
+    /// Whether `name` is a relation or an attribute of the type (what `.name` may read).
     pub fn has_field(&self, name: &str) -> bool {
         self.relations.contains_key(name) || self.attributes.contains_key(name)
     }
 }
 
+/// The symbol index of a workspace's files: every declaration and every use of a name.
 #[derive(Clone, Debug, Default)]
 pub struct Index {
+    /// The types by name.
     pub types: BTreeMap<String, TypeInfo>,
     /// Context field -> type as written.
     pub context: BTreeMap<String, String>,
     /// Action property -> type as written.
     pub action: BTreeMap<String, String>,
+    /// The names of the `facts` blocks, in source order.
     pub facts_blocks: Vec<String>,
     /// Every occurrence, in source order per file.
     pub occurrences: Vec<Occurrence>,
@@ -104,6 +124,8 @@ pub struct Index {
 }
 
 impl Index {
+    /// Indexes `files` (declarations first, then uses); `slice` gives the text of a span (the
+    /// types of attributes, context fields and action properties, as written).
     pub fn new(files: &[ast::File], slice: impl Fn(Span) -> String) -> Index {
         let mut ix = Index::default();
         for f in files {
@@ -135,6 +157,7 @@ impl Index {
             .min_by_key(|o| o.span.len())
     }
 
+    /// Every occurrence of `sym`, in source order.
     pub fn of<'a>(&'a self, sym: &'a Sym) -> impl Iterator<Item = &'a Occurrence> + 'a {
         self.occurrences.iter().filter(move |o| &o.sym == sym)
     }

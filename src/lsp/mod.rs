@@ -38,7 +38,9 @@ pub const DEBOUNCE: Duration = Duration::from_millis(150);
 /// An error answer: a JSON-RPC code and a message for the author.
 #[derive(Debug)]
 pub struct Failure {
+    /// The JSON-RPC error code (`-32803` RequestFailed, `-32602` InvalidParams).
     pub code: i32,
+    /// What went wrong, for the author (the editor shows it).
     pub message: String,
 }
 
@@ -51,6 +53,7 @@ impl Failure {
         }
     }
 
+    /// `InvalidParams`: the request's parameters do not fit (a position outside the document).
     pub fn invalid_params(message: impl Into<String>) -> Failure {
         Failure {
             code: -32602,

@@ -11,6 +11,7 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// Indexes where the lines of `text` start (0, and after every newline).
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
@@ -37,6 +38,7 @@ impl LineIndex {
         Position::new(line as u32, column as u32)
     }
 
+    /// The range from byte `start` to byte `end`, each as [`LineIndex::position`] converts it.
     pub fn range(&self, text: &str, start: usize, end: usize) -> Range {
         Range::new(self.position(text, start), self.position(text, end))
     }

@@ -13,6 +13,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 /// What the reader hands to the main loop.
 #[derive(Debug)]
 pub enum Incoming {
+    /// A JSON-RPC request, response or notification.
     Message(Message),
     /// A body that is not a JSON-RPC message: answered with a parse error, then skipped.
     Malformed(String),

@@ -21,12 +21,15 @@ use std::time::Instant;
 
 /// One compiled group of files.
 pub struct Analysis {
+    /// The group's files, numbered as [`FileId`]s in the compilation's source map.
     pub uris: Vec<Url>,
     inc: Incremental,
+    /// The symbols of this analysis: declarations and their references.
     pub index: Rc<Index>,
     /// The names completion offers: this index, or while the text has syntax errors (a broken
     /// item is missing from the AST) the names of the last analysis without them.
     pub names: Rc<Index>,
+    /// Per file: its line index, to convert spans to LSP positions.
     pub lines: Vec<LineIndex>,
     /// Diagnostics the loader reported per file (not UTF-8, too large): no span to point at.
     pub unreadable: Vec<(Url, Diagnostic)>,
@@ -38,7 +41,9 @@ pub struct Analysis {
 /// What the code lens of a test shows after it ran.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TestMark {
+    /// Whether every assertion passed.
     pub passed: bool,
+    /// How many assertions ran.
     pub assertions: usize,
     /// Each failed step: where it is written and a one-line account.
     pub failures: Vec<(Span, String)>,
@@ -59,6 +64,7 @@ impl Analysis {
         }
     }
 
+    /// The number of the file `uri` in this group.
     pub fn file_of(&self, uri: &Url) -> Option<FileId> {
         self.uris
             .iter()
@@ -66,6 +72,7 @@ impl Analysis {
             .map(|i| FileId(i as u32))
     }
 
+    /// The text of `file` as compiled.
     pub fn text(&self, file: FileId) -> &str {
         self.compilation()
             .sources
@@ -73,10 +80,12 @@ impl Analysis {
             .map_or("", |f| f.text.as_str())
     }
 
+    /// The URI of `file`.
     pub fn uri(&self, file: FileId) -> Option<&Url> {
         self.uris.get(file.0 as usize)
     }
 
+    /// The LSP range (UTF-16 columns) of `span`.
     pub fn range(&self, span: Span) -> lsp::Range {
         match self.lines.get(span.file.0 as usize) {
             Some(ix) => ix.range(self.text(span.file), span.start as usize, span.end as usize),
@@ -84,6 +93,7 @@ impl Analysis {
         }
     }
 
+    /// The LSP location of `span` (`None` when its file is not in the group).
     pub fn location(&self, span: Span) -> Option<lsp::Location> {
         Some(lsp::Location::new(
             self.uri(span.file)?.clone(),
@@ -91,6 +101,7 @@ impl Analysis {
         ))
     }
 
+    /// The byte offset of the LSP position `pos` in `file` (clamped to the text).
     pub fn offset(&self, file: FileId, pos: lsp::Position) -> usize {
         self.lines
             .get(file.0 as usize)
@@ -181,6 +192,8 @@ impl Project {
     }
 }
 
+/// The editor's workspace: its folders, the open documents and the policies they make up,
+/// each compiled again when one of its files changes.
 #[derive(Default)]
 pub struct Workspace {
     projects: Vec<Project>,
@@ -203,6 +216,7 @@ fn url_of(path: &Path) -> Option<Url> {
 }
 
 impl Workspace {
+    /// A workspace over the folders `roots`, their `.pol` files read from disk.
     pub fn new(roots: Vec<PathBuf>) -> Workspace {
         let mut w = Workspace::default();
         for root in roots {
@@ -309,11 +323,13 @@ impl Workspace {
         }
     }
 
+    /// A document opened in the editor: its text replaces the disk's until it is closed.
     pub fn open(&mut self, uri: Url, text: String) {
         self.open.insert(uri.clone(), text);
         self.touch(&uri);
     }
 
+    /// An edit: the document's whole new text (full sync).
     pub fn change(&mut self, uri: &Url, text: String) {
         self.open.insert(uri.clone(), text);
         self.touch(uri);
@@ -347,6 +363,7 @@ impl Workspace {
         }
         self.touch(uri);
     }
+    /// Whether some policy must be compiled again before it is asked about.
     pub fn is_dirty(&self) -> bool {
         self.projects.iter().any(|p| p.dirty)
     }

@@ -1,22 +1,38 @@
+#![deny(missing_docs)]
 //! The REPL's `:` commands: one table that `:help`, dispatch and completion all read.
 
 /// A `:` command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
+    /// `:help`: lists the commands.
     Help,
+    /// `:quit`: leaves the REPL (also Ctrl-D).
     Quit,
+    /// `:assume FACT...`: adds facts tentatively, opening a what-if.
     Assume,
+    /// `:diff`: what the what-if changes: permissions gained and lost, constraints broken.
     Diff,
+    /// `:commit`: keeps what was assumed.
     Commit,
+    /// `:rollback`: drops what was assumed.
     Rollback,
+    /// `:retract FACT`: removes a role assignment.
     Retract,
+    /// `:facts [FILTER]`: lists the facts as Pol lines.
     Facts,
+    /// `:context [NAME = VALUE]`: sets or shows the request context.
     Context,
+    /// `:why`: the full derivation and reasons of the last answer.
     Why,
+    /// `:check`: the constraint violations of the facts.
     Check,
+    /// `:use NAME`: adds the facts of a `facts NAME { .. }` block.
     Use,
+    /// `:load PATHS...`: loads another policy, keeping the facts that still check.
     Load,
+    /// `:reload`: reads the policy files again.
     Reload,
+    /// `:save FILE`: writes the session's facts to FILE as Pol.
     Save,
 }
 

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! Tab completion, read from the logos token stream ([`crate::syntax::tokens::tokenize`]) of
 //! the text before the cursor: what the grammar expects next decides what is offered.
 
@@ -10,9 +11,13 @@ use crate::syntax::tokens::{Token, tokenize};
 /// The names of one type.
 #[derive(Clone, Debug, Default)]
 pub struct TypeWords {
+    /// The type's name.
     pub name: String,
+    /// Whether it is an actor type.
     pub actor: bool,
+    /// Its roles' names.
     pub roles: Vec<String>,
+    /// Its permissions' names.
     pub permissions: Vec<String>,
     /// Relation name and target type.
     pub relations: Vec<(String, String)>,
@@ -25,14 +30,18 @@ pub struct TypeWords {
 /// Every name completion and highlighting know: from the policy and the facts.
 #[derive(Clone, Debug, Default)]
 pub struct Vocabulary {
+    /// Every type's names, in the policy's order.
     pub types: Vec<TypeWords>,
+    /// The declared context fields' names.
     pub context: Vec<String>,
     /// The declared action properties (`action.soft = true`).
     pub action: Vec<String>,
+    /// The names of the `facts NAME { .. }` blocks of the policy's files (`:use NAME`).
     pub facts_blocks: Vec<String>,
 }
 
 impl Vocabulary {
+    /// The vocabulary of a policy, its facts and its files' `facts` blocks.
     pub fn new(policy: &Policy, facts: &Facts, files: &[ast::File]) -> Vocabulary {
         let types = policy
             .types
@@ -83,14 +92,17 @@ impl Vocabulary {
         self.types.iter().find(|t| t.name == name)
     }
 
+    /// Whether `name` is a type of the policy.
     pub fn is_type(&self, name: &str) -> bool {
         self.ty(name).is_some()
     }
 
+    /// Whether `name` is a role of some type.
     pub fn is_role(&self, name: &str) -> bool {
         self.types.iter().any(|t| t.roles.iter().any(|r| r == name))
     }
 
+    /// Whether `name` is a permission of some type.
     pub fn is_permission(&self, name: &str) -> bool {
         self.types
             .iter()
@@ -115,7 +127,12 @@ impl Vocabulary {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Completion {
     /// Replace `line[start..pos]` with one of the words.
-    Words { start: usize, words: Vec<String> },
+    Words {
+        /// The byte offset in the line where the word being completed starts.
+        start: usize,
+        /// The candidates, sorted.
+        words: Vec<String>,
+    },
     /// File names (`:load`): the line editor's file completer does it.
     Paths,
 }

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! The line editor's side of the REPL (rustyline): completion, highlighting and multi-line
 //! input, all from [`super::complete`], [`super::highlight`] and [`super::needs_more`].
 
@@ -20,6 +21,7 @@ pub struct ReplHelper {
 }
 
 impl ReplHelper {
+    /// A helper completing and highlighting with `vocabulary`; `color` turns highlighting on.
     pub fn new(vocabulary: Vocabulary, color: bool) -> ReplHelper {
         ReplHelper {
             vocabulary,

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! Colours for the line being typed, from the logos token stream: keywords, entity types and
 //! ids, roles, permissions, strings, numbers, comments, and what does not lex.
 //!

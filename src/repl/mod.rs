@@ -123,10 +123,12 @@ impl Session {
         }
     }
 
+    /// The policy the session answers with.
     pub fn policy(&self) -> &crate::compiled::Policy {
         &self.loaded.policy
     }
 
+    /// The session's facts as they stand (a what-if's assumptions included).
     pub fn facts(&self) -> &Facts {
         &self.facts
     }

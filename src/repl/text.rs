@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! Facts written back as Pol lines: what `:facts` lists, and what `:load` / `:reload` check
 //! against the new policy (the session's data is carried over as text, so it is checked exactly
 //! like facts typed at the prompt).

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! What-if: the permissions and constraint violations that changed between two states of the
 //! facts (before `:assume`, and now).
 
@@ -61,6 +62,8 @@ pub struct Diff {
     pub resolved: Vec<Diagnostic>,
 }
 
+/// What changes from `before` to `after` (`:diff`): every (actor, permission, resource) that
+/// is allowed in one and not the other, and the data constraint violations caused and resolved.
 pub fn diff(policy: &Policy, before: &Facts, after: &Facts) -> Diff {
     let was = permissions(policy, before);
     let now = permissions(policy, after);

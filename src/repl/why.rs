@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! `:why`: the full explanation of the last answer: every step of each derivation on its own
 //! line, with where each assignment was written, the rules that decided, and what would grant
 //! an action that nothing grants.
@@ -12,9 +13,11 @@ use crate::syntax::ast::Query;
 /// The last answer, as `:why` needs it.
 #[derive(Debug)]
 pub struct LastAnswer {
+    /// The query, parsed.
     pub query: Query,
     /// The query as typed.
     pub text: String,
+    /// What it answered.
     pub answer: Answer,
 }
 

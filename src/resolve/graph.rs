@@ -7,31 +7,43 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use rustc_hash::{FxHashMap, FxHashSet};
 
+/// A node of the role graph: one role of one type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoleNode {
+    /// The resource type that declares the role.
     pub ty: TypeId,
+    /// The role, numbered within `ty`.
     pub role: RoleId,
 }
 
+/// An edge of the role graph, from the role held to the role it gives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RoleEdge {
     /// The source role includes the target role.
     Includes,
     /// Holders of the source role (on the entity at `path`) hold the target role.
-    From { path: String, default: bool },
+    From {
+        /// The relation path as written (`organization`, `folder.parent`).
+        path: String,
+        /// A `default from` edge (only for actors without an assignment of their own).
+        default: bool,
+    },
 }
 
 /// An `includes` cycle: the roles on it, in order (each includes the next, the last the first).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IncludeCycle(pub Vec<RoleNode>);
 
+/// The role graph of a policy (`polc graph` draws it; `includes` cycles are found on it).
 #[derive(Clone, Debug, Default)]
 pub struct RoleGraph {
+    /// The graph itself: one node per (type, role) that an edge touches or that was added.
     pub graph: DiGraph<RoleNode, RoleEdge>,
     index: FxHashMap<(TypeId, RoleId), NodeIndex>,
 }
 
 impl RoleGraph {
+    /// The node of `role` on `ty`, added on first use.
     pub fn node(&mut self, ty: TypeId, role: RoleId) -> NodeIndex {
         *self
             .index
@@ -39,6 +51,7 @@ impl RoleGraph {
             .or_insert_with(|| self.graph.add_node(RoleNode { ty, role }))
     }
 
+    /// `from` (on `ty`) includes `to` (on `ty`).
     pub fn add_include(&mut self, ty: TypeId, from: RoleId, to: RoleId) {
         let (a, b) = (self.node(ty, from), self.node(ty, to));
         self.graph.add_edge(a, b, RoleEdge::Includes);

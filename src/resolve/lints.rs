@@ -1,4 +1,4 @@
-//! Warnings of LANGUAGE.md section 7: things that compile but are probably not what the author
+//! Warnings (docs/language.md, "Diagnostics"): things that compile but are probably not what the author
 //! meant.
 
 use super::Resolver;

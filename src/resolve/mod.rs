@@ -1,5 +1,5 @@
 //! Stage 2, resolve: AST -> compiled [`Policy`]. Names, types, the role graph, and the checks and
-//! lints of LANGUAGE.md section 7. Every problem is reported; the policy is built only when there
+//! lints of docs/language.md, "Diagnostics". Every problem is reported; the policy is built only when there
 //! is no error.
 
 mod graph;
@@ -24,7 +24,9 @@ use rustc_hash::FxHashMap;
 pub struct Resolved {
     /// The compiled policy, when there was no error.
     pub policy: Option<Policy>,
+    /// The role graph, partial when there were errors.
     pub graph: RoleGraph,
+    /// Every error and warning of resolving, type-checking and the policy lints.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -762,7 +764,7 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// Whether a permission name matches a name or pattern (LANGUAGE.md section 6): `*` matches
+/// Whether a permission name matches a name or pattern (docs/language.md, "Permissions and patterns"): `*` matches
 /// everything; a trailing `.*` matches every permission below the prefix at any depth; a leading
 /// `*.` matches exactly one segment. Other `*` segments match one segment each.
 pub fn pattern_matches(pattern: &str, name: &str) -> bool {

@@ -27,7 +27,9 @@ pub use store::{StoreState, load_from_store};
 pub struct Engine {
     /// Shared with the writer, which checks transactions against it outside the engine's lock.
     pub policy: Arc<crate::compiled::Policy>,
+    /// The facts decisions are made against.
     pub facts: crate::facts::Facts,
+    /// A hash of the policy's sources, as `/health` reports it.
     pub policy_revision: String,
     /// A hash of the data file, or (with a store) the store's revision.
     pub facts_revision: String,
@@ -44,16 +46,21 @@ pub struct Engine {
 pub struct Current(std::sync::RwLock<Engine>);
 
 impl Current {
+    /// Wraps `engine` for serving.
     pub fn new(engine: Engine) -> Current {
         Current(std::sync::RwLock::new(engine))
     }
 
+    /// Locks the engine for reading (decisions); a lock poisoned by a panicking writer is
+    /// taken anyway.
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Engine> {
         self.0
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Locks the engine for writing (store writes, between decisions); poisoning is ignored
+    /// as in [`Current::read`].
     pub fn write(&self) -> std::sync::RwLockWriteGuard<'_, Engine> {
         self.0
             .write()
@@ -71,7 +78,9 @@ impl Engine {
 /// Where the policy and the facts come from.
 #[derive(Clone, Debug)]
 pub struct Sources {
+    /// The policy's `.pol` files or folders, or one compiled artifact, recompiled on reload.
     pub policy: Vec<PathBuf>,
+    /// The data file the facts are read from, when there is no store.
     pub data: Option<PathBuf>,
 }
 
@@ -84,6 +93,7 @@ pub struct Limits {
     pub batch: usize,
     /// The page size of a search when the request sets none, and the most it may ask for.
     pub page_default: usize,
+    /// The most a search page may ask for; a larger `limit` is lowered to it.
     pub page_max: usize,
     /// At most this many connections open at once; past it, accepting waits.
     pub connections: usize,
@@ -109,19 +119,27 @@ impl Default for Limits {
 /// Counters for `/metrics`.
 #[derive(Debug, Default)]
 pub struct Metrics {
+    /// Decisions that allowed.
     pub allow: AtomicU64,
+    /// Decisions that denied.
     pub deny: AtomicU64,
+    /// Requests answered with an error.
     pub errors: AtomicU64,
+    /// Successful reloads.
     pub reloads: AtomicU64,
+    /// Reloads that failed (the old engine kept serving).
     pub reload_failures: AtomicU64,
     /// Request latency: how many fell in each bucket (at most [`LATENCY_BUCKETS`]`[i]` seconds and
     /// over the one before; the last slot is over them all; `/metrics` adds them up), and the sum
     /// in microseconds.
     pub latency: [AtomicU64; LATENCY_BUCKETS.len() + 1],
+    /// How many requests were observed.
     pub latency_count: AtomicU64,
+    /// The sum of their latencies, in microseconds.
     pub latency_sum_us: AtomicU64,
 }
 
+/// The upper bounds of the latency histogram's buckets, in seconds (Prometheus `le`).
 pub const LATENCY_BUCKETS: [f64; 8] = [0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025, 0.1, 1.0];
 
 impl Metrics {
@@ -138,8 +156,11 @@ impl Metrics {
 
 /// Everything the handlers share.
 pub struct Shared {
+    /// The engine being served; a reload swaps in a new one.
     pub engine: ArcSwap<Current>,
+    /// Where the policy and the facts come from, for reloads.
     pub sources: Sources,
+    /// The server's limits.
     pub limits: Limits,
     /// The bearer token callers must send, when set (`--token-file`).
     pub token: Option<Vec<u8>>,
@@ -147,6 +168,7 @@ pub struct Shared {
     pub public_url: Option<String>,
     /// Whether the server speaks HTTPS (the scheme the metadata names without `public_url`).
     pub https: bool,
+    /// The counters `/metrics` reports.
     pub metrics: Metrics,
     /// Why the last reload failed, until one succeeds.
     pub last_reload_error: Mutex<Option<String>>,
@@ -222,6 +244,8 @@ impl Fnv {
 }
 
 impl Shared {
+    /// State for an engine with default options: no token, no public URL, plain HTTP, no
+    /// decision log and no store (set those fields after).
     pub fn new(engine: Engine, sources: Sources, limits: Limits) -> Shared {
         Shared {
             engine: ArcSwap::from_pointee(Current::new(engine)),

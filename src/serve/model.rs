@@ -10,12 +10,15 @@ use std::fmt::Write as _;
 #[derive(Clone, Debug, PartialEq)]
 pub struct BadRequest(pub String);
 
+/// A JSON object, as `serde_json` holds it.
 pub type Object = Map<String, Value>;
 
 /// A subject or a resource: `type`, `id` (optional where a search leaves it out), `properties`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntityRef {
+    /// The entity's type, as the policy names it.
     pub ty: String,
+    /// The entity's id; `None` where a search leaves it out.
     pub id: Option<String>,
 }
 
@@ -82,13 +85,18 @@ pub fn action_name(o: &Object) -> Result<String, BadRequest> {
 /// The four parts of one evaluation, before they are read.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Parts {
+    /// `subject`: the actor (`{"type", "id", "properties"?}`).
     pub subject: Option<Value>,
+    /// `action`: `{"name", "properties"?}`.
     pub action: Option<Value>,
+    /// `resource`: the entity (`{"type", "id", "properties"?}`).
     pub resource: Option<Value>,
+    /// `context`: the request's context fields, an object.
     pub context: Option<Value>,
 }
 
 impl Parts {
+    /// The parts of the object `o` as given, unread; absent parts are `None`.
     pub fn of(o: &Object) -> Parts {
         Parts {
             subject: o.get("subject").cloned(),
@@ -151,11 +159,16 @@ impl Parts {
 /// `options.evaluations_semantic`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Semantic {
+    /// Decide every evaluation (the default).
     ExecuteAll,
+    /// Stop at the first deny.
     DenyOnFirstDeny,
+    /// Stop at the first permit.
     PermitOnFirstPermit,
 }
 
+/// Reads `options.evaluations_semantic` of a batch request (default `execute_all`); an
+/// unknown value or a non-string is a [`BadRequest`].
 pub fn semantic(o: &Object) -> Result<Semantic, BadRequest> {
     let Some(opts) = object(o, "options")? else {
         return Ok(Semantic::ExecuteAll);
@@ -189,9 +202,12 @@ pub fn explain(o: &Object) -> bool {
 pub struct Page {
     /// The token as sent; read with [`decode_token`] against the revision served.
     pub token: Option<String>,
+    /// How many results to return: the request's `page.limit`, or the default when absent or
+    /// 0, lowered to the server's maximum.
     pub limit: usize,
 }
 
+/// Reads `page` of a search request, with the server's default and maximum limits.
 pub fn page(o: &Object, default_limit: usize, max_limit: usize) -> Result<Page, BadRequest> {
     let Some(p) = object(o, "page")? else {
         return Ok(Page {

@@ -17,7 +17,9 @@ use std::time::Duration;
 
 /// The store a server serves from, and what its writers and waiters share.
 pub struct StoreState {
+    /// The store the facts are read from and written to.
     pub store: Arc<dyn Store>,
+    /// Which data constraints a write is checked against (`--constraints`): off, warn or enforce.
     pub constraints: Constraints,
     /// How long a request asking for a revision the server has not reached waits for it.
     pub revision_wait: Duration,
@@ -39,6 +41,7 @@ impl std::fmt::Debug for StoreState {
 }
 
 impl StoreState {
+    /// The state of a store whose facts the server has loaded at revision `at`.
     pub fn new(
         store: Arc<dyn Store>,
         constraints: Constraints,

@@ -38,7 +38,9 @@ pub struct Write {
 /// A committed transaction as the changes table gives it back.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Committed {
+    /// The revision the transaction made.
     pub revision: Revision,
+    /// Its changes, in the order it made them.
     pub changes: Vec<Change>,
 }
 
@@ -86,24 +88,42 @@ pub enum StoreError {
     /// A precondition of the write does not hold; nothing was written.
     #[error("precondition {index} failed: {precondition}")]
     Precondition {
+        /// The precondition's index in the write.
         index: usize,
+        /// The precondition that does not hold.
         precondition: Precondition,
+        /// The store's revision when it was checked.
         current: Revision,
     },
     /// The store is no longer at the write's `base` revision; nothing was written.
     #[error("the store moved from revision {base} to {current}")]
-    Moved { base: Revision, current: Revision },
+    Moved {
+        /// The revision the write was based on.
+        base: Revision,
+        /// The store's revision now.
+        current: Revision,
+    },
+    /// The store URL is not one polc reads (E0606).
     #[error("{0}")]
     Url(String),
+    /// The URL names a backend whose feature this polc was built without (E0607).
     #[error(
         "this polc was built without the `{feature}` feature: `{backend}` stores are not built"
     )]
     NotBuilt {
+        /// The backend named (`postgres`).
         backend: &'static str,
+        /// The cargo feature that builds it.
         feature: &'static str,
     },
+    /// The store was migrated by a newer polc (E0609).
     #[error("the store has schema version {found}; this polc knows versions up to {known}")]
-    Schema { found: u32, known: u32 },
+    Schema {
+        /// The store's schema version.
+        found: u32,
+        /// The newest schema version this polc knows.
+        known: u32,
+    },
     /// The database failed (disk full, locked past the wait, a statement refused).
     #[error("{0}")]
     Backend(String),
@@ -153,12 +173,14 @@ impl StoreError {
 /// Where a store is: `sqlite:PATH` or `postgres://...` (`postgresql://` too).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoreUrl {
+    /// `sqlite:PATH`: the database file (created if absent).
     Sqlite(std::path::PathBuf),
     /// The URL as given, for the PostgreSQL client.
     Postgres(String),
 }
 
 impl StoreUrl {
+    /// Reads a store URL; anything but `sqlite:` and `postgres(ql)://` is [`StoreError::Url`].
     pub fn parse(url: &str) -> Result<StoreUrl, StoreError> {
         if let Some(path) = url.strip_prefix("sqlite:") {
             // `sqlite://PATH` is read as `sqlite:PATH` too (an absolute path keeps its `/`).
@@ -218,14 +240,17 @@ pub fn load_facts(store: &dyn Store, policy: &Policy) -> Result<(Facts, Revision
     Ok((facts, revision))
 }
 
+/// Why facts could not be loaded from a store.
 #[derive(Debug)]
 pub enum LoadError {
+    /// The store failed or is not readable.
     Store(StoreError),
     /// Stored facts the policy refuses.
     Facts(Vec<Diagnostic>),
 }
 
 impl LoadError {
+    /// The error as diagnostics: one for a store error, the policy's for refused facts.
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         match self {
             LoadError::Store(e) => vec![e.diagnostic()],
@@ -311,6 +336,7 @@ pub fn catch_up(
 /// What [`commit`] did.
 #[derive(Debug)]
 pub struct Written {
+    /// The revision the transaction made.
     pub revision: Revision,
     /// The constraints the transaction broke (with `warn`).
     pub warnings: Vec<Diagnostic>,
@@ -321,7 +347,9 @@ pub struct Written {
 pub enum WriteError {
     /// A precondition does not hold (E0602, E0603: 409; E0604: 412).
     Precondition {
+        /// What does not hold.
         diagnostic: Diagnostic,
+        /// Whether it was a revision check (E0604, 412) rather than a fact (409).
         revision_only: bool,
     },
     /// With `enforce`: E0605 and the constraint lints it would break.

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! The token stream of a Pol text (logos): for `polc debug tokens`, the REPL's highlighter and
 //! completer, and the parser's own pre-passes (nesting limit, comments, error recovery).
 //!
@@ -57,9 +58,14 @@ pub const KEYWORDS: &[&str] = &[
     "with",
 ];
 
+/// A token of Pol, as `polc debug tokens`, the REPL and the parser's pre-passes see the text
+/// (the parser itself reads it with the pest grammar). Whitespace is skipped; comments are
+/// tokens.
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
 pub enum Token {
+    /// A keyword of [`KEYWORDS`] (`resource`, `role`, `when`, ...), contextual: the parser takes
+    /// most of them as names where a name is expected.
     #[token("action")]
     #[token("actor")]
     #[token("assert")]
@@ -108,6 +114,7 @@ pub enum Token {
     #[token("with")]
     Keyword,
 
+    /// A name: a letter or `_`, then letters, digits and `_`.
     #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]
     Ident,
 
@@ -118,6 +125,7 @@ pub enum Token {
     #[regex(r#""([^"\\\n]|\\[^\n])*"#)]
     UnterminatedString,
 
+    /// Digits: an integer.
     #[regex(r"[0-9]+")]
     Number,
     /// `90d`; also digits followed by any letters (the parser checks the unit).
@@ -134,57 +142,83 @@ pub enum Token {
     #[token("/*", block_comment)]
     BlockComment,
 
+    /// `==`
     #[token("==")]
     EqEq,
+    /// `!=`
     #[token("!=")]
     NotEq,
+    /// `<=`
     #[token("<=")]
     Le,
+    /// `>=`
     #[token(">=")]
     Ge,
+    /// `<`
     #[token("<")]
     Lt,
+    /// `>`
     #[token(">")]
     Gt,
+    /// `&&`
     #[token("&&")]
     AndAnd,
+    /// `||`
     #[token("||")]
     OrOr,
+    /// `!`
     #[token("!")]
     Bang,
+    /// `-`
     #[token("-")]
     Minus,
+    /// `+`
     #[token("+")]
     Plus,
+    /// `=`
     #[token("=")]
     Eq,
+    /// `|`
     #[token("|")]
     Bar,
+    /// `*`
     #[token("*")]
     Star,
+    /// `?`
     #[token("?")]
     Question,
+    /// `#`
     #[token("#")]
     Hash,
 
+    /// `;`
     #[token(";")]
     Semi,
+    /// `,`
     #[token(",")]
     Comma,
+    /// `:`
     #[token(":")]
     Colon,
+    /// `.`
     #[token(".")]
     Dot,
+    /// `{`
     #[token("{")]
     LBrace,
+    /// `}`
     #[token("}")]
     RBrace,
+    /// `[`
     #[token("[")]
     LBracket,
+    /// `]`
     #[token("]")]
     RBracket,
+    /// `(`
     #[token("(")]
     LParen,
+    /// `)`
     #[token(")")]
     RParen,
 
@@ -238,6 +272,7 @@ impl Token {
         }
     }
 
+    /// Whether the token is a comment (`///`, `//` or `/* */`).
     pub fn is_comment(self) -> bool {
         matches!(
             self,

@@ -8,18 +8,25 @@ use crate::facts::Facts;
 use crate::syntax::ast::Query;
 use std::collections::BTreeSet;
 
+/// What a test run exercised, to report what no test did (`polc test --coverage`).
 #[derive(Clone, Debug, Default)]
 pub struct Coverage {
+    /// The grants used by some allowed decision: (type, role, permission).
     pub grants: BTreeSet<(TypeId, RoleId, PermId)>,
+    /// The `from` edges followed by some derivation: (type, role, index in the role's `from`).
     pub edges: BTreeSet<(TypeId, RoleId, u32)>,
+    /// The rules that applied in some decision.
     pub rules: BTreeSet<RuleId>,
 }
 
 /// Something a policy declares that no test exercised.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Gap {
+    /// The file that declares it.
     pub file: String,
+    /// The line of the declaration, from 1.
     pub line: usize,
+    /// What it is, in words (``grant `view` of role `viewer` on `workspace` ``).
     pub what: String,
 }
 

@@ -19,12 +19,15 @@ use rustc_hash::FxHashMap;
 /// A failed assertion or step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Failure {
+    /// Where the failed assertion or step is written.
     pub span: Span,
     /// `file:line:column`
     pub location: String,
     /// The assertion or fact as written.
     pub statement: String,
+    /// What was expected, in words (`allow`, `facts that fit the policy`).
     pub expected: String,
+    /// What came out instead, in the same words.
     pub actual: String,
     /// The derivation, the rule that denied, or the diagnostics of a bad step.
     pub why: Vec<String>,
@@ -33,14 +36,20 @@ pub struct Failure {
 /// One test's outcome.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TestResult {
+    /// The test's name as written (`test "owners can delete" { .. }`).
     pub name: String,
+    /// `file:line:column` of the test's name.
     pub location: String,
+    /// The file that declares the test.
     pub file: String,
+    /// How many assertions ran.
     pub assertions: usize,
+    /// The assertions and steps that failed; empty when the test passed.
     pub failures: Vec<Failure>,
 }
 
 impl TestResult {
+    /// Whether no assertion or step failed.
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
     }
@@ -49,14 +58,18 @@ impl TestResult {
 /// Every test's outcome, and what they exercised.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
+    /// The tests, in the order of the files and of the tests in them.
     pub tests: Vec<TestResult>,
+    /// What the tests exercised, over all of them.
     pub coverage: Coverage,
 }
 
 impl Report {
+    /// How many tests passed.
     pub fn passed(&self) -> usize {
         self.tests.iter().filter(|t| t.passed()).count()
     }
+    /// How many tests failed.
     pub fn failed(&self) -> usize {
         self.tests.len() - self.passed()
     }

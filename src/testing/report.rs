@@ -39,6 +39,8 @@ pub fn human(report: &Report, policy: &Policy, coverage: bool) -> String {
     out
 }
 
+/// The coverage summary of `polc test --coverage`: the totals of grants, `from` edges and rules
+/// exercised, then every gap by file and line.
 pub fn coverage_text(report: &Report, policy: &Policy) -> String {
     let mut out = String::new();
     let [g, e, r] = report.coverage.totals(policy);
@@ -76,6 +78,8 @@ fn test_json(t: &TestResult) -> serde_json::Value {
     })
 }
 
+/// The report as `polc test --format json` prints it: every test with its failures, the
+/// counts, and with `coverage` the totals and the gaps.
 pub fn json(report: &Report, policy: &Policy, coverage: bool) -> String {
     let mut doc = json!({
         "tests": report.tests.iter().map(test_json).collect::<Vec<_>>(),

@@ -15,6 +15,7 @@ use crate::syntax::ast::Effect;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The semantic difference between two versions of a policy (`polc diff OLD NEW`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PolicyDiff {
     /// Types whose roles or rules changed, in the new policy's order (removed ones last).
@@ -34,6 +35,7 @@ pub struct PolicyDiff {
 /// An escalation path that a change adds or removes: the finding's code and its path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EscalationChange {
+    /// The finding's code (`W0701` to `W0704`).
     pub code: String,
     /// `workspace.operator`
     pub holder: String,
@@ -43,57 +45,84 @@ pub struct EscalationChange {
     pub path: String,
 }
 
+/// Whether a type or role is new, gone, or in both versions with differences.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
+    /// Only in the new version.
     Added,
+    /// Only in the old version.
     Removed,
+    /// In both, with differences.
     Changed,
 }
 
+/// What changed in one resource type.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TypeDiff {
+    /// The type's name.
     pub name: String,
+    /// Added, removed or changed.
     pub change: Change,
+    /// The roles that changed, in the new version's order.
     pub roles: Vec<RoleDiff>,
+    /// Rules of the new version that the old did not have, as written.
     pub rules_added: Vec<String>,
+    /// Rules of the old version that the new does not have, as written.
     pub rules_removed: Vec<String>,
+    /// Rules whose text changed (matched by effect and actions).
     pub rules_changed: Vec<RuleChange>,
     /// `manage_members assigns owner`: what a permission now lets its holder assign.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assigns_added: Vec<String>,
+    /// What a permission no longer lets its holder assign (`manage_members assigns owner`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assigns_removed: Vec<String>,
 }
 
+/// What changed in one role.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RoleDiff {
+    /// The role's name.
     pub name: String,
+    /// Added, removed or changed.
     pub change: Change,
     /// Effective permissions the role gives now and did not before.
     pub gained: Vec<String>,
+    /// Effective permissions the role gave before and no longer does.
     pub lost: Vec<String>,
     /// `from` edges as text: `from admin on organization`, `default from ...`.
     pub from_added: Vec<String>,
+    /// `from` edges the old version had and the new does not.
     pub from_removed: Vec<String>,
 }
 
+/// A rule whose text changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RuleChange {
+    /// The rule as the old version writes it.
     pub old: String,
+    /// The rule as the new version writes it.
     pub new: String,
 }
 
+/// A decision that the new version answers differently (with data).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DecisionChange {
+    /// The actor, `type:id`.
     pub actor: String,
+    /// The permission.
     pub action: String,
+    /// The resource, `type:id`.
     pub resource: String,
+    /// The old decision: `allow` or `deny`.
     pub old: &'static str,
+    /// The new decision: `allow` or `deny`.
     pub new: &'static str,
 }
 
 impl PolicyDiff {
+    /// Whether the versions differ in nothing this diff looks at.
     pub fn is_empty(&self) -> bool {
         self.types.is_empty()
             && self.decisions.as_ref().is_none_or(Vec::is_empty)
@@ -230,6 +259,8 @@ impl PolicyDiff {
         out
     }
 
+    /// The diff as JSON (`polc diff --format json`): the fields as named here, and `widens`
+    /// (whether the new version gives anything the old did not).
     pub fn to_json(&self) -> serde_json::Value {
         let mut v = serde_json::to_value(self).unwrap_or_default();
         if let Some(m) = v.as_object_mut() {

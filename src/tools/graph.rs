@@ -7,9 +7,12 @@
 
 use crate::compiled::{Policy, RoleId, TypeId};
 
+/// The output format of `polc graph`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GraphFormat {
+    /// Graphviz DOT (`dot -Tsvg`).
     Dot,
+    /// A Mermaid flowchart (renders in GitHub Markdown).
     Mermaid,
 }
 

@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! Judging a transaction against facts at a revision: its preconditions, and the data
 //! constraints on the facts as they would be after it.
 
@@ -175,11 +176,18 @@ pub fn judge_preconditions(
 #[derive(Debug)]
 pub enum Judgement {
     /// The transaction may be committed; `warnings` are the constraints it breaks (with `warn`).
-    Accepted { warnings: Vec<Diagnostic> },
+    Accepted {
+        /// The `warn` constraints the transaction would break (data lints, W02xx).
+        warnings: Vec<Diagnostic>,
+    },
     /// A precondition does not hold (E0602, E0603, E0604).
     Failed {
+        /// The precondition's index in the transaction.
         index: usize,
+        /// What does not hold, pointing at the precondition when it has a span.
         diagnostic: Diagnostic,
+        /// Whether the precondition was a revision check (E0604: the server answers 412; a
+        /// fact that is or is not there answers 409).
         revision_only: bool,
     },
     /// With `enforce`: the constraint lints it would newly break.

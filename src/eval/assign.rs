@@ -30,7 +30,9 @@ pub const ACTION: &str = "assign";
 /// receive it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
+    /// The role that would be assigned, on the request's resource.
     pub role: RoleId,
+    /// Who would receive the role.
     pub assignee: Entity,
 }
 

@@ -5,6 +5,7 @@
 #
 #   bash bench/serve/cerbos.sh              (from anywhere; DURATION=3s by default)
 #   DURATION=10s CONCURRENCY="1 8 32" bash bench/serve/cerbos.sh
+#   POLC=target/release/polc bash bench/serve/cerbos.sh   (that binary, no build)
 #
 # Installs what is missing: wrk (apt-get) and Cerbos (npm `@cerbos/cerbos-linux-x64@0.55`, into
 # bench/serve/.cerbos/, which git ignores). Checks first that both servers give the same
@@ -28,7 +29,11 @@ if [ ! -x "$CERBOS" ]; then
   mkdir -p "$CERBOS_DIR"
   npm install --prefix "$CERBOS_DIR" --no-audit --no-fund @cerbos/cerbos-linux-x64@0.55 >/dev/null
 fi
-CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release --bin polc
+# POLC=path/to/polc runs that binary as it is; by default the release build, built first.
+if [ -z "${POLC:-}" ]; then
+  CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1} cargo build --release --bin polc
+  POLC=target/release/polc
+fi
 
 POLICIES=$(mktemp -d)
 cp bench/serve/cerbos/record.yaml "$POLICIES/"
@@ -40,7 +45,7 @@ stop() {
   rm -rf "$POLICIES"
 }
 trap stop EXIT
-target/release/polc serve examples/authzen/policy.pol --data examples/authzen/data.pol \
+"$POLC" serve examples/authzen/policy.pol --data examples/authzen/data.pol \
   --listen 127.0.0.1:$POLC_PORT 2>/dev/null &
 POLC_PID=$!
 "$CERBOS" server --set=storage.driver=disk --set=storage.disk.directory="$POLICIES" \
@@ -55,7 +60,7 @@ for _ in $(seq 100); do
     curl -sf -o /dev/null "http://127.0.0.1:$CERBOS_PORT/_cerbos/health" && break
   sleep 0.2
 done
-echo "polc $(target/release/polc --version 2>/dev/null | head -1 || true); cerbos $("$CERBOS" --version | head -1)"
+echo "polc $("$POLC" --version 2>/dev/null | head -1 || true); cerbos $("$CERBOS" --version | head -1)"
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); wrk on the same cores"
 
 post() { # port path body
@@ -84,26 +89,30 @@ c=$(post $CERBOS_PORT /access/v1/evaluations "$batch" | tr -d ' ')
 [ "$mismatch" = 0 ] || exit 1
 echo "same decisions: 12 single evaluations and the batch of 100 ($(grep -o true <<<"$p" | wc -l) allowed)"
 
-# polc's latency histogram, cumulative counts per bucket: "le count" lines.
+# polc's latency histogram, cumulative counts per bucket: "le count" lines, then "sum S".
 histogram() {
   curl -sf "http://127.0.0.1:$POLC_PORT/metrics" |
-    sed -n 's/^polc_request_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p'
+    sed -n -e 's/^polc_request_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1 \2/p' \
+      -e 's/^polc_request_seconds_sum \([0-9.e+-]*\)$/sum \1/p'
 }
-# The bucket bounds holding the 50th and 99th percentiles of the requests between two reads.
+# The bucket bounds holding the 50th and 99th percentiles of the requests between two reads,
+# and their mean time inside the server.
 quantiles() { # before after
   paste -d' ' <(echo "$1") <(echo "$2") | awk '
-    { le[NR] = $1; n[NR] = $4 - $2 }
+    $1 == "sum" { sum = $4 - $2; next }
+    { le[++m] = $1; n[m] = $4 - $2 }
     END {
-      total = n[NR]
+      total = n[m]
       split("0.5 0.99", q, " ")
       for (k = 1; k <= 2; k++) {
-        for (i = 1; i <= NR; i++) if (n[i] >= q[k] * total) break
+        for (i = 1; i <= m; i++) if (n[i] >= q[k] * total) break
         v = le[i]
         if (v == "+Inf") s = "> 1s"
         else if (v < 0.001) s = sprintf("<= %gus", v * 1e6)
         else s = sprintf("<= %gms", v * 1e3)
         printf "%s%s", (k > 1 ? " / " : ""), s
       }
+      if (total > 0) printf " (mean %.0fus)", sum / total * 1e6
     }'
 }
 

@@ -9,7 +9,11 @@
 //! is in) is assigned on and everything whose relations or usersets lead there. Each candidate
 //! is then decided by [`super::decide_with`] in name order, and a page stops as soon as it is
 //! full: the first page of a resource with 100,000 holders decides about a page's worth of
-//! candidates. The candidates are a superset of the answer, never a guess: when a `permit` rule
+//! candidates. The lists both searches walk (the holders on an entity, the holdings of an actor
+//! or group, the reverse of relations) are sorted by (type, rank in the name order), so the
+//! candidates after a key are a merge of one slice per list met, never a set of every holding
+//! sorted anew: the first page of a user who holds a role on 100,000 resources reads about a
+//! page of them (and walks the holdings once, a bit per entity, for those that lead further). The candidates are a superset of the answer, never a guess: when a `permit` rule
 //! can give the action (a rule can allow anyone) or a wildcard assignment is met, every named
 //! entity of the type is a candidate. `tests/search_index.rs` holds the answers to the brute
 //! force ones ([`super::query::actors_who_can`], [`super::query::entities_which`]).

@@ -544,3 +544,69 @@ async fn an_ill_typed_property_is_a_400_naming_it() {
     assert_eq!(decisions(&v), [false, true]);
     assert_eq!(v[0]["context"]["error"]["code"], "E0401", "{}", v[0]);
 }
+
+/// A batch is read in place (`src/serve/batch.rs`) when it is well-formed, and by the generic
+/// path over JSON values otherwise: escapes, duplicate keys (the last one wins), `null`s and
+/// unknown fields answer as the generic path says, item by item, in order.
+#[tokio::test]
+async fn batches_read_in_place_answer_as_the_generic_path() {
+    let s = fixture().await;
+    let post =
+        |body: &'static str| s.raw("/access/v1/evaluations", "application/json", body.into());
+    // Escaped names: the same entities.
+    let (st, v) = post(r#"{"subject":{"type":"user","id":"al\u0069ce"},"evaluations":[{"action":{"name":"re\u0061d"},"resource":{"type":"record","id":"record-1"}}]}"#).await;
+    assert_eq!(
+        (st, decisions(v["evaluations"].as_array().unwrap())),
+        (200, vec![true]),
+        "{v}"
+    );
+    // A duplicate key at the top or in an item: the last one is the one read.
+    let (st, v) = post(r#"{"subject":{"type":"user","id":"bob"},"subject":{"type":"user","id":"alice"},"action":{"name":"write"},"evaluations":[{"resource":{"type":"record","id":"record-1"}}]}"#).await;
+    assert_eq!(
+        (st, decisions(v["evaluations"].as_array().unwrap())),
+        (200, vec![true]),
+        "{v}"
+    );
+    let (st, v) = post(r#"{"action":{"name":"write"},"evaluations":[{"subject":{"type":"user","id":"alice"},"resource":{"type":"record","id":"record-1"},"subject":{"type":"user","id":"bob"}}]}"#).await;
+    assert_eq!(
+        (st, decisions(v["evaluations"].as_array().unwrap())),
+        (200, vec![false]),
+        "{v}"
+    );
+    // Items that cannot be read between items that can: each answered in its place.
+    let (st, v) = post(r#"{"subject":{"type":"user","id":"alice"},"action":{"name":"read"},"x":{"y":[1,2]},"evaluations":[{"resource":{"type":"record","id":"record-1"},"extra":true},{"resource":{"type":"record","id":null}},{"resource":null},7,{"resource":{"type":"record","id":"record-2","properties":{"unknown":1}}}]}"#).await;
+    assert_eq!(st, 200, "{v}");
+    let items = v["evaluations"].as_array().unwrap();
+    assert_eq!(decisions(items), [true, false, false, false, true]);
+    assert_eq!(
+        items[1]["context"]["error"]["message"],
+        "`resource.id` must be a string"
+    );
+    assert_eq!(
+        items[2]["context"]["error"]["message"],
+        "`resource` must be an object"
+    );
+    assert_eq!(
+        items[3]["context"]["error"]["message"],
+        "an evaluation must be an object"
+    );
+    // A top-level default of the wrong type is the whole request's error.
+    let (st, v) = post(r#"{"subject":null,"evaluations":[{"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}]}"#).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["evaluations"][0]["context"]["error"]["message"],
+        "`subject` must be an object"
+    );
+    let (st, v) = post(r#"{"options":7,"evaluations":[{"subject":{"type":"user","id":"alice"},"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}]}"#).await;
+    assert_eq!(st, 400, "{v}");
+    assert_eq!(v["error"]["message"], "`options` must be an object");
+    // Reasons when asked, on the items read in place.
+    let (st, v) = post(r#"{"options":{"explain":true},"subject":{"type":"user","id":"alice"},"action":{"name":"read"},"evaluations":[{"resource":{"type":"record","id":"record-1"}}]}"#).await;
+    assert_eq!(st, 200, "{v}");
+    assert!(
+        v["evaluations"][0]["context"]["reasons"]
+            .as_array()
+            .is_some_and(|r| !r.is_empty()),
+        "{v}"
+    );
+}

@@ -115,6 +115,28 @@ pub fn read_evaluation(o: &Object) -> Result<(EntityRef, String, EntityRef), Bad
     Ok((subject, action, resource))
 }
 
+/// The request data of one evaluation besides the names: the `context` object, and the
+/// `subject`, `resource` and `action` objects whose `properties` are read (each when present).
+#[derive(Clone, Copy, Default)]
+pub struct Data<'x> {
+    pub context: Option<&'x Object>,
+    pub subject: Option<&'x Value>,
+    pub resource: Option<&'x Value>,
+    pub action: Option<&'x Value>,
+}
+
+impl<'x> Data<'x> {
+    /// The data of a request read as one JSON object.
+    pub fn of(o: &'x Object) -> Data<'x> {
+        Data {
+            context: o.get("context").and_then(Value::as_object),
+            subject: o.get("subject"),
+            resource: o.get("resource"),
+            action: o.get("action"),
+        }
+    }
+}
+
 /// Builds the request and decides it.
 pub fn evaluate(
     engine: &Engine,
@@ -122,6 +144,22 @@ pub fn evaluate(
     subject: &EntityRef,
     action: &str,
     resource: &EntityRef,
+    explain: bool,
+    log: bool,
+) -> Outcome {
+    let s = (subject.ty.as_str(), subject.id.as_deref().unwrap_or(""));
+    let r = (resource.ty.as_str(), resource.id.as_deref().unwrap_or(""));
+    evaluate_parts(engine, s, action, r, Data::of(o), explain, log)
+}
+
+/// Builds the request of subject `(type, id)`, action and resource `(type, id)` with its data,
+/// and decides it (the one decision path of `/evaluation` and `/evaluations`).
+pub fn evaluate_parts(
+    engine: &Engine,
+    subject: (&str, &str),
+    action: &str,
+    resource: (&str, &str),
+    data: Data,
     explain: bool,
     log: bool,
 ) -> Outcome {
@@ -140,10 +178,11 @@ pub fn evaluate(
     };
     // An assignment question (`"action": {"name": "assign", "properties": {"role": R,
     // "assignee": B}}`) is asked of the permissions that assign the role.
-    let question = o.get("action").filter(|a| eval::assign::is_question(a));
+    let question = data.action.filter(|a| eval::assign::is_question(a));
     let req = (|| {
-        let p = entity(engine, subject, subject.id.as_deref().unwrap_or(""))?;
-        let r = entity(engine, resource, resource.id.as_deref().unwrap_or(""))?;
+        let span = crate::source::Span::default();
+        let p = Entity::new(&engine.policy, &engine.facts, subject.0, subject.1, span)?;
+        let r = Entity::new(&engine.policy, &engine.facts, resource.0, resource.1, span)?;
         // The question is read once the entities are: its first permission stands in for the
         // action (what is decided is the question).
         let action = match question {
@@ -163,26 +202,44 @@ pub fn evaluate(
             r,
             crate::source::Span::default(),
         )?;
-        if let Some(Value::Object(c)) = o.get("context") {
+        if let Some(c) = data.context {
             req.context.apply_object(&engine.policy, &engine.facts, c)?;
         }
         let (pt, rt) = (req.principal.ty, req.resource.ty);
-        properties(engine, o, &mut req.context, Side::Principal, pt)?;
-        properties(engine, o, &mut req.context, Side::Resource, rt)?;
-        let assignment = match question {
-            Some(a) => Some(eval::assign::question(
+        let ignore = crate::eval::request::UnknownProperty::Ignore;
+        for (side, ty, e, key) in [
+            (Side::Principal, pt, data.subject, "subject"),
+            (Side::Resource, rt, data.resource, "resource"),
+        ] {
+            if let Some(e) = e {
+                req.context.apply_properties_json(
+                    &engine.policy,
+                    &engine.facts,
+                    side,
+                    ty,
+                    e,
+                    key,
+                    ignore,
+                    span,
+                )?;
+            }
+        }
+        let assignment = match (question, data.action) {
+            (Some(a), _) => Some(eval::assign::question(
                 &engine.policy,
                 &engine.facts,
                 &mut req.context,
                 rt,
                 a,
-                crate::eval::request::UnknownProperty::Ignore,
-                crate::source::Span::default(),
+                ignore,
+                span,
             )?),
-            None => {
-                action_properties(engine, o, &mut req.context)?;
+            (None, Some(a)) => {
+                req.context
+                    .apply_action_json(&engine.policy, &engine.facts, a, ignore, span)?;
                 None
             }
+            (None, None) => None,
         };
         Ok::<_, Diagnostic>((req, assignment))
     })();
@@ -319,16 +376,7 @@ pub fn evaluations(
         if std::time::Instant::now() > deadline {
             break;
         }
-        let outcome = match item {
-            Value::Object(item) => {
-                let merged = Parts::merged(&defaults, item).to_object();
-                match read_evaluation(&merged) {
-                    Ok((s, a, r)) => evaluate(engine, &merged, &s, &a, &r, explain, log),
-                    Err(BadRequest(m)) => bad_item(m),
-                }
-            }
-            _ => bad_item("an evaluation must be an object".into()),
-        };
+        let outcome = evaluate_item(engine, &defaults, item, explain, log);
         let allowed = outcome.allowed();
         out.push(outcome);
         match semantic {
@@ -338,6 +386,26 @@ pub fn evaluations(
         }
     }
     Ok(Ok(out))
+}
+
+/// One item of a batch over the top-level defaults, read as a JSON value.
+pub fn evaluate_item(
+    engine: &Engine,
+    defaults: &Parts,
+    item: &Value,
+    explain: bool,
+    log: bool,
+) -> Outcome {
+    match item {
+        Value::Object(item) => {
+            let merged = Parts::merged(defaults, item).to_object();
+            match read_evaluation(&merged) {
+                Ok((s, a, r)) => evaluate(engine, &merged, &s, &a, &r, explain, log),
+                Err(BadRequest(m)) => bad_item(m),
+            }
+        }
+        _ => bad_item("an evaluation must be an object".into()),
+    }
 }
 
 fn bad_item(message: String) -> Outcome {

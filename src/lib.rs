@@ -100,6 +100,8 @@ pub mod entity;
 pub mod eval;
 pub mod facts;
 pub mod incremental;
+pub mod lang;
+pub mod lints;
 pub mod loader;
 #[cfg(feature = "lsp")]
 pub mod lsp;
@@ -108,6 +110,7 @@ pub mod resolve;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod source;
+mod stack;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod syntax;

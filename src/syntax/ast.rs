@@ -2,6 +2,7 @@
 //!
 //! Names are unresolved strings here; the resolver gives them meaning.
 
+pub use crate::lang::{BinOp, ConditionKind, Effect};
 use crate::source::{FileId, Span};
 use serde::Serialize;
 
@@ -214,13 +215,6 @@ pub struct FromClause {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Effect {
-    Permit,
-    Forbid,
-}
-
 /// `forbid execute when resource.impact == "high";`
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleDecl {
@@ -229,13 +223,6 @@ pub struct RuleDecl {
     pub actions: Vec<Pattern>,
     pub condition: Option<Condition>,
     pub span: Span,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConditionKind {
-    When,
-    Unless,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -279,39 +266,6 @@ pub enum Var {
     Context,
     /// `action`: the properties the request gives its action (`action.soft`).
     Action,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-pub enum BinOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    And,
-    Or,
-    In,
-    Add,
-    Sub,
-}
-
-impl BinOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            BinOp::Eq => "==",
-            BinOp::Ne => "!=",
-            BinOp::Lt => "<",
-            BinOp::Le => "<=",
-            BinOp::Gt => ">",
-            BinOp::Ge => ">=",
-            BinOp::And => "&&",
-            BinOp::Or => "||",
-            BinOp::In => "in",
-            BinOp::Add => "+",
-            BinOp::Sub => "-",
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

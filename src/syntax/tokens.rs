@@ -12,6 +12,8 @@ pub const KEYWORDS: &[&str] = &[
     "action",
     "actor",
     "assert",
+    "assign",
+    "assigns",
     "attribute",
     "can",
     "cannot",
@@ -46,6 +48,7 @@ pub const KEYWORDS: &[&str] = &[
     "sealed",
     "separate",
     "test",
+    "to",
     "true",
     "unless",
     "until",
@@ -63,6 +66,8 @@ pub enum Token {
     #[token("action")]
     #[token("actor")]
     #[token("assert")]
+    #[token("assign")]
+    #[token("assigns")]
     #[token("attribute")]
     #[token("can")]
     #[token("cannot")]
@@ -97,6 +102,7 @@ pub enum Token {
     #[token("sealed")]
     #[token("separate")]
     #[token("test")]
+    #[token("to")]
     #[token("true")]
     #[token("unless")]
     #[token("until")]

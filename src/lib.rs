@@ -123,6 +123,8 @@ pub mod entity;
 pub mod eval;
 pub mod facts;
 pub mod incremental;
+pub mod lang;
+pub mod lints;
 pub mod loader;
 #[cfg(feature = "lsp")]
 pub mod lsp;
@@ -131,6 +133,7 @@ pub mod resolve;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod source;
+mod stack;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod syntax;

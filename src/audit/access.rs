@@ -8,7 +8,7 @@
 //! - **elevated**: every live assignment of an `elevated` role, with its expiry and review period
 //!   and a status (`ok`, `no expiry`, `beyond review period`);
 //! - **expiring**: every live assignment whose `until` falls within `expiring_days` of `now`;
-//! - **findings**: the data checks an auditor acts on (`polc::facts::lints`): review overdue
+//! - **findings**: the data checks an auditor acts on (`polc::lints::data`): review overdue
 //!   (W0204 no `until` on an elevated role, W0205 `until` beyond the review period, W0207 an
 //!   elevated role given to every actor of a type), holders a fixed `from` already implies
 //!   (W0206), separation-of-duties conflicts (W0203), and `min`/`max`/`requires` (W0201, W0202,
@@ -174,7 +174,7 @@ pub fn access(
     let key = |r: &AssignmentRow| (r.resource.clone(), r.subject.clone(), r.role.clone());
     elevated.sort_by_key(key);
     expiring.sort_by_key(|r| (r.days_left, key(r)));
-    let findings = crate::facts::lints::run(policy, facts, now)
+    let findings = crate::lints::data::run(policy, facts, now)
         .into_iter()
         .filter_map(|d| finding(&d, sources))
         .collect();

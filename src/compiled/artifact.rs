@@ -160,7 +160,7 @@ fn parse<'a, T: Deserialize<'a> + Send>(text: &'a str, depth: usize) -> Result<T
         de.end()?;
         Ok::<T, serde_json::Error>(v)
     };
-    crate::syntax::with_stack(depth / 16, run)
+    crate::stack::with_stack(depth / 16, run)
         .ok_or_else(|| ArtifactError::Invalid("the artifact could not be parsed".into()))?
         .map_err(ArtifactError::Json)
 }
@@ -246,7 +246,7 @@ impl Policy {
         }
         let p: Policy = parse(env.policy.get(), depth)?;
         // Validation and the type check walk conditions recursively: deep ones on a large stack.
-        crate::syntax::with_stack(depth / 16, || {
+        crate::stack::with_stack(depth / 16, || {
             p.validate().map_err(ArtifactError::Invalid)?;
             p.check_conditions().map_err(ArtifactError::Type)
         })

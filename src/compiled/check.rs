@@ -5,7 +5,7 @@
 
 use super::expr::{FieldType, Lit, Member, Method};
 use super::{CExpr, Kind, Policy, Type, TypeId};
-use crate::syntax::ast::BinOp;
+use crate::lang::BinOp;
 
 struct Ctx<'p> {
     p: &'p Policy,

@@ -1,7 +1,7 @@
 //! Compiled rule conditions: typed, with names resolved where the type is known statically.
 
 use super::{AttrId, Policy, RelId, RoleId, TypeId};
-use crate::syntax::ast::BinOp;
+use crate::lang::BinOp;
 use serde::{Deserialize, Serialize};
 
 /// A type of the condition language.

@@ -5,7 +5,14 @@
 //! A plan over a type with more than 64 roles has no mask (`usable` is false): decisions that
 //! reach it take the general walk.
 
-use super::{Plan, PlanId, RelId, TypeDef};
+use super::{Plan, PlanId, RelId, TypeDef, TypeId};
+
+/// A type's bit in the type masks of the facts (`facts::Facts`; types beyond 32 share bits: the
+/// masks are supersets).
+#[inline]
+pub(crate) fn type_bit(ty: TypeId) -> u32 {
+    1 << (ty.index() % 32)
+}
 
 /// One plan: the roles whose direct assignment is enough, as a mask, and its edges
 /// (`edges[start..end]` of [`FastIndex`]).
@@ -14,7 +21,7 @@ pub struct FastPlan {
     pub direct: u64,
     pub usable: bool,
     pub edges: (u32, u32),
-    /// The plan's type, as a bit of the facts' type masks (`facts::type_bit`).
+    /// The plan's type, as a bit of the facts' type masks ([`type_bit`]).
     pub ty_bit: u32,
     /// The types (bits) of every entity a walk from this plan can ask about, through its
     /// `from` edges (usersets aside).
@@ -155,7 +162,7 @@ impl FastIndex {
                 direct,
                 usable,
                 edges: (start, ix.edges.len() as u32),
-                ty_bit: crate::facts::type_bit(plan.ty),
+                ty_bit: type_bit(plan.ty),
                 reach: 0,
                 chain: false,
             });

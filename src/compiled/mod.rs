@@ -16,7 +16,7 @@ pub use artifact::{ArtifactError, SigningKey, VerifyingKey};
 pub use expr::{CExpr, FieldType, Method, Type};
 pub use roleset::RoleSet;
 
-use crate::syntax::ast::{ConditionKind, Effect};
+use crate::lang::{ConditionKind, Effect};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 

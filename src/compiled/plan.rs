@@ -6,7 +6,7 @@ use super::{
     EdgeSource, PermId, Plan, PlanEdge, PlanId, RelId, Role, RoleId, RoleSet, Rule, RuleId,
     TypeDef, TypeId,
 };
-use crate::syntax::ast::Effect;
+use crate::lang::Effect;
 use rustc_hash::FxHashMap;
 
 struct Builder<'t> {

@@ -7,7 +7,7 @@ use crate::compiled::{CExpr, TypeId};
 use crate::compiled::{Policy, RoleId};
 use crate::facts::Facts;
 use crate::facts::{EntityId, Value};
-use crate::syntax::ast::BinOp;
+use crate::lang::BinOp;
 use std::cmp::Ordering;
 
 /// What evaluating a condition reads: the policy, the facts, the request, and a way to decide

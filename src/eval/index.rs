@@ -21,7 +21,7 @@
 use super::{Context, Entity, Request};
 use crate::compiled::{PermId, Policy, TypeId};
 use crate::facts::{EntityId, Facts, Subject};
-use crate::syntax::ast::Effect;
+use crate::lang::Effect;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BinaryHeap;
 use std::time::Instant;

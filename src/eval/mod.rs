@@ -20,7 +20,7 @@ pub use request::{Context, Entity, Request, RequestError};
 
 use crate::compiled::{Policy, RuleId};
 use crate::facts::Facts;
-use crate::syntax::ast::{ConditionKind, Effect};
+use crate::lang::{ConditionKind, Effect};
 use holds::Walk;
 use serde_json::json;
 

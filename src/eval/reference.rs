@@ -10,7 +10,7 @@ mod condition;
 use super::Request;
 use crate::compiled::{Policy, RoleId, TypeId};
 use crate::facts::{EntityId, Facts, Subject};
-use crate::syntax::ast::{ConditionKind, Effect};
+use crate::lang::{ConditionKind, Effect};
 use std::collections::HashSet;
 
 /// Every (entity, role) the actor holds, by fixpoint.

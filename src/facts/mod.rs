@@ -4,7 +4,8 @@
 
 pub mod check;
 pub mod json;
-pub mod lints;
+/// The data lints moved above the evaluator they call (`polc::lints::data`); this path stays.
+pub use crate::lints::data as lints;
 mod names;
 pub mod pol;
 pub mod write;
@@ -766,12 +767,7 @@ impl Facts {
     }
 }
 
-/// A type's bit in the type masks of [`Facts`] (types beyond 32 share bits: the masks are
-/// supersets).
-#[inline]
-pub(crate) fn type_bit(ty: TypeId) -> u32 {
-    1 << (ty.index() % 32)
-}
+pub(crate) use crate::compiled::fast::type_bit;
 
 /// `type:id`, quoting the id unless it is a plain identifier.
 pub fn display_entity(ty: &str, id: &str) -> String {

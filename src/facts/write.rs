@@ -19,14 +19,13 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub use super::write_json::transaction_from_json;
-pub use apply::{Undo, apply, checked_facts, exists, undo};
-pub use judge::{
+pub use crate::lints::judge::{
     CONSTRAINT_CODES, Constraints, Judgement, failed_precondition, has_constraints, judge,
     judge_preconditions, new_violations, precondition_diagnostic, refusal, scope_of, violations,
 };
+pub use apply::{Undo, apply, checked_facts, exists, undo};
 
 mod apply;
-mod judge;
 
 /// A store's revision: 0 for an empty store, then one more for each committed transaction.
 #[derive(

@@ -143,7 +143,7 @@ fn key(
 
 /// Reads a transaction from JSON text (added as `file` to the caller's source map, so that its
 /// diagnostics render) and checks every part of it against the policy: all of it, or every
-/// problem found. Nothing about the facts is asked here: see [`super::write::judge`].
+/// problem found. Nothing about the facts is asked here: see [`crate::lints::judge`].
 pub fn transaction_from_json(
     policy: &Policy,
     file: FileId,

@@ -7,7 +7,8 @@ use crate::diag::Diagnostic;
 use crate::diag::render::{self, HumanStyle};
 use crate::eval::query::candidates;
 use crate::eval::{Context, Entity, Request, decide_with};
-use crate::facts::{Facts, lints};
+use crate::facts::Facts;
+use crate::lints::data as lints;
 use crate::source::SourceMap;
 use std::collections::BTreeSet;
 

@@ -13,6 +13,8 @@ pub const KEYWORDS: &[&str] = &[
     "action",
     "actor",
     "assert",
+    "assign",
+    "assigns",
     "attribute",
     "can",
     "cannot",
@@ -47,6 +49,7 @@ pub const KEYWORDS: &[&str] = &[
     "sealed",
     "separate",
     "test",
+    "to",
     "true",
     "unless",
     "until",
@@ -69,6 +72,8 @@ pub enum Token {
     #[token("action")]
     #[token("actor")]
     #[token("assert")]
+    #[token("assign")]
+    #[token("assigns")]
     #[token("attribute")]
     #[token("can")]
     #[token("cannot")]
@@ -103,6 +108,7 @@ pub enum Token {
     #[token("sealed")]
     #[token("separate")]
     #[token("test")]
+    #[token("to")]
     #[token("true")]
     #[token("unless")]
     #[token("until")]

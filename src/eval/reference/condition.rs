@@ -9,7 +9,7 @@ use crate::compiled::expr::{Lit, Method};
 use crate::compiled::{CExpr, Policy, TypeId};
 use crate::eval::Request;
 use crate::facts::{EntityId, Facts, Value};
-use crate::syntax::ast::BinOp;
+use crate::lang::BinOp;
 
 /// A value of the reference reading.
 #[derive(Clone, Debug)]

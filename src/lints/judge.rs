@@ -2,8 +2,12 @@
 //! Judging a transaction against facts at a revision: its preconditions, and the data
 //! constraints on the facts as they would be after it.
 
-use super::*;
-use crate::facts::lints::Scope;
+use super::data::{self, Scope};
+use crate::compiled::Policy;
+use crate::diag::{Code, Diagnostic};
+use crate::facts::check::EntityName;
+use crate::facts::write::*;
+use crate::facts::{CheckedFact, Facts, Subject, SubjectName};
 
 /// The first precondition that does not hold in `facts` at `revision`, with its position.
 pub fn failed_precondition<'t>(
@@ -69,7 +73,7 @@ pub fn violations(policy: &Policy, facts: &Facts, now: i64) -> Vec<Diagnostic> {
     if !has_constraints(policy) {
         return Vec::new();
     }
-    crate::facts::lints::run(policy, facts, now)
+    data::run(policy, facts, now)
         .into_iter()
         .filter(|d| CONSTRAINT_CODES.contains(&d.code))
         .collect()
@@ -131,7 +135,7 @@ pub fn judge(
     undo(policy, facts, u);
     widen(&mut scope, scope_of(facts, &tx.changes));
     let lints = |facts: &Facts| {
-        crate::facts::lints::constraints(policy, facts, now, &scope)
+        data::constraints(policy, facts, now, &scope)
             .into_iter()
             .filter(|d| CONSTRAINT_CODES.contains(&d.code))
             .collect::<Vec<_>>()

@@ -1,11 +1,11 @@
 //! Data lints (docs/language.md, "Data checks"; `polc check --data`): the assignment data against the
 //! policy's constraints. These are checks of the data, not conditions of decisions.
 
-use super::{Facts, Subject};
 use crate::compiled::{Policy, RoleId, TypeId};
 use crate::diag::{Code, Diagnostic};
 use crate::eval::query::{candidates, holds_role};
 use crate::eval::{Context, Entity};
+use crate::facts::{Facts, Subject};
 use crate::source::Span;
 
 fn with_span(d: Diagnostic, span: Option<Span>, label: &str) -> Diagnostic {

@@ -768,7 +768,6 @@ fn broken_and_hostile_input_never_ends_the_session() {
 }
 
 #[path = "../benches/common/big_policy.rs"]
-#[allow(dead_code)]
 mod big_policy;
 
 /// How long diagnostics take on a 100,000-line workspace (10 files), from an edit to the

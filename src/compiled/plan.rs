@@ -199,7 +199,8 @@ pub fn build(types: &mut [TypeDef]) -> Vec<Plan> {
         .into_iter()
         .map(|v| v.into_iter().map(|(ty, s)| b.plan(ty, s)).collect())
         .collect();
-    let plans = b.plans;
+    let mut plans = b.plans;
+    plans.shrink_to_fit();
     for (t, (a, r)) in types
         .iter_mut()
         .zip(action_plans.into_iter().zip(role_plans))

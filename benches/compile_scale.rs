@@ -7,6 +7,11 @@
 //! 10,000 roles deep, and prints each artifact's size and the heap the loaded policy keeps:
 //! both must grow linearly with the policy (issue 19: a 10,000-deep chain once made 55 MB).
 //!
+//! Before the timings, `memory` compiles the policies of docs/performance.md ("Compile memory
+//! and artifact size": about 1.5, 5 and 15 MB, and a 10,000-deep include chain) once each and
+//! prints the peak heap of `compile_str`, the heap the `Compilation` keeps and the artifact's
+//! size, each per byte of source: the figures must stay flat across the sizes (linear growth).
+//!
 //! `cargo bench --bench compile_scale`
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -22,21 +27,61 @@ use std::time::Duration;
 #[global_allocator]
 static ALLOC: Cap<System> = Cap::new(System, usize::MAX);
 
-/// A policy whose roles form one include chain `n` deep.
-fn include_chain(n: usize) -> String {
-    let mut s = String::from("actor user;\nresource doc {\n  permissions read;\n");
-    for i in 0..n {
-        if i + 1 < n {
-            s.push_str(&format!("  role r{i} {{ includes r{}; }}\n", i + 1));
+use big_policy::include_chain;
+
+/// Peak heap, kept heap and artifact size of compiling each policy, per byte of source. The
+/// peak is the allocator's high-water mark, which only grows: the policies go from small to
+/// large, so each one's peak is its own (checked: the mark moved).
+fn memory() {
+    let cases: [(&str, String); 4] = [
+        ("lines 100,000 (1.5 MB)", big_policy::big_policy(100_000)),
+        ("lines 333,000 (5 MB)", big_policy::big_policy(333_000)),
+        ("lines 1,000,000 (15 MB)", big_policy::big_policy(1_000_000)),
+        ("include chain 10,000", include_chain(10_000)),
+    ];
+    for (name, text) in cases {
+        let before = ALLOC.allocated();
+        let mark = ALLOC.max_allocated();
+        // On a large stack, as the CLI compiles.
+        let (peak, kept, artifact) = std::thread::scope(|s| {
+            std::thread::Builder::new()
+                .stack_size(256 << 20)
+                .spawn_scoped(s, || {
+                    let c = polc::compile_str("big.pol", &text);
+                    assert!(!c.has_errors(), "{:?}", c.diagnostics.first());
+                    let peak = ALLOC.max_allocated();
+                    let kept = ALLOC.allocated().saturating_sub(before);
+                    // `to_json`: the 15 MB policy's artifact is over the loading limit, which
+                    // `to_artifact` (and `polc compile`) refuse with E0017.
+                    let artifact = c.policy.as_ref().unwrap().to_json().len();
+                    (peak, kept, artifact)
+                })
+                .unwrap()
+                .join()
+                .unwrap()
+        });
+        let src = text.len() as f64;
+        let peak_note = if peak > mark {
+            ""
         } else {
-            s.push_str(&format!("  role r{i} {{ grants read; }}\n"));
-        }
+            " (mark did not move)"
+        };
+        eprintln!(
+            "memory {name}: source {} B, compile peak heap {} B ({:.1} B/B){peak_note}, \
+             compilation keeps {} B ({:.1} B/B), artifact {} B ({:.2} B/B)",
+            text.len(),
+            peak.saturating_sub(before),
+            peak.saturating_sub(before) as f64 / src,
+            kept,
+            kept as f64 / src,
+            artifact,
+            artifact as f64 / src,
+        );
     }
-    s.push_str("}\n");
-    s
 }
 
 fn artifact(c: &mut Criterion) {
+    memory();
     let mut group = c.benchmark_group("artifact_load");
     group
         .sample_size(10)

@@ -892,7 +892,6 @@ fn a_folder_of_policies_is_checked_one_policy_at_a_time() {
 }
 
 #[path = "../benches/common/big_policy.rs"]
-#[allow(dead_code)]
 mod big_policy;
 
 /// How long diagnostics take on a 100,000-line workspace (10 files), from an edit to the

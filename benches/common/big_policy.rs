@@ -1,6 +1,9 @@
 //! A generator of large policies, for compile-time benchmarks (`benches/compile_scale.rs` and
 //! `cargo run --release -p peers -- --compile-scale`).
 
+// Each user (benches, examples, tests, the peers) takes only some of the generators.
+#![allow(dead_code)]
+
 use std::fmt::Write as _;
 
 /// A policy of about `lines` lines: groups of 20 resource types chained by relations (each type
@@ -44,4 +47,36 @@ pub fn big_policy(lines: usize) -> String {
         i += 1;
     }
     out
+}
+
+/// A policy whose roles form one include chain `n` deep (`r0 includes r1 includes ...`).
+pub fn include_chain(n: usize) -> String {
+    let mut s = String::from("actor user;\nresource doc {\n  permissions read;\n");
+    for i in 0..n {
+        if i + 1 < n {
+            let _ = writeln!(s, "  role r{i} {{ includes r{}; }}", i + 1);
+        } else {
+            let _ = writeln!(s, "  role r{i} {{ grants read; }}");
+        }
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// `n` types, each with a `from` edge to the next one declared (`t0` from `t1` from ... ), so
+/// that building the plans of `t0` walks the whole chain of types.
+pub fn from_chain(n: usize) -> String {
+    let mut s = String::from("actor user;\n");
+    for i in 0..n {
+        let _ = writeln!(s, "resource t{i} {{");
+        let _ = writeln!(s, "  permissions read;");
+        if i + 1 < n {
+            let _ = writeln!(s, "  relation next: t{};", i + 1);
+            let _ = writeln!(s, "  role viewer {{ grants read; from viewer on next; }}");
+        } else {
+            let _ = writeln!(s, "  role viewer {{ grants read; }}");
+        }
+        let _ = writeln!(s, "}}");
+    }
+    s
 }

@@ -7,7 +7,17 @@
 //! range and point across types), or swap a string for another of the artifact's strings
 //! (`forbid` for `permit`, one type's name for another's). Edits are rehashed, as a tamperer
 //! would, so that they reach validation; unrehashed, the hash must refuse every edit.
+//!
+//! A fourth mode makes structure-aware edits (`tests/support/artifact_mutation.rs`, shared with
+//! the proptest `tests/artifact_mutation.rs` that `cargo test` runs): indices swapped within
+//! range, a rule moved to another type or its effect flipped, actions and lists emptied,
+//! attribute indices in conditions changed, grants, includes and `from` edges pointed at another
+//! type's. Rehashed, such an artifact is refused with one of the artifact codes (E0010 to
+//! E0018) or loads and decides without a panic.
 #![no_main]
+
+#[path = "../../tests/support/artifact_mutation.rs"]
+mod artifact_mutation;
 
 use libfuzzer_sys::fuzz_target;
 use polc::compiled::Policy;
@@ -149,8 +159,24 @@ fuzz_target!(|data: &[u8]| {
     let Some((mode, rest)) = data.split_first() else {
         return;
     };
-    let text = match mode % 3 {
+    let text = match mode % 4 {
         0 => String::from_utf8_lossy(rest).into_owned(),
+        3 => {
+            let mut v = artifact().0.clone();
+            artifact_mutation::mutate(&mut v, rest);
+            if v != artifact().0 && Policy::from_json(&v.to_string()).is_ok() {
+                panic!("an edited artifact passed the hash check");
+            }
+            match Policy::from_json(&rehash(v)) {
+                Ok(policy) => exercise(&policy),
+                Err(e) => {
+                    let code = format!("{:?}", e.code());
+                    let n: u32 = code.trim_start_matches('E').parse().unwrap_or(0);
+                    assert!((10..=18).contains(&n), "{code}: {e}");
+                }
+            }
+            return;
+        }
         m => {
             let (v, changed) = edited(rest, m == 2);
             if changed && Policy::from_json(&v.to_string()).is_ok() {

@@ -27,26 +27,70 @@ struct Group {
     via: Vec<EdgeSource>,
 }
 
+/// A plan whose edges are being built: its groups, the next one to take, the edges so far.
+struct Frame {
+    id: PlanId,
+    groups: std::vec::IntoIter<Group>,
+    edges: Vec<PlanEdge>,
+}
+
 impl Builder<'_> {
+    /// The plan of `roles` on `ty`, with the plans its edges lead to.
+    ///
+    /// Without recursion: a chain of `from` edges across types declared later (`t0` from `t1`
+    /// from ... `t20000`) builds one plan per type before the first one is done, so the walk
+    /// keeps its own stack of plans being built (`tests/deep_shapes.rs`). The plans are
+    /// numbered in the order a depth-first walk registers them, as the recursive walk did.
     fn plan(&mut self, ty: TypeId, roles: RoleSet) -> PlanId {
         if let Some(id) = self.memo.get(&(ty, roles.clone())) {
             return *id;
         }
+        let (root, groups) = self.register(ty, roles);
+        let mut stack = vec![Frame {
+            id: root,
+            groups: groups.into_iter(),
+            edges: Vec::new(),
+        }];
+        while let Some(top) = stack.last_mut() {
+            let Some(g) = top.groups.next() else {
+                let Some(done) = stack.pop() else { break };
+                self.plans[done.id.index()].edges = done.edges;
+                continue;
+            };
+            let known = self.memo.get(&(g.target, g.roles.clone())).copied();
+            let (plan, child) = match known {
+                Some(id) => (id, None),
+                None => {
+                    let (id, groups) = self.register(g.target, g.roles);
+                    (id, Some(groups))
+                }
+            };
+            top.edges.push(PlanEdge {
+                path: g.path,
+                default: g.default,
+                plan,
+                via: g.via,
+            });
+            if let Some(groups) = child {
+                stack.push(Frame {
+                    id: plan,
+                    groups: groups.into_iter(),
+                    edges: Vec::new(),
+                });
+            }
+        }
+        root
+    }
+
+    /// Registers the plan of `roles` on `ty` (edges still empty) and returns its number with
+    /// the groups of `from` edges its edges are to be built from.
+    fn register(&mut self, ty: TypeId, roles: RoleSet) -> (PlanId, Vec<Group>) {
         let id = PlanId(self.plans.len() as u32);
         let t = &self.types[ty.index()];
         let mut direct = RoleSet::new();
         for r in roles.iter() {
             direct.union_with(&t.roles[r.index()].implied_by);
         }
-        // INVARIANT: the plan is registered before its edges are built, so that `from` edges
-        // that walk back to the same type (folder -> parent folder) end in this plan.
-        self.plans.push(Plan {
-            ty,
-            roles: roles.clone(),
-            direct: direct.clone(),
-            edges: Vec::new(),
-        });
-        self.memo.insert((ty, roles), id);
         // The edges of every role of `direct`, merged by (path, default): the entity at the end
         // of a path is asked once, for the union of the source roles, however many roles of
         // this plan point there.
@@ -65,11 +109,7 @@ impl Builder<'_> {
                 .collect()
         };
         for r in with_edges {
-            for (k, e) in self.types[ty.index()].roles[r.index()]
-                .from
-                .iter()
-                .enumerate()
-            {
+            for (k, e) in t.roles[r.index()].from.iter().enumerate() {
                 let source = EdgeSource {
                     role: r,
                     edge: k as u32,
@@ -93,18 +133,16 @@ impl Builder<'_> {
                 }
             }
         }
-        let mut edges = Vec::new();
-        for g in groups {
-            let plan = self.plan(g.target, g.roles);
-            edges.push(PlanEdge {
-                path: g.path,
-                default: g.default,
-                plan,
-                via: g.via,
-            });
-        }
-        self.plans[id.index()].edges = edges;
-        id
+        // INVARIANT: the plan is registered before its edges are built, so that `from` edges
+        // that walk back to the same type (folder -> parent folder) end in this plan.
+        self.plans.push(Plan {
+            ty,
+            roles: roles.clone(),
+            direct,
+            edges: Vec::new(),
+        });
+        self.memo.insert((ty, roles), id);
+        (id, groups)
     }
 }
 
@@ -161,7 +199,8 @@ pub fn build(types: &mut [TypeDef]) -> Vec<Plan> {
         .into_iter()
         .map(|v| v.into_iter().map(|(ty, s)| b.plan(ty, s)).collect())
         .collect();
-    let plans = b.plans;
+    let mut plans = b.plans;
+    plans.shrink_to_fit();
     for (t, (a, r)) in types
         .iter_mut()
         .zip(action_plans.into_iter().zip(role_plans))

@@ -3,25 +3,28 @@
 //! Runs rather than a bitset keep the role closure linear in the policy: in an include chain
 //! `n` deep, each role implies (and is implied by) one run of roles, so the closure and the
 //! per-role plans take O(n) memory where bitsets took O(n^2) bits (issue 19: a 10,000-deep
-//! chain kept ~47 MB). A set of scattered roles costs 8 bytes a run.
+//! chain kept ~47 MB). A set of scattered roles costs 8 bytes a run; a set of one run (one role,
+//! or a role and the chain below it: most sets of a policy) is held inline, without an
+//! allocation of its own.
 
 use super::RoleId;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smallvec::{SmallVec, smallvec};
 
 /// Sorted, disjoint, non-adjacent half-open runs `[start, end)` (a canonical form: two equal
 /// sets have equal runs, so `Eq` and `Hash` are derived).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct RoleSet(Vec<(u32, u32)>);
+pub struct RoleSet(SmallVec<[(u32, u32); 1]>);
 
 impl RoleSet {
     /// The empty set.
     pub fn new() -> RoleSet {
-        RoleSet(Vec::new())
+        RoleSet(SmallVec::new())
     }
 
     /// The set of the one role `r`.
     pub fn single(r: RoleId) -> RoleSet {
-        RoleSet(vec![(r.0, r.0 + 1)])
+        RoleSet(smallvec![(r.0, r.0 + 1)])
     }
 
     /// Adds `r`; whether it was new.
@@ -76,7 +79,8 @@ impl RoleSet {
             self.0.clone_from(&other.0);
             return;
         }
-        let mut out: Vec<(u32, u32)> = Vec::with_capacity(self.0.len() + other.0.len());
+        let mut out: SmallVec<[(u32, u32); 1]> =
+            SmallVec::with_capacity(self.0.len() + other.0.len());
         let (mut a, mut b) = (self.0.iter().peekable(), other.0.iter().peekable());
         loop {
             let next = match (a.peek(), b.peek()) {

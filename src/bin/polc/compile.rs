@@ -37,11 +37,13 @@ pub fn run(args: &Args, color: Color) -> Status {
         Some(Ok(k)) => Some(k),
         Some(Err(d)) => return output::report_error(d, color),
     };
-    let loaded = match output::load_policy(&args.paths, None, color) {
-        Ok(l) => l,
+    // Only the policy is written: the syntax trees and the sources are dropped before the
+    // artifact is built (and loaded back to check it), so they do not add to its peak memory.
+    let policy = match output::load_policy(&args.paths, None, color) {
+        Ok(l) => l.policy,
         Err(s) => return s,
     };
-    let json = match loaded.policy.to_artifact(key.as_ref()) {
+    let json = match policy.to_artifact(key.as_ref()) {
         Ok(j) => j,
         Err(e) => {
             let d =
@@ -50,6 +52,7 @@ pub fn run(args: &Args, color: Color) -> Status {
             return output::report_error(d, color);
         }
     };
+    drop(policy);
     if args.output.as_os_str() == "-" {
         output::print(&(json + "\n"));
         return Status::Clean;

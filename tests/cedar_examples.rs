@@ -3,6 +3,8 @@
 //! with a `test` block asserting each example request's expected decision.
 //! Every file must compile without any diagnostic and all its tests must pass.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use polc::source::SourceMap;
 
 /// Each translation and the number of assertions its tests hold (the example's requests,
@@ -22,7 +24,7 @@ const EXAMPLES: &[(&str, usize)] = &[
 
 fn compile(name: &str, text: &str) -> polc::Compilation {
     let mut sources = SourceMap::new();
-    sources.add(&format!("{name}.pol"), text);
+    sources.add(format!("{name}.pol"), text);
     polc::compile_sources(sources)
 }
 

@@ -899,3 +899,29 @@ fn permissions_with_assigns() {
     };
     assert_eq!(names(&p.names), ["assigns"]);
 }
+
+#[test]
+fn a_resource_without_members_may_end_with_a_semicolon() {
+    // As `actor T;`: Cedar's member-less entity types (`entity Album;`) translate as such.
+    let short = parse_ok("resource album;\n");
+    let braces = parse_ok("resource album {}\n");
+    let [Item::Resource(a)] = short.items.as_slice() else {
+        panic!("{:?}", short.items)
+    };
+    let [Item::Resource(b)] = braces.items.as_slice() else {
+        panic!("{:?}", braces.items)
+    };
+    assert!(a.members.is_empty() && !a.extend);
+    assert_eq!(a.name.name, b.name.name);
+    // An `extend` adds something: it keeps its block.
+    let (_, diags) = parse_err("extend resource album;\n");
+    assert_eq!(diags[0].code, Code::E0101);
+    // fmt writes the short form, as for actors, and reads it back unchanged.
+    let fmt = |t: &str| polc::tools::fmt::format_source(F, t).unwrap();
+    assert_eq!(fmt("resource album {}\n"), "resource album;\n");
+    assert_eq!(fmt("resource album;\n"), "resource album;\n");
+    assert_eq!(
+        fmt("extend resource album {}\n"),
+        "extend resource album {}\n"
+    );
+}

@@ -162,7 +162,11 @@ impl<'d> Conv<'d> {
         let extend = it.next_if(|p| p.as_rule() == Rule::kw_extend).is_some();
         it.next()?; // `resource`
         let name = self.ident(&it.next()?);
-        let members = self.members(it.next()?)?;
+        // `resource T;` has no block (the `;` is not a child).
+        let members = match it.next() {
+            Some(block) => self.members(block)?,
+            None => Vec::new(),
+        };
         Some(ResourceDecl {
             doc,
             extend,

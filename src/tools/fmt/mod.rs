@@ -326,6 +326,9 @@ impl<'a> Printer<'a> {
         let span = n.span();
         let is_block = match n {
             Node::Item(Item::Actor(a)) => !a.members.is_empty() || self.slice(span).ends_with('}'),
+            Node::Item(Item::Resource(r)) => {
+                r.extend || !r.members.is_empty() || self.slice(span).ends_with('}')
+            }
             Node::Item(Item::Fact(_)) => false,
             Node::Item(_) => true,
             Node::Member(Member::Role(r)) => self.slice(r.span).trim_end().ends_with('}'),
@@ -388,6 +391,9 @@ impl<'a> Printer<'a> {
             Node::Item(Item::Actor(a)) => {
                 let nodes: Vec<_> = a.members.iter().map(Node::Member).collect();
                 self.block(&format!("actor {}", a.name.name), n, &nodes);
+            }
+            Node::Item(Item::Resource(r)) if !r.extend && r.members.is_empty() => {
+                self.line(&format!("resource {};", r.name.name));
             }
             Node::Item(Item::Resource(r)) => {
                 let kw = if r.extend {

@@ -213,7 +213,7 @@ impl PostgresStore {
 
     /// The schema version recorded in the database.
     pub fn schema_version(&self) -> Result<u32, StoreError> {
-        self.with(|c| version(c))
+        self.with(version)
     }
 
     /// Whether commits notify listeners (`pg_notify` exists; not on CockroachDB).
@@ -605,7 +605,7 @@ impl Store for PostgresStore {
     }
 
     fn revision(&self) -> Result<Revision, StoreError> {
-        self.with(|c| head(c))
+        self.with(head)
     }
 
     fn load(&self, each: &mut dyn FnMut(Fact)) -> Result<Revision, StoreError> {

@@ -112,6 +112,8 @@ codes! {
     W0106 => Warning, "`&&` and `||` mixed without parentheses";
     W0107 => Warning, "name not in snake_case";
     W0115 => Warning, "attribute some actor types never have";
+    // Requests (`polc eval`)
+    W0120 => Warning, "request field polc does not know, ignored";
     // Data lints (`polc check --data`)
     W0201 => Warning, "fewer holders than the role's `min`";
     W0202 => Warning, "more holders than the role's `max`";

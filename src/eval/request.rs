@@ -585,7 +585,89 @@ pub struct LineExtras<'t> {
     /// The `id` field, as written (any JSON value), to echo in the answer.
     pub id: Option<&'t RawValue>,
     /// Fields polc does not know, in the order written.
-    pub unknown: Vec<String>,
+    pub unknown: Vec<UnknownField<'t>>,
+}
+
+/// A field of a request line polc does not know: `polc eval` ignores it with `W0120` (or
+/// refuses the line with `--strict`, `E0501`).
+#[derive(Debug)]
+pub struct UnknownField<'t> {
+    /// The key, unescaped.
+    pub name: std::borrow::Cow<'t, str>,
+    /// Its value, borrowed from the line.
+    pub value: &'t RawValue,
+}
+
+impl LineExtras<'_> {
+    /// The diagnostic for the unknown fields of the line `text` (spans in `file`), if it has
+    /// any: `W0120` when they are ignored, the `E0501` error when `strict` refuses them.
+    pub fn unknown_fields(&self, file: FileId, text: &str, strict: bool) -> Option<Diagnostic> {
+        let first = self.unknown.first()?;
+        let fields = self
+            .unknown
+            .iter()
+            .map(|f| format!("`{}`", f.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let j = JsonText { file, text };
+        let value = j.span(first.value);
+        // The key, quotes included, when it is written without escapes (it is then borrowed
+        // from the line); the value otherwise.
+        let span = match &first.name {
+            std::borrow::Cow::Borrowed(k) => {
+                let start = (k.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+                match text.get(start.saturating_sub(1)..start + k.len() + 1) {
+                    Some(q) if q.starts_with('"') && q.ends_with('"') && start > 0 => {
+                        Span::new(file, start - 1, start + k.len() + 1)
+                    }
+                    _ => value,
+                }
+            }
+            std::borrow::Cow::Owned(_) => value,
+        };
+        let s = if self.unknown.len() == 1 { "" } else { "s" };
+        let known =
+            "a request has `principal`, `action`, `resource`, and optionally `context` and `id`";
+        Some(if strict {
+            Diagnostic::new(
+                Code::E0501,
+                format!("malformed request JSON: unknown field{s} {fields}"),
+            )
+            .primary(span, "not a request field")
+            .help(known)
+        } else {
+            Diagnostic::new(
+                Code::W0120,
+                format!("unknown request field{s} {fields} ignored"),
+            )
+            .primary(span, "not a request field: ignored")
+            .help(format!(
+                "{known}; `--strict` refuses a request with another field"
+            ))
+        })
+    }
+}
+
+/// An object key, borrowed from the input when it has no escapes (no allocation per field).
+struct Key<'t>(std::borrow::Cow<'t, str>);
+
+impl<'t> Deserialize<'t> for Key<'t> {
+    fn deserialize<D: serde::Deserializer<'t>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'t> serde::de::Visitor<'t> for V {
+            type Value = Key<'t>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'t str) -> Result<Key<'t>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'t>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 /// The fields of a request object; unknown ones are collected rather than refused.
@@ -600,7 +682,6 @@ struct TolerantRequest<'t> {
 impl<'t> Deserialize<'t> for TolerantRequest<'t> {
     fn deserialize<D: serde::Deserializer<'t>>(d: D) -> Result<Self, D::Error> {
         use serde::de::{MapAccess, Visitor};
-        use std::borrow::Cow;
         struct Fields;
         impl<'t> Visitor<'t> for Fields {
             type Value = TolerantRequest<'t>;
@@ -615,7 +696,7 @@ impl<'t> Deserialize<'t> for TolerantRequest<'t> {
                     context: None,
                     extras: LineExtras::default(),
                 };
-                while let Some(key) = map.next_key::<Cow<'t, str>>()? {
+                while let Some(Key(key)) = map.next_key::<Key<'t>>()? {
                     let value: &'t RawValue = map.next_value()?;
                     let slot = match key.as_ref() {
                         "principal" => &mut r.principal,
@@ -624,7 +705,7 @@ impl<'t> Deserialize<'t> for TolerantRequest<'t> {
                         "context" => &mut r.context,
                         "id" => &mut r.extras.id,
                         _ => {
-                            r.extras.unknown.push(key.into_owned());
+                            r.extras.unknown.push(UnknownField { name: key, value });
                             continue;
                         }
                     };

@@ -123,6 +123,7 @@ codes! {
     W0206 => Warning, "assignment a fixed `from` already implies";
     W0207 => Warning, "wildcard assignment of an elevated role";
     W0208 => Warning, "holder without a required role on a related resource";
+    W0121 => Warning, "cycle in the data along the relations `from` follows";
     // Audit (`polc audit escalation`)
     W0701 => Warning, "role can assign a role with permissions it lacks";
     W0702 => Warning, "role can gain permissions through a chain of assignments";

@@ -28,6 +28,22 @@ impl Entity {
         name: &str,
         span: Span,
     ) -> Result<Entity, Diagnostic> {
+        let (ty, id) = Entity::lookup(policy, facts, ty, name, span)?;
+        Ok(Entity {
+            ty,
+            id,
+            name: name.to_string(),
+        })
+    }
+
+    /// [`Entity::new`] without the name: the type and the id in the facts.
+    fn lookup(
+        policy: &Policy,
+        facts: &Facts,
+        ty: &str,
+        name: &str,
+        span: Span,
+    ) -> Result<(TypeId, Option<EntityId>), Diagnostic> {
         let t = Checker::new(policy).ty(Named { name: ty, span })?;
         if let Err(e) = crate::entity::check_id(name) {
             return Err(Diagnostic::new(
@@ -37,11 +53,15 @@ impl Entity {
             .primary(span, "not an entity id")
             .help(e.help()));
         }
-        Ok(Entity {
-            ty: t,
-            id: facts.lookup(t, name),
-            name: name.to_string(),
-        })
+        Ok((t, facts.lookup(t, name)))
+    }
+
+    /// Points this entity at `ty`, `id` and `name`, reusing its name buffer.
+    fn set(&mut self, (ty, id): (TypeId, Option<EntityId>), name: &str) {
+        self.ty = ty;
+        self.id = id;
+        self.name.clear();
+        self.name.push_str(name);
     }
 
     pub fn known(facts: &Facts, id: EntityId) -> Option<Entity> {
@@ -818,28 +838,47 @@ impl Request {
         (a, aspan): (&str, Span),
         (r, rspan): (&str, Span),
     ) -> Result<(), Diagnostic> {
-        let principal = entity_from_text(policy, facts, p, pspan, "principal")?;
-        let resource = entity_from_text(policy, facts, r, rspan, "resource")?;
-        self.set_entities(policy, principal, (a, aspan), resource)
+        // Resolved before anything is changed, then copied into the request's own name buffers:
+        // nothing is allocated per request once they are large enough.
+        let pe = crate::facts::json::entity(p, pspan, "principal")?;
+        let re = crate::facts::json::entity(r, rspan, "resource")?;
+        let pt = Entity::lookup(policy, facts, pe.ty, pe.id, pspan)?;
+        let rt = Entity::lookup(policy, facts, re.ty, re.id, rspan)?;
+        self.set_resolved(policy, (pt, pe.id), (a, aspan), (rt, re.id))
     }
 
     fn set_entities(
         &mut self,
         policy: &Policy,
         principal: Entity,
-        (a, aspan): (&str, Span),
+        action: (&str, Span),
         resource: Entity,
     ) -> Result<(), Diagnostic> {
-        if policy.ty(principal.ty).kind != Kind::Actor {
+        self.set_resolved(
+            policy,
+            ((principal.ty, principal.id), &principal.name),
+            action,
+            ((resource.ty, resource.id), &resource.name),
+        )
+    }
+
+    fn set_resolved(
+        &mut self,
+        policy: &Policy,
+        (p, pname): ((TypeId, Option<EntityId>), &str),
+        (a, aspan): (&str, Span),
+        (r, rname): ((TypeId, Option<EntityId>), &str),
+    ) -> Result<(), Diagnostic> {
+        if policy.ty(p.0).kind != Kind::Actor {
             return Err(Diagnostic::new(
                 Code::E0502,
-                format!("`{}` is not an actor type", policy.type_name(principal.ty)),
+                format!("`{}` is not an actor type", policy.type_name(p.0)),
             )
             .primary(aspan, "the principal must be an actor"));
         }
-        self.action = action(policy, resource.ty, a, aspan)?;
-        self.principal = principal;
-        self.resource = resource;
+        self.action = action(policy, r.0, a, aspan)?;
+        self.principal.set(p, pname);
+        self.resource.set(r, rname);
         self.errors.clear();
         Ok(())
     }

@@ -226,6 +226,12 @@ fn w0206_never_advises_removing_an_assignment_a_data_cycle_rests_on() {
         &d,
     );
     assert!(!text(&o).contains("W0206"), "{}", text(&o));
+    // The cycle itself is what is reported.
+    assert!(
+        text(&o).contains("W0121") && text(&o).contains("folder:a -> folder:b -> folder:a"),
+        "{}",
+        text(&o)
+    );
     // A real redundancy is still reported: ann owns the parent b and is assigned on a too.
     let real = "folder:a.parent = folder:b;\nuser:ann is owner on folder:b;\nuser:ann is owner on folder:a;\n";
     std::fs::write(d.join("real.pol"), real).unwrap();

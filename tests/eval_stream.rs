@@ -122,9 +122,10 @@ fn each_line_is_answered_before_the_next_is_written() {
     let (status, stderr) = p.finish();
     assert_eq!(status, Some(1), "a malformed line fails the run: {stderr}");
     assert!(
-        stderr.contains("<stdin> line 5: unknown field `trace` ignored"),
+        stderr.contains("W0120") && stderr.contains("unknown request field `trace` ignored"),
         "{stderr}"
     );
+    assert!(stderr.contains("<stdin> line 5"), "{stderr}");
     assert!(stderr.contains("<stdin> line 6"), "{stderr}");
     assert!(stderr.contains("did you mean `delete`?"), "{stderr}");
 }

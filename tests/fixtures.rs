@@ -136,7 +136,8 @@ fn transaction_diagnostics(
 }
 
 /// A fixture's companion request (`X.request.json`: one `polc eval` request line), read against
-/// the policy and its facts (none when the fixture has no data).
+/// the policy and its facts (none when the fixture has no data): its error, or the warning about
+/// fields polc ignores (W0120).
 fn request_diagnostics(
     path: &Path,
     policy: &Policy,
@@ -151,7 +152,11 @@ fn request_diagnostics(
     let file = sources.add(relative(&req), text.clone());
     let mut lines =
         polc::eval::request::RequestLines::new(polc::eval::Context::from_facts(policy, facts));
-    lines.read(policy, facts, file, text.trim_end()).err()
+    let line = text.trim_end();
+    match lines.read(policy, facts, file, line) {
+        Ok((_, extras)) => extras.unknown_fields(file, line, false),
+        Err(d) => Some(d),
+    }
 }
 
 /// A policy fixture's companion file `X.SUFFIX` beside `X.pol`, if it exists.

@@ -120,6 +120,8 @@ codes! {
     W0106 => Warning, "`&&` and `||` mixed without parentheses";
     W0107 => Warning, "name not in snake_case";
     W0115 => Warning, "attribute some actor types never have";
+    // Requests (`polc eval`)
+    W0120 => Warning, "request field polc does not know, ignored";
     // Data lints (`polc check --data`)
     W0201 => Warning, "fewer holders than the role's `min`";
     W0202 => Warning, "more holders than the role's `max`";
@@ -129,6 +131,7 @@ codes! {
     W0206 => Warning, "assignment a fixed `from` already implies";
     W0207 => Warning, "wildcard assignment of an elevated role";
     W0208 => Warning, "holder without a required role on a related resource";
+    W0121 => Warning, "cycle in the data along the relations `from` follows";
     // The fact store
     W0610 => Warning, "database cannot LISTEN: the server polls";
     // Audit (`polc audit escalation`)

@@ -32,6 +32,22 @@ impl Entity {
         name: &str,
         span: Span,
     ) -> Result<Entity, Diagnostic> {
+        let (ty, id) = Entity::lookup(policy, facts, ty, name, span)?;
+        Ok(Entity {
+            ty,
+            id,
+            name: name.to_string(),
+        })
+    }
+
+    /// [`Entity::new`] without the name: the type and the id in the facts.
+    fn lookup(
+        policy: &Policy,
+        facts: &Facts,
+        ty: &str,
+        name: &str,
+        span: Span,
+    ) -> Result<(TypeId, Option<EntityId>), Diagnostic> {
         let t = Checker::new(policy).ty(Named { name: ty, span })?;
         if let Err(e) = crate::entity::check_id(name) {
             return Err(Diagnostic::new(
@@ -41,11 +57,15 @@ impl Entity {
             .primary(span, "not an entity id")
             .help(e.help()));
         }
-        Ok(Entity {
-            ty: t,
-            id: facts.lookup(t, name),
-            name: name.to_string(),
-        })
+        Ok((t, facts.lookup(t, name)))
+    }
+
+    /// Points this entity at `ty`, `id` and `name`, reusing its name buffer.
+    fn set(&mut self, (ty, id): (TypeId, Option<EntityId>), name: &str) {
+        self.ty = ty;
+        self.id = id;
+        self.name.clear();
+        self.name.push_str(name);
     }
 
     /// The entity the facts know as `id`; `None` when `id` is not one of theirs.
@@ -601,12 +621,94 @@ pub struct LineExtras<'t> {
     /// The `id` field, as written (any JSON value), to echo in the answer.
     pub id: Option<&'t RawValue>,
     /// Fields polc does not know, in the order written.
-    pub unknown: Vec<String>,
+    pub unknown: Vec<UnknownField<'t>>,
     /// The line asks an assignment question (`"action": {"name": "assign", "properties":
     /// {"role": R, "assignee": B}}`): decide it with
     /// [`decide_assign_request`](super::assign::decide_assign_request), not as the request's
     /// action alone.
     pub assign: Option<super::assign::Assignment>,
+}
+
+/// A field of a request line polc does not know: `polc eval` ignores it with `W0120` (or
+/// refuses the line with `--strict`, `E0501`).
+#[derive(Debug)]
+pub struct UnknownField<'t> {
+    /// The key, unescaped.
+    pub name: std::borrow::Cow<'t, str>,
+    /// Its value, borrowed from the line.
+    pub value: &'t RawValue,
+}
+
+impl LineExtras<'_> {
+    /// The diagnostic for the unknown fields of the line `text` (spans in `file`), if it has
+    /// any: `W0120` when they are ignored, the `E0501` error when `strict` refuses them.
+    pub fn unknown_fields(&self, file: FileId, text: &str, strict: bool) -> Option<Diagnostic> {
+        let first = self.unknown.first()?;
+        let fields = self
+            .unknown
+            .iter()
+            .map(|f| format!("`{}`", f.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let j = JsonText { file, text };
+        let value = j.span(first.value);
+        // The key, quotes included, when it is written without escapes (it is then borrowed
+        // from the line); the value otherwise.
+        let span = match &first.name {
+            std::borrow::Cow::Borrowed(k) => {
+                let start = (k.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+                match text.get(start.saturating_sub(1)..start + k.len() + 1) {
+                    Some(q) if q.starts_with('"') && q.ends_with('"') && start > 0 => {
+                        Span::new(file, start - 1, start + k.len() + 1)
+                    }
+                    _ => value,
+                }
+            }
+            std::borrow::Cow::Owned(_) => value,
+        };
+        let s = if self.unknown.len() == 1 { "" } else { "s" };
+        let known =
+            "a request has `principal`, `action`, `resource`, and optionally `context` and `id`";
+        Some(if strict {
+            Diagnostic::new(
+                Code::E0501,
+                format!("malformed request JSON: unknown field{s} {fields}"),
+            )
+            .primary(span, "not a request field")
+            .help(known)
+        } else {
+            Diagnostic::new(
+                Code::W0120,
+                format!("unknown request field{s} {fields} ignored"),
+            )
+            .primary(span, "not a request field: ignored")
+            .help(format!(
+                "{known}; `--strict` refuses a request with another field"
+            ))
+        })
+    }
+}
+
+/// An object key, borrowed from the input when it has no escapes (no allocation per field).
+struct Key<'t>(std::borrow::Cow<'t, str>);
+
+impl<'t> Deserialize<'t> for Key<'t> {
+    fn deserialize<D: serde::Deserializer<'t>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'t> serde::de::Visitor<'t> for V {
+            type Value = Key<'t>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'t str) -> Result<Key<'t>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'t>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 /// The fields of a request object; unknown ones are collected rather than refused.
@@ -621,7 +723,6 @@ struct TolerantRequest<'t> {
 impl<'t> Deserialize<'t> for TolerantRequest<'t> {
     fn deserialize<D: serde::Deserializer<'t>>(d: D) -> Result<Self, D::Error> {
         use serde::de::{MapAccess, Visitor};
-        use std::borrow::Cow;
         struct Fields;
         impl<'t> Visitor<'t> for Fields {
             type Value = TolerantRequest<'t>;
@@ -636,7 +737,7 @@ impl<'t> Deserialize<'t> for TolerantRequest<'t> {
                     context: None,
                     extras: LineExtras::default(),
                 };
-                while let Some(key) = map.next_key::<Cow<'t, str>>()? {
+                while let Some(Key(key)) = map.next_key::<Key<'t>>()? {
                     let value: &'t RawValue = map.next_value()?;
                     let slot = match key.as_ref() {
                         "principal" => &mut r.principal,
@@ -645,7 +746,7 @@ impl<'t> Deserialize<'t> for TolerantRequest<'t> {
                         "context" => &mut r.context,
                         "id" => &mut r.extras.id,
                         _ => {
-                            r.extras.unknown.push(key.into_owned());
+                            r.extras.unknown.push(UnknownField { name: key, value });
                             continue;
                         }
                     };
@@ -758,28 +859,47 @@ impl Request {
         (a, aspan): (&str, Span),
         (r, rspan): (&str, Span),
     ) -> Result<(), Diagnostic> {
-        let principal = entity_from_text(policy, facts, p, pspan, "principal")?;
-        let resource = entity_from_text(policy, facts, r, rspan, "resource")?;
-        self.set_entities(policy, principal, (a, aspan), resource)
+        // Resolved before anything is changed, then copied into the request's own name buffers:
+        // nothing is allocated per request once they are large enough.
+        let pe = crate::facts::json::entity(p, pspan, "principal")?;
+        let re = crate::facts::json::entity(r, rspan, "resource")?;
+        let pt = Entity::lookup(policy, facts, pe.ty, pe.id, pspan)?;
+        let rt = Entity::lookup(policy, facts, re.ty, re.id, rspan)?;
+        self.set_resolved(policy, (pt, pe.id), (a, aspan), (rt, re.id))
     }
 
     fn set_entities(
         &mut self,
         policy: &Policy,
         principal: Entity,
-        (a, aspan): (&str, Span),
+        action: (&str, Span),
         resource: Entity,
     ) -> Result<(), Diagnostic> {
-        if policy.ty(principal.ty).kind != Kind::Actor {
+        self.set_resolved(
+            policy,
+            ((principal.ty, principal.id), &principal.name),
+            action,
+            ((resource.ty, resource.id), &resource.name),
+        )
+    }
+
+    fn set_resolved(
+        &mut self,
+        policy: &Policy,
+        (p, pname): ((TypeId, Option<EntityId>), &str),
+        (a, aspan): (&str, Span),
+        (r, rname): ((TypeId, Option<EntityId>), &str),
+    ) -> Result<(), Diagnostic> {
+        if policy.ty(p.0).kind != Kind::Actor {
             return Err(Diagnostic::new(
                 Code::E0502,
-                format!("`{}` is not an actor type", policy.type_name(principal.ty)),
+                format!("`{}` is not an actor type", policy.type_name(p.0)),
             )
             .primary(aspan, "the principal must be an actor"));
         }
-        self.action = action(policy, resource.ty, a, aspan)?;
-        self.principal = principal;
-        self.resource = resource;
+        self.action = action(policy, r.0, a, aspan)?;
+        self.principal.set(p, pname);
+        self.resource.set(r, rname);
         self.errors.clear();
         Ok(())
     }

@@ -26,7 +26,91 @@ pub fn run(policy: &Policy, facts: &Facts, now: i64) -> Vec<Diagnostic> {
     elevated(policy, facts, now, &mut out);
     implied(policy, facts, &ctx, &mut out);
     out.extend(requirements_in(policy, facts, now, &all));
+    cycles(policy, facts, &mut out);
     out
+}
+
+/// W0121: entities that reach themselves along the relations `from` follows (folders that are
+/// each other's parent). Decisions stop at the cycle and report it; here it is reported once, by
+/// the entities on it, before any request meets it. An iterative depth-first search over every
+/// entity: each entity and each edge is visited once.
+fn cycles(policy: &Policy, facts: &Facts, out: &mut Vec<Diagnostic>) {
+    use crate::facts::EntityId;
+    // The entities one `from` step away from `e` (the end of each path of its type's roles).
+    let next = |e: EntityId| -> Vec<EntityId> {
+        let Some(ty) = facts.entity_type(e) else {
+            return Vec::new();
+        };
+        let mut paths: Vec<&[crate::compiled::RelId]> = policy
+            .ty(ty)
+            .roles
+            .iter()
+            .flat_map(|r| r.from.iter().map(|f| f.path.as_slice()))
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let mut ends: Vec<EntityId> = Vec::new();
+        for path in paths {
+            let mut frontier = vec![e];
+            for rel in path {
+                frontier = frontier
+                    .iter()
+                    .flat_map(|x| facts.relation(*x, *rel).iter().copied())
+                    .collect();
+            }
+            ends.extend(frontier);
+        }
+        ends.sort_unstable();
+        ends.dedup();
+        ends
+    };
+    // 0 unseen, 1 on the current path, 2 done.
+    let mut state = vec![0u8; facts.entity_count()];
+    for root in 0..facts.entity_count() {
+        let root = EntityId(root as u32);
+        if state[root.index()] != 0 {
+            continue;
+        }
+        state[root.index()] = 1;
+        let mut path = vec![root];
+        let mut todo = vec![next(root)];
+        while let Some(left) = todo.last_mut() {
+            let Some(n) = left.pop() else {
+                todo.pop();
+                if let Some(done) = path.pop() {
+                    state[done.index()] = 2;
+                }
+                continue;
+            };
+            match state.get(n.index()) {
+                Some(0) => {
+                    state[n.index()] = 1;
+                    path.push(n);
+                    todo.push(next(n));
+                }
+                Some(1) => {
+                    let at = path.iter().position(|x| *x == n).unwrap_or(0);
+                    let mut names: Vec<String> = path[at..]
+                        .iter()
+                        .map(|x| facts.display(policy, *x))
+                        .collect();
+                    names.push(facts.display(policy, n));
+                    out.push(
+                        Diagnostic::new(
+                            Code::W0121,
+                            format!("cycle in the data: {}", names.join(" -> ")),
+                        )
+                        .help(
+                            "a role derived with `from` along this cycle is held by no one \
+                             through it, and every decision that meets it reports it: remove \
+                             the relation fact that closes the cycle, not an assignment",
+                        ),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Which entities and actors the constraint lints look at; `None` is all of them. A write is

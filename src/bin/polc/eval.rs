@@ -25,9 +25,9 @@ Examples:
   my-service | polc eval policy.json --data data.json --requests - --context '{\"mfa\": true}'
 
 Each line is answered as soon as it is read: the output is flushed whenever polc would wait for
-more input. A field polc does not know is ignored with a warning on standard error (refused with
---strict). A request whose context carries an undeclared field is decided as a deny, with the
-problem in its \"errors\" (docs/language.md, \"Requests\").
+more input. A field polc does not know is ignored with a warning on standard error (W0120;
+refused with --strict, E0501). A request whose context carries an undeclared field is decided
+as a deny, with the problem in its \"errors\" (docs/language.md, \"Requests\").
 
 Exit status: 0 when every request was decided (allow or deny), 1 when the policy or the data has
 errors or a request is malformed (unknown type or permission, bad JSON), or with --fail-on-deny
@@ -208,25 +208,12 @@ impl<W: Write> Eval<'_, W> {
                 return self.refuse(&d, name, text, id.map(|r| r.get()));
             }
         };
-        if !extras.unknown.is_empty() {
-            let fields = extras
-                .unknown
-                .iter()
-                .map(|f| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+        if let Some(d) = extras.unknown_fields(FileId(0), text, self.args.strict) {
             if self.args.strict {
-                let d = Diagnostic::new(
-                    Code::E0501,
-                    format!("malformed request JSON: unknown field {fields}"),
-                )
-                .primary(polc::source::Span::new(FileId(0), 0, text.len()), "in this request")
-                .help("a request has `principal`, `action`, `resource`, and optionally `context` and `id`");
                 return self.refuse(&d, name, text, extras.id.map(|r| r.get()));
             }
-            output::eprint(&format!(
-                "warning: {name}: unknown field {fields} ignored (--strict refuses it)\n"
-            ));
+            // W0120: the request is decided without the fields.
+            report(&d, name, text, self.color);
         }
         if let Some(a) = &extras.assign {
             let d = decide_assign_request(self.policy, self.facts, req, a);

@@ -5,8 +5,6 @@
 //! - [`parse_query`], [`parse_facts`], [`parse_assertion`]: the REPL's and the CLI's inputs;
 //! - [`tokens::tokenize`]: the token stream for highlighting and `polc debug tokens`.
 
-// TODO(issue 13): document; src/syntax/ast.rs is being split by another branch.
-#[allow(missing_docs)]
 pub mod ast;
 mod docs;
 mod errors;

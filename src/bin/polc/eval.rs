@@ -26,7 +26,8 @@ Examples:
 
 Each line is answered as soon as it is read: the output is flushed whenever polc would wait for
 more input. A field polc does not know is ignored with a warning on standard error (W0120;
-refused with --strict, E0501). A request whose context carries an undeclared field is decided
+refused with --strict, E0501). A denied request naming an entity the facts do not know gets
+a warning with the nearest name (W0122). A request whose context carries an undeclared field is decided
 as a deny, with the problem in its \"errors\" (docs/language.md, \"Requests\").
 
 Exit status: 0 when every request was decided (allow or deny), 1 when the policy or the data has

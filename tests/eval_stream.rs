@@ -191,3 +191,64 @@ fn context_option_is_the_default_of_every_request() {
         "{stderr}"
     );
 }
+
+/// W0122: a denied line naming an entity the facts do not know is warned about on standard
+/// error, with the nearest name; lines about known entities (allowed or denied) are not, and
+/// the decisions are those without the warning.
+#[test]
+fn unknown_entity_of_a_denied_line_is_hinted() {
+    let dir = std::env::temp_dir().join(format!("polc-eval-stream-{}-hint", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("p.pol"),
+        "actor user;\nresource folder {\n  permissions view;\n  role viewer { grants view; }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("d.pol"),
+        "user:alice is viewer on folder:eng;\nuser:carol is viewer on folder:hr;\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .arg("eval")
+        .arg(dir.join("p.pol"))
+        .arg("--data")
+        .arg(dir.join("d.pol"))
+        .args(["--requests", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = [
+        r#"{"principal": "user:alice", "action": "view", "resource": "folder:engg"}"#,
+        r#"{"principal": "user:alice", "action": "view", "resource": "folder:eng"}"#,
+        r#"{"principal": "user:carol", "action": "view", "resource": "folder:eng"}"#,
+    ];
+    let mut stdin = child.stdin.take().unwrap();
+    for l in lines {
+        writeln!(stdin, "{l}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let decisions: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let shape = |d: &str| serde_json::json!({"decision": d, "reasons": [], "errors": []});
+    assert_eq!(decisions, [shape("deny"), shape("allow"), shape("deny")]);
+    assert_eq!(stderr.matches("W0122").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("folder:engg appears nowhere in the facts")
+            && stderr.contains("did you mean `folder:eng`?")
+            && stderr.contains("<stdin> line 1"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("line 2") && !stderr.contains("line 3"),
+        "{stderr}"
+    );
+}

@@ -11,6 +11,8 @@
 //!   with it a verifying key, `err/CODE_description.verify.pem`: the artifact is loaded as
 //!   `polc eval` loads it (with the key if there is one), and the load's diagnostics join the
 //!   snapshot.
+//! - `err/CODE_description.request.json`: one `polc eval` request line, read against the policy
+//!   and its data (if any) and decided; the warnings `polc eval` would give join the snapshot.
 //! - `err/CODE_description.transaction.json`: a transaction (`docs/store.md`) read against the
 //!   policy and judged against its data (empty without a data file) as a store at revision 0
 //!   would, with `--constraints enforce`; its diagnostics join the snapshot.
@@ -136,26 +138,38 @@ fn transaction_diagnostics(
 }
 
 /// A fixture's companion request (`X.request.json`: one `polc eval` request line), read against
-/// the policy and its facts (none when the fixture has no data): its error, or the warning about
-/// fields polc ignores (W0120).
+/// the policy and its facts (none when the fixture has no data): its error, or the warnings
+/// `polc eval` gives: fields polc ignores (W0120), a denied request naming an entity the facts do
+/// not know (W0122).
 fn request_diagnostics(
     path: &Path,
     policy: &Policy,
     facts: &polc::facts::Facts,
     shown: &mut String,
     sources: &mut SourceMap,
-) -> Option<Diagnostic> {
-    let stem = path.file_stem()?.to_string_lossy().into_owned();
+) -> Vec<Diagnostic> {
+    let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
     let req = path.with_file_name(format!("{stem}.request.json"));
-    let text = std::fs::read_to_string(&req).ok()?;
+    let Ok(text) = std::fs::read_to_string(&req) else {
+        return Vec::new();
+    };
     shown.push_str(&format!("\n----- REQUEST {}\n{text}", relative(&req)));
     let file = sources.add(relative(&req), text.clone());
     let mut lines =
         polc::eval::request::RequestLines::new(polc::eval::Context::from_facts(policy, facts));
     let line = text.trim_end();
     match lines.read(policy, facts, file, line) {
-        Ok((_, extras)) => extras.unknown_fields(file, line, false),
-        Err(d) => Some(d),
+        Ok((req, extras)) => {
+            let mut diags: Vec<Diagnostic> = extras
+                .unknown_fields(file, line, false)
+                .into_iter()
+                .collect();
+            if !polc::eval::decide_with(policy, facts, req, false).allowed {
+                diags.extend(extras.unknown_entities(policy, facts, req));
+            }
+            diags
+        }
+        Err(d) => vec![d],
     }
 }
 
@@ -246,6 +260,13 @@ fn compile_with_data(path: &Path) -> (String, SourceMap, Vec<Diagnostic>) {
     match polc::facts::load_data(&policy, &mut sources, Path::new(&relative(&data))) {
         Ok(mut facts) => {
             diags.extend(polc::facts::lints::run(&policy, &facts, now));
+            diags.extend(request_diagnostics(
+                path,
+                &policy,
+                &facts,
+                &mut shown,
+                &mut sources,
+            ));
             diags.extend(transaction_diagnostics(
                 path,
                 &policy,

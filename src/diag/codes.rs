@@ -122,6 +122,7 @@ codes! {
     W0115 => Warning, "attribute some actor types never have";
     // Requests (`polc eval`)
     W0120 => Warning, "request field polc does not know, ignored";
+    W0122 => Warning, "denied request naming an entity the facts do not know";
     // Data lints (`polc check --data`)
     W0201 => Warning, "fewer holders than the role's `min`";
     W0202 => Warning, "more holders than the role's `max`";

@@ -215,6 +215,25 @@ fn effect_word(e: Effect) -> &'static str {
     }
 }
 
+/// How many names of an entity's type [`nearest_entity`] compares it with, at most: the search
+/// stays bounded (a few milliseconds) whatever the size of the facts.
+pub const NEAREST_ENTITY_CANDIDATES: usize = 20_000;
+
+/// `did you mean `folder:eng`?` for an entity the facts do not know (`folder:engg`): the nearest
+/// name of its type, compared as written in Pol, among at most [`NEAREST_ENTITY_CANDIDATES`] of
+/// them; `None` when no name is near. Used by explanations and by `polc eval`'s W0122.
+pub fn nearest_entity(policy: &Policy, facts: &Facts, e: &Entity) -> Option<String> {
+    let ty = policy.type_name(e.ty);
+    let shown = crate::facts::display_entity(ty, &e.name);
+    let names: Vec<String> = facts
+        .entities_of_unordered(e.ty)
+        .take(NEAREST_ENTITY_CANDIDATES)
+        .filter_map(|id| facts.entity_name(id))
+        .map(|n| crate::facts::display_entity(ty, n))
+        .collect();
+    crate::diag::did_you_mean(&shown, names.iter().map(String::as_str))
+}
+
 /// Renders reasons and decisions for people and programs.
 pub struct Explainer<'a> {
     /// The policy the decisions were made with.
@@ -230,20 +249,10 @@ impl Explainer<'_> {
     }
 
     /// `folder:engg appears nowhere in the facts; did you mean folder:eng?` for an entity the
-    /// facts do not know (the nearest name among the first 20,000 of its type).
+    /// facts do not know (the nearest name of its type, see [`nearest_entity`]).
     fn unknown_entity(&self, e: &Entity) -> String {
-        let shown = self.entity(e);
-        let ty = self.policy.type_name(e.ty);
-        let names: Vec<String> = self
-            .facts
-            .entities_of(e.ty)
-            .into_iter()
-            .take(20_000)
-            .filter_map(|id| self.facts.entity_name(id))
-            .map(|n| crate::facts::display_entity(ty, n))
-            .collect();
-        let mut s = format!("{shown} appears nowhere in the facts");
-        if let Some(hint) = crate::diag::did_you_mean(&shown, names.iter().map(String::as_str)) {
+        let mut s = format!("{} appears nowhere in the facts", self.entity(e));
+        if let Some(hint) = nearest_entity(self.policy, self.facts, e) {
             s.push_str(&format!(" ({hint})"));
         }
         s

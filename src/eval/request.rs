@@ -627,6 +627,8 @@ pub struct LineExtras<'t> {
     /// [`decide_assign_request`](super::assign::decide_assign_request), not as the request's
     /// action alone.
     pub assign: Option<super::assign::Assignment>,
+    /// Where the line writes its `principal` and its `resource` (for W0122).
+    pub spans: (Span, Span),
 }
 
 /// A field of a request line polc does not know: `polc eval` ignores it with `W0120` (or
@@ -640,6 +642,44 @@ pub struct UnknownField<'t> {
 }
 
 impl LineExtras<'_> {
+    /// W0122, one per entity of the request the facts do not know, with the nearest name of its
+    /// type ([`nearest_entity`](super::nearest_entity)): what `polc eval` warns about a denied
+    /// request, where a misspelt name would otherwise be a silent deny. Nothing is searched when
+    /// the facts know both entities, which is the common case; nothing is said about an entity
+    /// of a type the facts name no entity of (no facts at all, or a type only rules and request
+    /// properties decide about). The decision is not changed: an entity the facts do not hold
+    /// may be one that only rules decide about.
+    pub fn unknown_entities(
+        &self,
+        policy: &Policy,
+        facts: &Facts,
+        req: &Request,
+    ) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for (e, what, span) in [
+            (&req.principal, "principal", self.spans.0),
+            (&req.resource, "resource", self.spans.1),
+        ] {
+            if e.id.is_some() || facts.entities_of_unordered(e.ty).next().is_none() {
+                continue;
+            }
+            let shown = crate::facts::display_entity(policy.type_name(e.ty), &e.name);
+            let d = Diagnostic::new(
+                Code::W0122,
+                format!("the {what} {shown} appears nowhere in the facts; the request is denied"),
+            )
+            .primary(span, "not in the facts");
+            out.push(match super::nearest_entity(policy, facts, e) {
+                Some(hint) => d.help(hint),
+                None => d.help(format!(
+                    "no name of its type is near; a {what} the facts do not hold gets only what \
+                     rules that need no facts give (`polc explain W0122`)"
+                )),
+            });
+        }
+        out
+    }
+
     /// The diagnostic for the unknown fields of the line `text` (spans in `file`), if it has
     /// any: `W0120` when they are ignored, the `E0501` error when `strict` refuses them.
     pub fn unknown_fields(&self, file: FileId, text: &str, strict: bool) -> Option<Diagnostic> {
@@ -1019,6 +1059,7 @@ impl Request {
             }
         }
         let mut extras = r.extras;
+        extras.spans = (pspan, rspan);
         match &a_obj {
             Some((_, span, v)) if question => {
                 let a = super::assign::question(

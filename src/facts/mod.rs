@@ -347,6 +347,15 @@ impl Facts {
         self.entity_types.len()
     }
 
+    /// The entities of a type the facts name, as [`Facts::entities_of`], in no particular order
+    /// (the same for the same facts) and without collecting them: for a bounded search, such as
+    /// the nearest name to a misspelt one.
+    pub fn entities_of_unordered(&self, ty: TypeId) -> impl Iterator<Item = EntityId> + '_ {
+        self.names
+            .of_type(ty)
+            .filter(|id| id.index() >= self.policy_entities || self.mentioned.contains(id))
+    }
+
     /// Every entity of a type the facts name (not those only named by the policy's conditions).
     pub fn entities_of(&self, ty: TypeId) -> Vec<EntityId> {
         let mut v: Vec<EntityId> = self

@@ -26,7 +26,8 @@ Examples:
 
 Each line is answered as soon as it is read: the output is flushed whenever polc would wait for
 more input. A field polc does not know is ignored with a warning on standard error (W0120;
-refused with --strict, E0501). A request whose context carries an undeclared field is decided
+refused with --strict, E0501). A denied request naming an entity the facts do not know gets
+a warning with the nearest name (W0122). A request whose context carries an undeclared field is decided
 as a deny, with the problem in its \"errors\" (docs/language.md, \"Requests\").
 
 Exit status: 0 when every request was decided (allow or deny), 1 when the policy or the data has
@@ -218,6 +219,16 @@ impl<W: Write> Eval<'_, W> {
         if let Some(a) = &extras.assign {
             let d = decide_assign_request(self.policy, self.facts, req, a);
             self.denied |= !d.allowed;
+            if !d.allowed {
+                unknown_entities(
+                    self.policy,
+                    self.facts,
+                    self.color,
+                    (name, text),
+                    req,
+                    &extras,
+                );
+            }
             let reasons = if self.args.explain {
                 d.reasons(self.policy, self.facts, &req.principal, &req.resource)
             } else {
@@ -237,6 +248,16 @@ impl<W: Write> Eval<'_, W> {
         }
         let d = decide_with(self.policy, self.facts, req, self.args.explain);
         self.denied |= !d.allowed;
+        if !d.allowed {
+            unknown_entities(
+                self.policy,
+                self.facts,
+                self.color,
+                (name, text),
+                req,
+                &extras,
+            );
+        }
         let _ = (|| -> std::io::Result<()> {
             let out = &mut self.out;
             out.write_all(b"{")?;
@@ -276,6 +297,24 @@ impl<W: Write> Eval<'_, W> {
             map.shift_insert(0, "id".into(), id);
         }
         let _ = writeln!(self.out, "{v}");
+    }
+}
+
+/// W0122 on standard error for a denied request that names an entity the facts do not know;
+/// the nearest name is searched for only then (a known entity costs one check).
+fn unknown_entities(
+    policy: &polc::compiled::Policy,
+    facts: &polc::facts::Facts,
+    color: Color,
+    (name, text): (&str, &str),
+    req: &polc::eval::Request,
+    extras: &polc::eval::request::LineExtras<'_>,
+) {
+    if req.principal.id.is_some() && req.resource.id.is_some() {
+        return;
+    }
+    for d in extras.unknown_entities(policy, facts, req) {
+        report(&d, name, text, color);
     }
 }
 

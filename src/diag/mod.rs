@@ -147,10 +147,17 @@ pub fn did_you_mean<'a>(
 ) -> Option<String> {
     let mut best: Option<(usize, &str)> = None;
     let mut candidates_prefix: Vec<&str> = Vec::new();
+    let len = name.chars().count();
     for c in candidates {
         candidates_prefix.push(c);
+        let clen = c.chars().count();
+        let limit = (len.max(clen) / 3).max(1);
+        // The distance is at least the difference of the lengths: a candidate that cannot be
+        // within the limit is not measured (the same answer, without the quadratic work).
+        if len.abs_diff(clen) > limit {
+            continue;
+        }
         let d = edit_distance(name, c);
-        let limit = (name.chars().count().max(c.chars().count()) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }

@@ -42,7 +42,13 @@ pub fn host_port(url: &str) -> String {
 /// A new database for the test `test`, or `None` (and a line saying so) without a server.
 pub fn fresh(test: &str) -> Option<Db> {
     let Ok(admin) = std::env::var("POLC_TEST_POSTGRES") else {
-        eprintln!("skipped: POLC_TEST_POSTGRES not set ({test})");
+        // Written to the process's stderr directly, not through `eprintln!`, which the test
+        // harness captures and hides for a test that passes: `cargo test` shows the line.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: POLC_TEST_POSTGRES not set ({test}); `.ci/with-postgres cargo test` runs it"
+        );
         return None;
     };
     let name = format!(

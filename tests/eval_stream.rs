@@ -252,3 +252,90 @@ fn unknown_entity_of_a_denied_line_is_hinted() {
         "{stderr}"
     );
 }
+
+/// W0122 over a stream: each unknown entity is hinted about once, at most
+/// `polc::eval::hints::HINT_LIMIT` of them, and one closing warning counts the denied lines
+/// that got no hint of their own (a repeat, or past the limit); the decisions are unchanged.
+#[test]
+fn unknown_entities_are_hinted_once_each_up_to_a_limit() {
+    let limit = polc::eval::hints::HINT_LIMIT;
+    let dir = std::env::temp_dir().join(format!("polc-eval-stream-{}-hints", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("p.pol"),
+        "actor user;\nresource folder {\n  permissions view;\n  role viewer { grants view; }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("d.pol"), "user:alice is viewer on folder:eng;\n").unwrap();
+    // `limit + 5` unknown users, each asked about twice, and one known line.
+    let unknown = limit + 5;
+    let mut input = String::new();
+    for round in 0..2 {
+        for i in 0..unknown {
+            input.push_str(&format!(
+                "{{\"principal\": \"user:stranger{i}\", \"action\": \"view\", \"resource\": \"folder:eng\", \"id\": {}}}\n",
+                round * unknown + i
+            ));
+        }
+    }
+    input.push_str(r#"{"principal": "user:alice", "action": "view", "resource": "folder:eng"}"#);
+    input.push('\n');
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .arg("eval")
+        .arg(dir.join("p.pol"))
+        .arg("--data")
+        .arg(dir.join("d.pol"))
+        .args(["--requests", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let decisions: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(decisions.len(), 2 * unknown + 1);
+    assert!(
+        decisions[..2 * unknown]
+            .iter()
+            .all(|d| d["decision"] == "deny")
+    );
+    assert_eq!(decisions[2 * unknown]["decision"], "allow");
+    // One hint per entity for the first `limit` strangers, none for the others or the repeats.
+    let hints = stderr.matches("appears nowhere in the facts").count();
+    assert_eq!(hints, limit, "{stderr}");
+    for i in 0..limit {
+        assert_eq!(
+            stderr.matches(&format!("user:stranger{i} appears")).count(),
+            1,
+            "{stderr}"
+        );
+    }
+    assert!(
+        !stderr.contains(&format!("user:stranger{limit} appears")),
+        "{stderr}"
+    );
+    // The closing warning: `limit` repeats and 10 lines past the limit (5 strangers, twice).
+    let more = 2 * unknown - limit;
+    // The renderer wraps long messages: compare the words.
+    let words = stderr
+        .split_whitespace()
+        .filter(|w| *w != "|")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        words.contains(&format!(
+            "{more} more denied requests named entities the facts do not know"
+        )) && words.contains(&format!("{limit} named an entity already hinted about"))
+            && words.contains("10 named other unknown entities"),
+        "{stderr}"
+    );
+}

@@ -145,6 +145,13 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
+    nearest(name, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+/// The candidate [`did_you_mean`] would suggest for `name`, if any: the nearest within an edit
+/// distance of a third of the longer length (at least 1), the first in order on a tie, else a
+/// longer or shorter spelling of the same word.
+pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     let mut candidates_prefix: Vec<&str> = Vec::new();
     let len = name.chars().count();
@@ -163,12 +170,11 @@ pub fn did_you_mean<'a>(
         }
     }
     // A longer or shorter spelling of the same word (`boolean` for `bool`, `integer` for `int`).
-    let best = best.map(|(_, c)| c).or_else(|| {
+    best.map(|(_, c)| c).or_else(|| {
         candidates_prefix.into_iter().find(|c| {
             c.len() >= 3 && (name.starts_with(c) || c.starts_with(name)) && name.len() >= 3
         })
-    });
-    best.map(|c| format!("did you mean `{c}`?"))
+    })
 }
 
 /// Edit distance counted in characters, where swapping two neighbours counts as one edit

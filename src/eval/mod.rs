@@ -9,6 +9,7 @@ pub mod assign;
 mod cycles;
 pub(crate) mod expr;
 mod fast;
+pub mod hints;
 mod holds;
 pub mod index;
 pub mod query;
@@ -220,18 +221,17 @@ fn effect_word(e: Effect) -> &'static str {
 pub const NEAREST_ENTITY_CANDIDATES: usize = 20_000;
 
 /// `did you mean `folder:eng`?` for an entity the facts do not know (`folder:engg`): the nearest
-/// name of its type, compared as written in Pol, among at most [`NEAREST_ENTITY_CANDIDATES`] of
-/// them; `None` when no name is near. Used by explanations and by `polc eval`'s W0122.
+/// name of its type (the names compared without the type, which they share), among at most
+/// [`NEAREST_ENTITY_CANDIDATES`] of them, shown as written in Pol; `None` when no name is near.
+/// Used by explanations and by `polc eval`'s W0122.
 pub fn nearest_entity(policy: &Policy, facts: &Facts, e: &Entity) -> Option<String> {
-    let ty = policy.type_name(e.ty);
-    let shown = crate::facts::display_entity(ty, &e.name);
-    let names: Vec<String> = facts
+    let names = facts
         .entities_of_unordered(e.ty)
         .take(NEAREST_ENTITY_CANDIDATES)
-        .filter_map(|id| facts.entity_name(id))
-        .map(|n| crate::facts::display_entity(ty, n))
-        .collect();
-    crate::diag::did_you_mean(&shown, names.iter().map(String::as_str))
+        .filter_map(|id| facts.entity_name(id));
+    let best = crate::diag::nearest(&e.name, names)?;
+    let shown = crate::facts::display_entity(policy.type_name(e.ty), best);
+    Some(format!("did you mean `{shown}`?"))
 }
 
 /// Renders reasons and decisions for people and programs.

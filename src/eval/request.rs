@@ -642,44 +642,6 @@ pub struct UnknownField<'t> {
 }
 
 impl LineExtras<'_> {
-    /// W0122, one per entity of the request the facts do not know, with the nearest name of its
-    /// type ([`nearest_entity`](super::nearest_entity)): what `polc eval` warns about a denied
-    /// request, where a misspelt name would otherwise be a silent deny. Nothing is searched when
-    /// the facts know both entities, which is the common case; nothing is said about an entity
-    /// of a type the facts name no entity of (no facts at all, or a type only rules and request
-    /// properties decide about). The decision is not changed: an entity the facts do not hold
-    /// may be one that only rules decide about.
-    pub fn unknown_entities(
-        &self,
-        policy: &Policy,
-        facts: &Facts,
-        req: &Request,
-    ) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        for (e, what, span) in [
-            (&req.principal, "principal", self.spans.0),
-            (&req.resource, "resource", self.spans.1),
-        ] {
-            if e.id.is_some() || facts.entities_of_unordered(e.ty).next().is_none() {
-                continue;
-            }
-            let shown = crate::facts::display_entity(policy.type_name(e.ty), &e.name);
-            let d = Diagnostic::new(
-                Code::W0122,
-                format!("the {what} {shown} appears nowhere in the facts; the request is denied"),
-            )
-            .primary(span, "not in the facts");
-            out.push(match super::nearest_entity(policy, facts, e) {
-                Some(hint) => d.help(hint),
-                None => d.help(format!(
-                    "no name of its type is near; a {what} the facts do not hold gets only what \
-                     rules that need no facts give (`polc explain W0122`)"
-                )),
-            });
-        }
-        out
-    }
-
     /// The diagnostic for the unknown fields of the line `text` (spans in `file`), if it has
     /// any: `W0120` when they are ignored, the `E0501` error when `strict` refuses them.
     pub fn unknown_fields(&self, file: FileId, text: &str, strict: bool) -> Option<Diagnostic> {
@@ -955,6 +917,21 @@ impl Request {
         file: FileId,
         text: &'t str,
     ) -> Result<LineExtras<'t>, Diagnostic> {
+        self.fill_from_json(policy, facts, (defaults, true), file, text)
+            .map(|(extras, _)| extras)
+    }
+
+    /// [`Request::set_from_json`], resetting the context to `defaults` only when `reset` (the
+    /// caller knows when it already equals them); also says whether the line set anything of
+    /// the context (its `context`, or the properties of an entity or of the action).
+    fn fill_from_json<'t>(
+        &mut self,
+        policy: &Policy,
+        facts: &Facts,
+        (defaults, reset): (&Context, bool),
+        file: FileId,
+        text: &'t str,
+    ) -> Result<(LineExtras<'t>, bool), Diagnostic> {
         let j = JsonText { file, text };
         let r: TolerantRequest<'t> =
             serde_json::from_str(text).map_err(|e| j.syntax_error(&e, "request JSON"))?;
@@ -1031,7 +1008,10 @@ impl Request {
                 self.set_entities(policy, principal, (&a, aspan), resource)?;
             }
         }
-        self.context.clone_from(defaults);
+        let touched = r.context.is_some() || p_obj.is_some() || r_obj.is_some() || a_obj.is_some();
+        if reset {
+            self.context.clone_from(defaults);
+        }
         if let Some(ctx) = r.context {
             self.apply_json_context(policy, facts, &j, ctx)?;
         }
@@ -1087,7 +1067,7 @@ impl Request {
             }
             None => {}
         }
-        Ok(extras)
+        Ok((extras, touched))
     }
 
     /// The principal and resource of an assignment question (its action is set once the role
@@ -1244,6 +1224,8 @@ fn action_object(
 pub struct RequestLines {
     defaults: Context,
     request: Option<Request>,
+    /// The request's context equals `defaults`: a line that sets nothing of it needs no reset.
+    clean: bool,
 }
 
 impl RequestLines {
@@ -1253,6 +1235,7 @@ impl RequestLines {
         RequestLines {
             defaults,
             request: None,
+            clean: true,
         }
     }
 
@@ -1294,7 +1277,13 @@ impl RequestLines {
         let req = self
             .request
             .get_or_insert_with(|| placeholder(&self.defaults));
-        let extras = req.set_from_json(policy, facts, &self.defaults, file, text)?;
+        let reset = !self.clean;
+        // Until the line is read, the context may be anything (a failed line may have set part
+        // of it).
+        self.clean = false;
+        let (extras, touched) =
+            req.fill_from_json(policy, facts, (&self.defaults, reset), file, text)?;
+        self.clean = !touched;
         Ok((req, extras))
     }
 }

@@ -4,6 +4,7 @@
 use crate::output::{self, Color, Status};
 use polc::diag::{Code, Diagnostic};
 use polc::eval::assign::decide_assign_request;
+use polc::eval::hints::UnknownEntities;
 use polc::eval::request::RequestLines;
 use polc::eval::{Context, Explainer, decide_with};
 use polc::source::{FileId, SourceMap};
@@ -27,7 +28,7 @@ Examples:
 Each line is answered as soon as it is read: the output is flushed whenever polc would wait for
 more input. A field polc does not know is ignored with a warning on standard error (W0120;
 refused with --strict, E0501). A denied request naming an entity the facts do not know gets
-a warning with the nearest name (W0122). A request whose context carries an undeclared field is decided
+a warning with the nearest name (W0122; once per entity, at most 20 entities, then a count). A request whose context carries an undeclared field is decided
 as a deny, with the problem in its \"errors\" (docs/language.md, \"Requests\").
 
 Exit status: 0 when every request was decided (allow or deny), 1 when the policy or the data has
@@ -100,10 +101,11 @@ pub fn run(args: &Args, color: Color) -> Status {
         out: BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
         failed: false,
         denied: false,
+        hints: UnknownEntities::default(),
     };
     let read = match (&args.request, &args.requests) {
         (Some(r), _) => {
-            eval.line("--request", r);
+            eval.line(&|| "--request".to_owned(), r);
             Ok(())
         }
         (None, Some(path)) if path.as_os_str() == "-" => eval.stream(
@@ -124,6 +126,13 @@ pub fn run(args: &Args, color: Color) -> Status {
     };
     // A closed pipe (`polc eval ... | head`) is not an error of polc's.
     let _ = eval.out.flush();
+    if let Some(d) = eval.hints.summary() {
+        output::eprint(&output::human(
+            &[d],
+            &SourceMap::new(),
+            output::stderr_style(color),
+        ));
+    }
     match read {
         Err(d) => {
             output::eprint(&output::human(
@@ -147,6 +156,8 @@ struct Eval<'a, W: Write> {
     out: W,
     failed: bool,
     denied: bool,
+    /// W0122: each unknown entity of a denied request is hinted about once, up to a limit.
+    hints: UnknownEntities,
 }
 
 impl<W: Write> Eval<'_, W> {
@@ -180,7 +191,7 @@ impl<W: Write> Eval<'_, W> {
                 Ok(text) if text.trim().is_empty() => {}
                 Ok(text) => {
                     let text = text.trim_end_matches(['\n', '\r']);
-                    self.line(&line_name(), text);
+                    self.line(&line_name, text);
                 }
                 // Not text: the input itself is unusable (exit 2), as a file would be.
                 Err(_) => {
@@ -195,7 +206,7 @@ impl<W: Write> Eval<'_, W> {
     }
 
     /// Decides one request line and writes its decision line.
-    fn line(&mut self, name: &str, text: &str) {
+    fn line(&mut self, name: &dyn Fn() -> String, text: &str) {
         let (req, extras) = match self.lines.read(self.policy, self.facts, FileId(0), text) {
             Ok(r) => r,
             Err(d) => {
@@ -206,21 +217,22 @@ impl<W: Write> Eval<'_, W> {
                     id: Option<&'t serde_json::value::RawValue>,
                 }
                 let id = serde_json::from_str::<Id>(text).ok().and_then(|i| i.id);
-                return self.refuse(&d, name, text, id.map(|r| r.get()));
+                return self.refuse(&d, &name(), text, id.map(|r| r.get()));
             }
         };
         if let Some(d) = extras.unknown_fields(FileId(0), text, self.args.strict) {
             if self.args.strict {
-                return self.refuse(&d, name, text, extras.id.map(|r| r.get()));
+                return self.refuse(&d, &name(), text, extras.id.map(|r| r.get()));
             }
             // W0120: the request is decided without the fields.
-            report(&d, name, text, self.color);
+            report(&d, &name(), text, self.color);
         }
         if let Some(a) = &extras.assign {
             let d = decide_assign_request(self.policy, self.facts, req, a);
             self.denied |= !d.allowed;
             if !d.allowed {
-                unknown_entities(
+                hint(
+                    &mut self.hints,
                     self.policy,
                     self.facts,
                     self.color,
@@ -249,7 +261,8 @@ impl<W: Write> Eval<'_, W> {
         let d = decide_with(self.policy, self.facts, req, self.args.explain);
         self.denied |= !d.allowed;
         if !d.allowed {
-            unknown_entities(
+            hint(
+                &mut self.hints,
                 self.policy,
                 self.facts,
                 self.color,
@@ -300,24 +313,6 @@ impl<W: Write> Eval<'_, W> {
     }
 }
 
-/// W0122 on standard error for a denied request that names an entity the facts do not know;
-/// the nearest name is searched for only then (a known entity costs one check).
-fn unknown_entities(
-    policy: &polc::compiled::Policy,
-    facts: &polc::facts::Facts,
-    color: Color,
-    (name, text): (&str, &str),
-    req: &polc::eval::Request,
-    extras: &polc::eval::request::LineExtras<'_>,
-) {
-    if req.principal.id.is_some() && req.resource.id.is_some() {
-        return;
-    }
-    for d in extras.unknown_entities(policy, facts, req) {
-        report(&d, name, text, color);
-    }
-}
-
 /// A diagnostic about one line, rendered against that line alone (nothing is kept per line).
 fn report(d: &Diagnostic, name: &str, text: &str, color: Color) {
     let mut scratch = SourceMap::new();
@@ -327,4 +322,23 @@ fn report(d: &Diagnostic, name: &str, text: &str, color: Color) {
         &scratch,
         output::stderr_style(color),
     ));
+}
+
+/// W0122 on standard error for a denied request that names an entity the facts do not know
+/// (once per entity, up to a limit); a known entity costs one check.
+fn hint(
+    hints: &mut UnknownEntities,
+    policy: &polc::compiled::Policy,
+    facts: &polc::facts::Facts,
+    color: Color,
+    (name, text): (&dyn Fn() -> String, &str),
+    req: &polc::eval::Request,
+    extras: &polc::eval::request::LineExtras<'_>,
+) {
+    if req.principal.id.is_some() && req.resource.id.is_some() {
+        return;
+    }
+    for d in hints.hints(policy, facts, req, extras.spans) {
+        report(&d, &name(), text, color);
+    }
 }

@@ -165,7 +165,12 @@ fn request_diagnostics(
                 .into_iter()
                 .collect();
             if !polc::eval::decide_with(policy, facts, req, false).allowed {
-                diags.extend(extras.unknown_entities(policy, facts, req));
+                diags.extend(polc::eval::hints::UnknownEntities::default().hints(
+                    policy,
+                    facts,
+                    req,
+                    extras.spans,
+                ));
             }
             diags
         }

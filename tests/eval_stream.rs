@@ -197,40 +197,18 @@ fn context_option_is_the_default_of_every_request() {
 /// the decisions are those without the warning.
 #[test]
 fn unknown_entity_of_a_denied_line_is_hinted() {
-    let dir = std::env::temp_dir().join(format!("polc-eval-stream-{}-hint", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("p.pol"),
-        "actor user;\nresource folder {\n  permissions view;\n  role viewer { grants view; }\n}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("d.pol"),
+    let out = folders_eval(
+        "hint",
         "user:alice is viewer on folder:eng;\nuser:carol is viewer on folder:hr;\n",
-    )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
-        .arg("eval")
-        .arg(dir.join("p.pol"))
-        .arg("--data")
-        .arg(dir.join("d.pol"))
-        .args(["--requests", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = [
-        r#"{"principal": "user:alice", "action": "view", "resource": "folder:engg"}"#,
-        r#"{"principal": "user:alice", "action": "view", "resource": "folder:eng"}"#,
-        r#"{"principal": "user:carol", "action": "view", "resource": "folder:eng"}"#,
-    ];
-    let mut stdin = child.stdin.take().unwrap();
-    for l in lines {
-        writeln!(stdin, "{l}").unwrap();
-    }
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
+        concat!(
+            r#"{"principal": "user:alice", "action": "view", "resource": "folder:engg"}"#,
+            "\n",
+            r#"{"principal": "user:alice", "action": "view", "resource": "folder:eng"}"#,
+            "\n",
+            r#"{"principal": "user:carol", "action": "view", "resource": "folder:eng"}"#,
+            "\n",
+        ),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -259,14 +237,6 @@ fn unknown_entity_of_a_denied_line_is_hinted() {
 #[test]
 fn unknown_entities_are_hinted_once_each_up_to_a_limit() {
     let limit = polc::eval::hints::HINT_LIMIT;
-    let dir = std::env::temp_dir().join(format!("polc-eval-stream-{}-hints", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("p.pol"),
-        "actor user;\nresource folder {\n  permissions view;\n  role viewer { grants view; }\n}\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("d.pol"), "user:alice is viewer on folder:eng;\n").unwrap();
     // `limit + 5` unknown users, each asked about twice, and one known line.
     let unknown = limit + 5;
     let mut input = String::new();
@@ -280,21 +250,7 @@ fn unknown_entities_are_hinted_once_each_up_to_a_limit() {
     }
     input.push_str(r#"{"principal": "user:alice", "action": "view", "resource": "folder:eng"}"#);
     input.push('\n');
-    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
-        .arg("eval")
-        .arg(dir.join("p.pol"))
-        .arg("--data")
-        .arg(dir.join("d.pol"))
-        .args(["--requests", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(input.as_bytes()).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
+    let out = folders_eval("hints", "user:alice is viewer on folder:eng;\n", &input);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -338,4 +294,32 @@ fn unknown_entities_are_hinted_once_each_up_to_a_limit() {
             && words.contains("10 named other unknown entities"),
         "{stderr}"
     );
+}
+
+/// `polc eval --requests -` on a folder policy (`view` through `viewer`) with the facts `data`,
+/// `input` written to its standard input; the files are under a folder named after `name`.
+fn folders_eval(name: &str, data: &str, input: &str) -> std::process::Output {
+    let dir = std::env::temp_dir().join(format!("polc-eval-stream-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("p.pol"),
+        "actor user;\nresource folder {\n  permissions view;\n  role viewer { grants view; }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("d.pol"), data).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .arg("eval")
+        .arg(dir.join("p.pol"))
+        .arg("--data")
+        .arg(dir.join("d.pol"))
+        .args(["--requests", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
 }

@@ -227,20 +227,10 @@ impl<W: Write> Eval<'_, W> {
             // W0120: the request is decided without the fields.
             report(&d, &name(), text, self.color);
         }
+        let allowed;
         if let Some(a) = &extras.assign {
             let d = decide_assign_request(self.policy, self.facts, req, a);
-            self.denied |= !d.allowed;
-            if !d.allowed {
-                hint(
-                    &mut self.hints,
-                    self.policy,
-                    self.facts,
-                    self.color,
-                    (name, text),
-                    req,
-                    &extras,
-                );
-            }
+            allowed = d.allowed;
             let reasons = if self.args.explain {
                 d.reasons(self.policy, self.facts, &req.principal, &req.resource)
             } else {
@@ -256,46 +246,43 @@ impl<W: Write> Eval<'_, W> {
                 map.shift_insert(0, "id".into(), id);
             }
             let _ = writeln!(self.out, "{v}");
-            return;
-        }
-        let d = decide_with(self.policy, self.facts, req, self.args.explain);
-        self.denied |= !d.allowed;
-        if !d.allowed {
-            hint(
-                &mut self.hints,
-                self.policy,
-                self.facts,
-                self.color,
-                (name, text),
-                req,
-                &extras,
-            );
-        }
-        let _ = (|| -> std::io::Result<()> {
-            let out = &mut self.out;
-            out.write_all(b"{")?;
-            if let Some(id) = extras.id {
-                write!(out, "\"id\":{},", id.get())?;
-            }
-            out.write_all(if d.allowed {
-                b"\"decision\":\"allow\",\"reasons\":["
-            } else {
-                b"\"decision\":\"deny\",\"reasons\":["
-            })?;
-            let x = Explainer {
-                policy: self.policy,
-                facts: self.facts,
-            };
-            for (i, r) in d.reasons.iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
+        } else {
+            let d = decide_with(self.policy, self.facts, req, self.args.explain);
+            allowed = d.allowed;
+            let _ = (|| -> std::io::Result<()> {
+                let out = &mut self.out;
+                out.write_all(b"{")?;
+                if let Some(id) = extras.id {
+                    write!(out, "\"id\":{},", id.get())?;
                 }
-                serde_json::to_writer(&mut *out, &x.reason(req, r))?;
+                out.write_all(if d.allowed {
+                    b"\"decision\":\"allow\",\"reasons\":["
+                } else {
+                    b"\"decision\":\"deny\",\"reasons\":["
+                })?;
+                let x = Explainer {
+                    policy: self.policy,
+                    facts: self.facts,
+                };
+                for (i, r) in d.reasons.iter().enumerate() {
+                    if i > 0 {
+                        out.write_all(b",")?;
+                    }
+                    serde_json::to_writer(&mut *out, &x.reason(req, r))?;
+                }
+                out.write_all(b"],\"errors\":")?;
+                serde_json::to_writer(&mut *out, &d.errors)?;
+                out.write_all(b"}\n")
+            })();
+        }
+        self.denied |= !allowed;
+        if !allowed {
+            // W0122 for an entity the facts do not know (once per entity, up to a limit); a
+            // known entity costs one check.
+            for d in self.hints.hints(self.policy, self.facts, req, extras.spans) {
+                report(&d, &name(), text, self.color);
             }
-            out.write_all(b"],\"errors\":")?;
-            serde_json::to_writer(&mut *out, &d.errors)?;
-            out.write_all(b"}\n")
-        })();
+        }
     }
 
     /// A request that could not be decided: its diagnostic on standard error, a deny with the
@@ -322,23 +309,4 @@ fn report(d: &Diagnostic, name: &str, text: &str, color: Color) {
         &scratch,
         output::stderr_style(color),
     ));
-}
-
-/// W0122 on standard error for a denied request that names an entity the facts do not know
-/// (once per entity, up to a limit); a known entity costs one check.
-fn hint(
-    hints: &mut UnknownEntities,
-    policy: &polc::compiled::Policy,
-    facts: &polc::facts::Facts,
-    color: Color,
-    (name, text): (&dyn Fn() -> String, &str),
-    req: &polc::eval::Request,
-    extras: &polc::eval::request::LineExtras<'_>,
-) {
-    if req.principal.id.is_some() && req.resource.id.is_some() {
-        return;
-    }
-    for d in hints.hints(policy, facts, req, extras.spans) {
-        report(&d, &name(), text, color);
-    }
 }

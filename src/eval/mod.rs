@@ -12,6 +12,7 @@ mod fast;
 pub mod hints;
 mod holds;
 pub mod index;
+mod plain;
 pub mod query;
 pub mod reference;
 pub mod request;

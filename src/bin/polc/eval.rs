@@ -166,9 +166,16 @@ impl<W: Write> Eval<'_, W> {
         let limit = polc::loader::MAX_FILE_BYTES;
         let mut buf = Vec::new();
         for number in 1.. {
+            // A whole line already in the read buffer is decided where it lies.
+            let buffered = input.buffer();
+            if let Some(end) = memchr::memchr(b'\n', buffered) {
+                self.bytes(name, number, &buffered[..end])?;
+                input.consume(end + 1);
+                continue;
+            }
             // Flushed before polc would wait: a co-process gets its answer, a file is written
             // in large blocks.
-            if !input.buffer().contains(&b'\n') && self.out.flush().is_err() {
+            if self.out.flush().is_err() {
                 return Ok(());
             }
             buf.clear();
@@ -186,23 +193,26 @@ impl<W: Write> Eval<'_, W> {
                 )
                 .help("write one request per line"));
             }
-            let line_name = || format!("{name} line {number}");
-            match std::str::from_utf8(&buf) {
-                Ok(text) if text.trim().is_empty() => {}
-                Ok(text) => {
-                    let text = text.trim_end_matches(['\n', '\r']);
-                    self.line(&line_name, text);
-                }
-                // Not text: the input itself is unusable (exit 2), as a file would be.
-                Err(_) => {
-                    return Err(Diagnostic::new(
-                        Code::E0002,
-                        format!("`{}` is not valid UTF-8", line_name()),
-                    ));
-                }
-            }
+            self.bytes(name, number, &buf)?;
         }
         Ok(())
+    }
+
+    /// Line `number` of `name`, its end of line included or not.
+    fn bytes(&mut self, name: &str, number: usize, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let line_name = || format!("{name} line {number}");
+        match std::str::from_utf8(bytes) {
+            Ok(text) if text.trim().is_empty() => Ok(()),
+            Ok(text) => {
+                self.line(&line_name, text.trim_end_matches(['\n', '\r']));
+                Ok(())
+            }
+            // Not text: the input itself is unusable (exit 2), as a file would be.
+            Err(_) => Err(Diagnostic::new(
+                Code::E0002,
+                format!("`{}` is not valid UTF-8", line_name()),
+            )),
+        }
     }
 
     /// Decides one request line and writes its decision line.
@@ -269,6 +279,9 @@ impl<W: Write> Eval<'_, W> {
                         out.write_all(b",")?;
                     }
                     serde_json::to_writer(&mut *out, &x.reason(req, r))?;
+                }
+                if d.errors.is_empty() {
+                    return out.write_all(b"],\"errors\":[]}\n");
                 }
                 out.write_all(b"],\"errors\":")?;
                 serde_json::to_writer(&mut *out, &d.errors)?;

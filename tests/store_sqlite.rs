@@ -858,3 +858,97 @@ fn constraints_judged_on_what_a_write_touches_are_those_of_all_the_facts() {
         "the writes broke constraints now and then ({broke})"
     );
 }
+
+const DEEP: &str = r#"
+actor user;
+
+resource folder {
+  relation parent: folder;
+  permissions edit, read;
+  role owner { grants edit; from owner on parent; max 2; }
+  role viewer { grants read; from viewer on parent; requires viewer on parent; }
+  separate owner, viewer;
+}
+"#;
+
+/// The same, over a folder chain 24 deep (deeper than the passes `scope_of` makes before it
+/// builds the reverse edges), with parents moved now and then.
+#[test]
+fn constraints_judged_on_a_deep_hierarchy_are_those_of_all_the_facts() {
+    let c = polc::compile_str("deep.pol", DEEP);
+    let p = c.policy.unwrap_or_else(|| panic!("{:?}", c.diagnostics));
+    let mut facts = Facts::new(&p);
+    // Deepest first, so that entity ids run against the chain and each pass of `scope_of`
+    // climbs one level only.
+    let chain: Vec<serde_json::Value> = (1..24)
+        .rev()
+        .map(|i| json!({"from": format!("folder:f{i}"), "relation": "parent", "to": format!("folder:f{}", i - 1)}))
+        .collect();
+    let t = transaction_from_json(
+        &p,
+        FileId(0),
+        &json!({"writes": {"relations": chain}}).to_string(),
+    )
+    .unwrap();
+    polc::facts::write::apply(&p, &mut facts, &t.changes);
+    let mut seed: u64 = 5;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let now = polc::time::now();
+    let key = |d: &polc::diag::Diagnostic| format!("{} {}", d.code.as_str(), d.message);
+    let mut broke = 0;
+    for step in 0..120 {
+        let mut writes: Vec<serde_json::Value> = Vec::new();
+        let mut deletes: Vec<serde_json::Value> = Vec::new();
+        for _ in 0..=next(2) {
+            let role = ["owner", "viewer"][next(2) as usize];
+            let a = json!({
+                "actor": format!("user:u{}", next(4)),
+                "role": role,
+                "on": format!("folder:f{}", next(24)),
+            });
+            if next(3) == 0 {
+                deletes.push(a)
+            } else {
+                writes.push(a)
+            }
+        }
+        let mut rels = Vec::new();
+        if next(4) == 0 {
+            let from = 1 + next(23);
+            rels.push(json!({"from": format!("folder:f{from}"), "relation": "parent", "to": format!("folder:f{}", next(from))}));
+        }
+        let text = json!({"writes": {"assignments": writes, "relations": rels},
+                          "deletes": {"assignments": deletes}})
+        .to_string();
+        let Ok(t) = transaction_from_json(&p, FileId(0), &text) else {
+            continue;
+        };
+        let scoped = match polc::facts::write::judge(
+            &p,
+            &mut facts,
+            Revision(0),
+            &t,
+            Constraints::Warn,
+            now,
+        ) {
+            polc::facts::write::Judgement::Accepted { warnings } => warnings,
+            other => panic!("{other:?}"),
+        };
+        let before = polc::facts::write::violations(&p, &facts, now);
+        polc::facts::write::apply(&p, &mut facts, &t.changes);
+        let after = polc::facts::write::violations(&p, &facts, now);
+        let all = polc::facts::write::new_violations(&before, after);
+        let mut a: Vec<String> = scoped.iter().map(key).collect();
+        let mut b: Vec<String> = all.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "step {step}: {text}");
+        broke += b.len();
+    }
+    assert!(broke > 10, "the writes broke constraints now and then ({broke})");
+}

@@ -457,7 +457,6 @@ pub fn holds_role(
 /// with a wildcard assignment.
 pub fn candidates(policy: &Policy, facts: &Facts) -> Vec<(Who, Entity)> {
     let mut out = Vec::new();
-    let mut wildcard_types: Vec<TypeId> = Vec::new();
     for (i, t) in policy.types.iter().enumerate() {
         if t.kind != Kind::Actor {
             continue;
@@ -469,23 +468,36 @@ pub fn candidates(policy: &Policy, facts: &Facts) -> Vec<(Who, Entity)> {
             }
         }
     }
-    for (_, a) in facts.assignments() {
-        if let Subject::Wildcard(t) = a.subject
-            && !wildcard_types.contains(&t)
-        {
-            wildcard_types.push(t);
+    out.extend(wildcard_candidates(policy, facts));
+    out
+}
+
+/// The `T:*` entries of [`candidates`]: an actor of type `T` the facts do not name, for every
+/// type with a wildcard assignment, in the order of the first such assignment. Costs the
+/// userset and wildcard assignments, not all of them.
+pub fn wildcard_candidates(policy: &Policy, facts: &Facts) -> Vec<(Who, Entity)> {
+    let mut first: Vec<(u32, TypeId)> = Vec::new();
+    for (i, a) in facts.set_assignments() {
+        if let Subject::Wildcard(t) = a.subject {
+            match first.iter_mut().find(|(_, ty)| *ty == t) {
+                Some(f) => f.0 = f.0.min(i),
+                None => first.push((i, t)),
+            }
         }
     }
-    for t in wildcard_types {
-        // An actor of the type that the facts do not name: it holds only what wildcards give.
-        let anon = Entity {
-            ty: t,
-            id: None,
-            name: "*".into(),
-        };
-        out.push((Who::Everyone(policy.type_name(t).to_string()), anon));
-    }
-    out
+    first.sort();
+    first
+        .into_iter()
+        .map(|(_, t)| {
+            // An actor of the type that the facts do not name: it holds only what wildcards give.
+            let anon = Entity {
+                ty: t,
+                id: None,
+                name: "*".into(),
+            };
+            (Who::Everyone(policy.type_name(t).to_string()), anon)
+        })
+        .collect()
 }
 
 /// Decides without reasons; the allowed ones, with the errors met on the way.

@@ -356,6 +356,13 @@ impl Facts {
             .filter(|id| id.index() >= self.policy_entities || self.mentioned.contains(id))
     }
 
+    /// Whether a fact names the entity (not only the policy's conditions): the entities
+    /// [`Facts::entities_of`] lists.
+    pub fn is_named(&self, id: EntityId) -> bool {
+        id.index() < self.entity_types.len()
+            && (id.index() >= self.policy_entities || self.mentioned.contains(&id))
+    }
+
     /// Every entity of a type the facts name (not those only named by the policy's conditions).
     pub fn entities_of(&self, ty: TypeId) -> Vec<EntityId> {
         let mut v: Vec<EntityId> = self
@@ -555,6 +562,24 @@ impl Facts {
     #[inline]
     pub fn sets(&self, on: EntityId) -> impl Iterator<Item = u32> + '_ {
         self.walk(self.sets_head(on), |l| l.next)
+    }
+
+    /// Every userset and wildcard assignment, with its index, entity by entity (not in index
+    /// order). Entities without any are passed over a bit at a time, so this costs the number
+    /// of such assignments, not the number of assignments.
+    pub fn set_assignments(&self) -> impl Iterator<Item = (u32, &Assignment)> + '_ {
+        self.has_sets
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w != 0)
+            .flat_map(|(k, w)| {
+                let w = *w;
+                (0..64)
+                    .filter(move |b| w & (1u64 << b) != 0)
+                    .map(move |b| EntityId((k * 64 + b) as u32))
+            })
+            .flat_map(|on| self.sets(on))
+            .filter_map(|i| self.assignment(i).map(|a| (i, a)))
     }
 
     /// Every assignment on `on`.

@@ -3,9 +3,13 @@
 
 use crate::compiled::{Policy, RoleId, TypeId};
 use crate::diag::{Code, Diagnostic};
-use crate::eval::query::{candidates, holds_role};
+use crate::eval::query::{Who, candidates, holds_role, wildcard_candidates};
 use crate::eval::{Context, Entity};
-use crate::facts::{Facts, Subject};
+use crate::facts::{Assignment, EntityId, Facts, Subject};
+use std::cell::OnceCell;
+
+/// The actors a userset's members are looked for among ([`candidates`]), listed on first use.
+type Actors = OnceCell<Vec<(Who, Entity)>>;
 use crate::source::Span;
 
 fn with_span(d: Diagnostic, span: Option<Span>, label: &str) -> Diagnostic {
@@ -135,6 +139,61 @@ impl Scope {
             _ => true,
         }
     }
+
+    /// The entities of `ty` in the scope, as [`Facts::entities_of`] lists them (by id): the
+    /// scope's own when it has a list, so that a judged write costs what it touches.
+    fn entities_of(&self, facts: &Facts, ty: TypeId) -> Vec<EntityId> {
+        match &self.entities {
+            None => facts.entities_of(ty),
+            Some(set) => {
+                let mut v: Vec<EntityId> = set
+                    .iter()
+                    .copied()
+                    .filter(|e| facts.entity_type(*e) == Some(ty) && facts.is_named(*e))
+                    .collect();
+                v.sort();
+                v
+            }
+        }
+    }
+
+    /// The actors `separate` looks at: [`candidates`] kept to the scope's actors (actors the
+    /// facts do not name, `T:*`, always), in the same order, without listing every actor when
+    /// the scope has a list.
+    fn actors_of(&self, policy: &Policy, facts: &Facts) -> Vec<(Who, Entity)> {
+        let Some(set) = &self.actors else {
+            return candidates(policy, facts);
+        };
+        let mut ids: Vec<(TypeId, EntityId)> = set
+            .iter()
+            .filter(|e| facts.is_named(**e))
+            .filter_map(|e| facts.entity_type(*e).map(|t| (t, *e)))
+            .filter(|(t, _)| policy.ty(*t).kind == crate::compiled::Kind::Actor)
+            .collect();
+        ids.sort();
+        let mut out: Vec<(Who, Entity)> = ids
+            .into_iter()
+            .filter_map(|(_, e)| {
+                Entity::known(facts, e).map(|ent| (Who::Actor(facts.display(policy, e)), ent))
+            })
+            .collect();
+        out.extend(wildcard_candidates(policy, facts));
+        out
+    }
+
+    /// The assignments whose `requires` is checked, in index order: those on the scope's
+    /// entities when it has a list, else every one.
+    fn assignments<'f>(&self, facts: &'f Facts) -> Box<dyn Iterator<Item = (u32, &'f Assignment)> + 'f> {
+        match &self.entities {
+            None => Box::new(facts.assignments()),
+            Some(set) => {
+                let mut v: Vec<u32> = set.iter().flat_map(|e| facts.on(*e)).collect();
+                v.sort_unstable();
+                v.dedup();
+                Box::new(v.into_iter().filter_map(|i| facts.assignment(i).map(|a| (i, a))))
+            }
+        }
+    }
 }
 
 /// The data lints that are constraints: `min` and `max` (W0201, W0202), `separate` (W0203) and
@@ -155,9 +214,9 @@ fn reached(
     policy: &Policy,
     facts: &Facts,
     ctx: &Context,
-    actors: &[(crate::eval::query::Who, Entity)],
+    actors: &Actors,
     subject: Subject,
-) -> Vec<crate::facts::EntityId> {
+) -> Vec<EntityId> {
     match subject {
         Subject::Actor(a) => vec![a],
         Subject::Wildcard(_) => Vec::new(),
@@ -166,6 +225,7 @@ fn reached(
                 return Vec::new();
             };
             actors
+                .get_or_init(|| candidates(policy, facts))
                 .iter()
                 .filter(|(_, a)| a.id.is_some())
                 .filter(|(_, a)| {
@@ -198,8 +258,8 @@ fn requirements_in(policy: &Policy, facts: &Facts, now: i64, scope: &Scope) -> V
     {
         return out;
     }
-    let actors = candidates(policy, facts);
-    for (_, a) in facts.assignments() {
+    let actors = Actors::new();
+    for (_, a) in scope.assignments(facts) {
         if !scope.entity(a.on) {
             continue;
         }
@@ -273,18 +333,13 @@ fn min_max(
     out: &mut Vec<Diagnostic>,
 ) {
     let now = ctx.now;
-    let mut actors = None;
+    let actors = Actors::new();
     for (i, t) in policy.types.iter().enumerate() {
         let ty = TypeId(i as u32);
         if t.roles.iter().all(|r| r.min.is_none() && r.max.is_none()) {
             continue;
         }
-        let actors = actors.get_or_insert_with(|| candidates(policy, facts));
-        for e in facts
-            .entities_of(ty)
-            .into_iter()
-            .filter(|e| scope.entity(*e))
-        {
+        for e in scope.entities_of(facts, ty) {
             for (k, role) in t.roles.iter().enumerate() {
                 if role.min.is_none() && role.max.is_none() {
                     continue;
@@ -307,7 +362,7 @@ fn min_max(
                     if matches!(a.subject, Subject::Wildcard(_)) {
                         wildcard.get_or_insert(*x);
                     }
-                    holders.extend(reached(policy, facts, ctx, actors, a.subject));
+                    holders.extend(reached(policy, facts, ctx, &actors, a.subject));
                 }
                 let n = holders.len() as u32;
                 let name = format!("`{}`", facts.display(policy, e));
@@ -389,16 +444,12 @@ fn separation(
     if policy.types.iter().all(|t| t.separations.is_empty()) {
         return;
     }
-    let mut actors = candidates(policy, facts);
+    let mut actors = scope.actors_of(policy, facts);
     actors.retain(|(_, a)| scope.actor(a));
     for (i, t) in policy.types.iter().enumerate() {
         let ty = TypeId(i as u32);
         for sep in &t.separations {
-            for e in facts
-                .entities_of(ty)
-                .into_iter()
-                .filter(|e| scope.entity(*e))
-            {
+            for e in scope.entities_of(facts, ty) {
                 let Some(on) = Entity::known(facts, e) else {
                     continue;
                 };

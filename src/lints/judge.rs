@@ -206,7 +206,7 @@ pub enum Judgement {
 /// changed (then anyone's roles may have).
 pub fn scope_of(facts: &Facts, changes: &[CheckedChange]) -> Scope {
     use crate::facts::EntityId;
-    use rustc_hash::{FxHashMap, FxHashSet};
+    use rustc_hash::FxHashSet;
     let id = |e: &EntityName| facts.lookup(e.0, &e.1);
     let mut seeds: Vec<EntityId> = Vec::new();
     let mut actors: Option<FxHashSet<EntityId>> = Some(FxHashSet::default());
@@ -238,23 +238,53 @@ pub fn scope_of(facts: &Facts, changes: &[CheckedChange]) -> Scope {
             actors,
         };
     }
-    // What leads to an entity: the entities with a relation to it, and those with a userset of it.
-    let mut leads: FxHashMap<EntityId, Vec<EntityId>> = FxHashMap::default();
-    for (e, _, targets) in facts.relations() {
-        for t in targets {
-            leads.entry(*t).or_default().push(e);
-        }
-    }
-    for (_, a) in facts.assignments() {
-        if let Subject::Userset(group, _) = a.subject {
-            leads.entry(group).or_default().push(a.on);
-        }
-    }
+    // What leads to an entity: the entities with a relation to it, and those with a userset of
+    // it. Found by passes over the relations (an array by entity) and the userset assignments
+    // (only those: not every assignment) until a pass adds nothing: as many passes as the
+    // hierarchy is deep, with nothing built the size of the facts. A hierarchy deeper than
+    // `PASSES` (a long folder chain) gets the reverse edges built once instead, so a write
+    // costs at most that.
+    const PASSES: usize = 8;
     let mut seen: FxHashSet<EntityId> = seeds.iter().copied().collect();
-    while let Some(x) = seeds.pop() {
-        for y in leads.get(&x).into_iter().flatten() {
+    let usersets: Vec<(EntityId, EntityId)> = facts
+        .set_assignments()
+        .filter_map(|(_, a)| match a.subject {
+            Subject::Userset(group, _) => Some((group, a.on)),
+            _ => None,
+        })
+        .collect();
+    for _ in 0..PASSES {
+        let before = seen.len();
+        for (e, _, targets) in facts.relations() {
+            if !seen.contains(&e) && targets.iter().any(|t| seen.contains(t)) {
+                seen.insert(e);
+            }
+        }
+        for (group, on) in &usersets {
+            if seen.contains(group) {
+                seen.insert(*on);
+            }
+        }
+        if seen.len() == before {
+            return Scope {
+                entities: Some(seen),
+                actors,
+            };
+        }
+    }
+    // (target, source) edges, sorted by target: what leads to each entity.
+    let mut leads: Vec<(EntityId, EntityId)> = facts
+        .relations()
+        .flat_map(|(e, _, targets)| targets.iter().map(move |t| (*t, e)))
+        .chain(usersets)
+        .collect();
+    leads.sort_unstable();
+    let mut stack: Vec<EntityId> = seen.iter().copied().collect();
+    while let Some(x) = stack.pop() {
+        let from = leads.partition_point(|(t, _)| *t < x);
+        for (_, y) in leads[from..].iter().take_while(|(t, _)| *t == x) {
             if seen.insert(*y) {
-                seeds.push(*y);
+                stack.push(*y);
             }
         }
     }

@@ -950,5 +950,8 @@ fn constraints_judged_on_a_deep_hierarchy_are_those_of_all_the_facts() {
         assert_eq!(a, b, "step {step}: {text}");
         broke += b.len();
     }
-    assert!(broke > 10, "the writes broke constraints now and then ({broke})");
+    assert!(
+        broke > 10,
+        "the writes broke constraints now and then ({broke})"
+    );
 }

@@ -183,14 +183,20 @@ impl Scope {
 
     /// The assignments whose `requires` is checked, in index order: those on the scope's
     /// entities when it has a list, else every one.
-    fn assignments<'f>(&self, facts: &'f Facts) -> Box<dyn Iterator<Item = (u32, &'f Assignment)> + 'f> {
+    fn assignments<'f>(
+        &self,
+        facts: &'f Facts,
+    ) -> Box<dyn Iterator<Item = (u32, &'f Assignment)> + 'f> {
         match &self.entities {
             None => Box::new(facts.assignments()),
             Some(set) => {
                 let mut v: Vec<u32> = set.iter().flat_map(|e| facts.on(*e)).collect();
                 v.sort_unstable();
                 v.dedup();
-                Box::new(v.into_iter().filter_map(|i| facts.assignment(i).map(|a| (i, a))))
+                Box::new(
+                    v.into_iter()
+                        .filter_map(|i| facts.assignment(i).map(|a| (i, a))),
+                )
             }
         }
     }

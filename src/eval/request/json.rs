@@ -388,7 +388,6 @@ impl Request {
     }
 }
 
-
 /// An entity written in the AuthZEN shape, `{"type": T, "id": I, "properties": {...}}`: its
 /// type, its id and the whole object; `None` for any other JSON value (the `"type:id"` text).
 fn entity_object(

@@ -285,7 +285,6 @@ impl Request {
     }
 }
 
-
 /// A checked value with entities looked up (not added): an entity the facts do not know
 /// becomes its `type:id` text, equal to no entity.
 pub fn lookup_value(policy: &Policy, facts: &Facts, v: &crate::facts::FactValue) -> Value {

@@ -10,6 +10,23 @@ fn opt(s: &Option<String>) -> &str {
     s.as_deref().unwrap_or("")
 }
 
+impl AssignmentRow {
+    /// The row's cells in the markdown and HTML tables (resource, subject, role, until or
+    /// `never`, days left, review, status, where), unescaped.
+    fn cells(&self) -> [String; 8] {
+        [
+            self.resource.clone(),
+            self.subject.clone(),
+            self.role.clone(),
+            self.until.clone().unwrap_or_else(|| "never".into()),
+            self.days_left.map(|d| d.to_string()).unwrap_or_default(),
+            opt(&self.review).to_string(),
+            self.status.clone(),
+            opt(&self.location).to_string(),
+        ]
+    }
+}
+
 impl AccessReport {
     /// Whether the review found something to act on (a finding, or an elevated assignment that
     /// is not `ok`).
@@ -85,17 +102,8 @@ impl AccessReport {
             }
             out.push_str("| resource | subject | role | until | days left | review | status | where |\n|---|---|---|---|---|---|---|---|\n");
             for r in rows {
-                out.push_str(&format!(
-                    "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                    md_cell(&r.resource),
-                    md_cell(&r.subject),
-                    md_cell(&r.role),
-                    md_cell(r.until.as_deref().unwrap_or("never")),
-                    r.days_left.map(|d| d.to_string()).unwrap_or_default(),
-                    md_cell(opt(&r.review)),
-                    md_cell(&r.status),
-                    md_cell(opt(&r.location))
-                ));
+                let cells: Vec<String> = r.cells().iter().map(|c| md_cell(c)).collect();
+                out.push_str(&format!("| {} |\n", cells.join(" | ")));
             }
             out.push('\n');
         };
@@ -249,17 +257,12 @@ impl AccessReport {
                 } else {
                     " class=\"warn\""
                 };
-                out.push_str(&format!(
-                    "<tr{class}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                    esc(&r.resource),
-                    esc(&r.subject),
-                    esc(&r.role),
-                    esc(r.until.as_deref().unwrap_or("never")),
-                    r.days_left.map(|d| d.to_string()).unwrap_or_default(),
-                    esc(opt(&r.review)),
-                    esc(&r.status),
-                    esc(opt(&r.location))
-                ));
+                let cells: String = r
+                    .cells()
+                    .iter()
+                    .map(|c| format!("<td>{}</td>", esc(c)))
+                    .collect();
+                out.push_str(&format!("<tr{class}>{cells}</tr>\n"));
             }
             out.push_str("</table>\n");
         };

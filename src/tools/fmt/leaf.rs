@@ -162,14 +162,7 @@ impl<'a> Printer<'a> {
     pub(super) fn list(&mut self, head: &str, names: &[(String, Span)], span: Span) {
         let inner = self.inner_comments(span);
         if inner.is_empty() {
-            let one = format!(
-                "{head} {};",
-                names
-                    .iter()
-                    .map(|n| n.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let one = joined(head, names);
             if self.fits(&one) {
                 self.line(&one);
                 return;
@@ -258,18 +251,17 @@ impl<'a> Printer<'a> {
     }
 }
 
+/// A list on one line: `head a, b, c;`.
+fn joined(head: &str, names: &[(String, Span)]) -> String {
+    let names: Vec<&str> = names.iter().map(|n| n.0.as_str()).collect();
+    format!("{head} {};", names.join(", "))
+}
+
 /// A role item on one line (for `role R { item; }`).
 pub(super) fn one_line(leaf: Leaf) -> Option<String> {
     match leaf {
         Leaf::Line(l) => Some(l),
-        Leaf::List { head, names } => Some(format!(
-            "{head} {};",
-            names
-                .iter()
-                .map(|n| n.0.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        Leaf::List { head, names } => Some(joined(&head, &names)),
         Leaf::Wrapped { .. } | Leaf::Rule { .. } => None,
     }
 }

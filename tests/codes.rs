@@ -86,8 +86,9 @@ fn every_code_has_a_fixture() {
         .filter(|c| !matches!(**c, Code::E0801 | Code::E0802))
         // E0606 to E0610 are about the store itself (a URL, a backend not built, a database that
         // fails, a schema, a revision a server did not reach): tests/store_sqlite.rs,
-        // tests/store_cli.rs and tests/serve_store.rs check them. E0620, E0621 and W0610 are
-        // PostgreSQL's (a URL its client cannot read, a server not there, no LISTEN):
+        // tests/store_cli.rs and tests/serve_store.rs check them. E0620, E0621, E0622 and W0610 are
+        // PostgreSQL's (a URL its client cannot read, a server not there, TLS files that cannot
+        // be used, no LISTEN):
         // tests/store_postgres.rs, tests/serve_postgres.rs and tests/store_cli.rs.
         .filter(|c| {
             !matches!(
@@ -99,6 +100,7 @@ fn every_code_has_a_fixture() {
                     | Code::E0610
                     | Code::E0620
                     | Code::E0621
+                    | Code::E0622
                     | Code::W0610
             )
         })

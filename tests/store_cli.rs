@@ -400,3 +400,50 @@ fn postgres_urls_and_servers_not_there_are_e0620_and_e0621() {
         insta::assert_snapshot!("store_postgres_E0621", e0621);
     });
 }
+
+/// TLS parameters that cannot be honoured are refused before any connection: a certificate
+/// file that is not there (E0622, naming it), `verify-full` without the authorities to verify
+/// against, and an `sslmode` libpq does not have (E0620). None needs a database: the address is
+/// one where nothing listens, and the error is not E0621.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_tls_parameters_that_cannot_be_honoured_are_e0622_and_e0620() {
+    let d = dir("pg_tls_urls");
+    // A path relative to the working directory (the test's folder), as libpq reads it.
+    let url = "postgres://polc@127.0.0.1:1/polc?sslmode=verify-full&sslrootcert=no-such-ca.pem";
+    let o = polc(&d, &["facts", "export", "--store", url], None);
+    assert_eq!(o.status.code(), Some(2), "a usage error");
+    let e0622 = stderr(&o);
+    assert!(
+        e0622.contains("E0622") && e0622.contains("no-such-ca.pem"),
+        "{e0622}"
+    );
+    assert!(!e0622.contains("E0621"), "{e0622}");
+    // A file that exists but holds no certificate.
+    std::fs::write(d.join("empty.pem"), "not a certificate\n").unwrap();
+    let url = format!(
+        "postgres://polc@127.0.0.1:1/polc?sslmode=verify-ca&sslrootcert={}",
+        d.join("empty.pem").display()
+    );
+    let o = polc(&d, &["facts", "export", "--store", &url], None);
+    let empty = stderr(&o);
+    assert!(
+        empty.contains("E0622") && empty.contains("no PEM certificate"),
+        "{empty}"
+    );
+    for (url, says) in [
+        (
+            "postgres://polc@127.0.0.1:1/polc?sslmode=verify-full",
+            "sslrootcert",
+        ),
+        ("postgres://polc@127.0.0.1:1/polc?sslmode=always", "always"),
+    ] {
+        let o = polc(&d, &["facts", "export", "--store", url], None);
+        assert_eq!(o.status.code(), Some(2), "{url}");
+        let e = stderr(&o);
+        assert!(e.contains("E0620") && e.contains(says), "{url}: {e}");
+    }
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("store_postgres_E0622", e0622);
+    });
+}

@@ -108,6 +108,7 @@ codes! {
     E0610 => Error, "revision not reached in time";
     E0620 => Error, "PostgreSQL URL not understood";
     E0621 => Error, "database cannot be reached";
+    E0622 => Error, "TLS to the database cannot be set up";
     // The decision server (`polc serve`)
     E0801 => Error, "request over the time limit";
     E0802 => Error, "page token of another revision";

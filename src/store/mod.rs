@@ -133,10 +133,13 @@ pub enum StoreError {
     /// The database server cannot be reached, or the connection to it was lost (E0621).
     #[error("{0}")]
     Unreachable(String),
+    /// The files of the URL's TLS parameters cannot be read or do not fit (E0622).
+    #[error("{0}")]
+    Tls(String),
 }
 
 impl StoreError {
-    /// The error as a diagnostic (E0602 to E0609, E0620, E0621).
+    /// The error as a diagnostic (E0602 to E0609, E0620 to E0622).
     pub fn diagnostic(&self) -> Diagnostic {
         match self {
             StoreError::Precondition {
@@ -166,6 +169,11 @@ impl StoreError {
                 format!("the database cannot be reached: {m}"),
             )
             .help("check that the database server runs and listens where the URL says; a server keeps serving its last revision and catches up when it is back"),
+            StoreError::Tls(m) => Diagnostic::new(
+                Code::E0622,
+                format!("TLS to the database cannot be set up: {m}"),
+            )
+            .help("`sslrootcert` names a PEM file of the certificate authorities that signed the server's certificate; `sslcert` and `sslkey` a PEM certificate chain and its private key"),
         }
     }
 }

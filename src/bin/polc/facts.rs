@@ -115,6 +115,7 @@ pub fn open(url: &str, color: Color) -> Result<Box<dyn Store>, Status> {
             polc::store::StoreError::Url(_)
                 | polc::store::StoreError::NotBuilt { .. }
                 | polc::store::StoreError::ConnectionString(_)
+                | polc::store::StoreError::Tls(_)
         );
         let status = output::report_error(e.diagnostic(), color);
         if usage { Status::Usage } else { status }

@@ -9,15 +9,18 @@ use super::{Committed, SCHEMA_VERSION, Store, StoreError, Write};
 use crate::diag::{Code, Diagnostic};
 use crate::facts::write::{Change, Fact, Revision};
 use postgres::error::SqlState;
-use postgres::{Client, Config, IsolationLevel, NoTls};
+use postgres::{Client, Config, IsolationLevel};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 mod schema;
+mod tls;
 mod write;
 
 use schema::{migrate, probe_notify, version};
+use tls::Connector;
+pub use tls::{Mode as TlsMode, Options as TlsOptions};
 use write::{Failed, write_once};
 
 /// The channel of the commit notifications; the payload is the revision.
@@ -77,6 +80,10 @@ pub fn polling_warning(reason: &str) -> Diagnostic {
 /// A store in one PostgreSQL database (or CockroachDB, through its PostgreSQL protocol).
 pub struct PostgresStore {
     config: Config,
+    /// In the clear or with TLS, as the URL's `sslmode` says.
+    tls: Connector,
+    /// The URL's TLS parameters.
+    tls_options: TlsOptions,
     /// Reads and writes; connected again when it was lost.
     conn: Mutex<Option<Client>>,
     /// The connection that LISTENs, for [`Store::wait`].
@@ -95,13 +102,16 @@ impl std::fmt::Debug for PostgresStore {
         f.debug_struct("PostgresStore")
             .field("hosts", &self.config.get_hosts())
             .field("dbname", &self.config.get_dbname())
+            .field("sslmode", &self.tls_options.mode.name())
             .finish()
     }
 }
 
-/// The client's configuration from a `postgres://` URL, with polc's timeouts.
-pub fn config(url: &str) -> Result<Config, StoreError> {
-    let mut config: Config = url.parse().map_err(|e: postgres::Error| {
+/// The client's configuration from a `postgres://` URL, with polc's timeouts, and the URL's
+/// TLS parameters (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`: see `tls.rs`).
+pub fn config(url: &str) -> Result<(Config, TlsOptions), StoreError> {
+    let (wire, tls) = tls::split(url)?;
+    let mut config: Config = wire.parse().map_err(|e: postgres::Error| {
         StoreError::ConnectionString(format!("`{}`: {e}", redact(url)))
     })?;
     if config.get_connect_timeout().is_none() {
@@ -116,7 +126,7 @@ pub fn config(url: &str) -> Result<Config, StoreError> {
     if config.get_tcp_user_timeout().is_none() {
         config.tcp_user_timeout(Duration::from_secs(15));
     }
-    Ok(config)
+    Ok((config, tls))
 }
 
 /// The URL without its password, for messages.
@@ -137,12 +147,15 @@ pub fn redact(url: &str) -> String {
 impl PostgresStore {
     /// Connects, creates the tables when absent and migrates them to [`SCHEMA_VERSION`].
     pub fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let config = config(url)?;
-        let mut client = config.connect(NoTls).map_err(err)?;
+        let (config, tls_options) = config(url)?;
+        let tls = tls::connector(&tls_options).map_err(StoreError::Tls)?;
+        let mut client = tls.connect(&config).map_err(err)?;
         migrate(&mut client)?;
         let notify = probe_notify(&mut client)?;
         Ok(PostgresStore {
             config,
+            tls,
+            tls_options,
             conn: Mutex::new(Some(client)),
             listener: Mutex::new(None),
             notify,
@@ -162,7 +175,7 @@ impl PostgresStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if g.as_ref().is_none_or(Client::is_closed) {
             *g = None;
-            *g = Some(self.config.connect(NoTls).map_err(err)?);
+            *g = Some(self.tls.connect(&self.config).map_err(err)?);
         }
         let Some(client) = g.as_mut() else {
             return Err(StoreError::Unreachable("no connection".into()));
@@ -353,7 +366,7 @@ impl Store for PostgresStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if g.as_ref().is_none_or(Client::is_closed) {
             *g = None;
-            let mut client = self.config.connect(NoTls).map_err(err)?;
+            let mut client = self.tls.connect(&self.config).map_err(err)?;
             if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")) {
                 if e.as_db_error().is_none() {
                     return Err(err(e));

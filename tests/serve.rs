@@ -610,3 +610,54 @@ async fn batches_read_in_place_answer_as_the_generic_path() {
         "{v}"
     );
 }
+
+/// A single evaluation is read in place when it is complete and well-formed, and by the generic
+/// path otherwise; either way its answer is the generic path's. `/evaluations` without
+/// `evaluations` is the backwards-compatible single form, which the generic path always reads:
+/// each body gets the same status and the same body from both endpoints.
+#[tokio::test]
+async fn single_evaluations_read_in_place_answer_as_the_generic_path() {
+    let s = fixture().await;
+    let bodies = [
+        // Plain, and with unknown members anywhere.
+        r#"{"subject":{"type":"user","id":"alice"},"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"{"subject":{"type":"user","id":"alice","x":1},"action":{"name":"write","y":[]},"resource":{"type":"record","id":"record-2"},"z":{"a":null}}"#,
+        // Escapes in names.
+        r#"{"subject":{"type":"user","id":"al\u0069ce"},"action":{"name":"re\u0061d"},"resource":{"type":"record","id":"record-1"}}"#,
+        // Properties: declared and read, undeclared and ignored, ill-typed (400).
+        r#"{"subject":{"type":"user","id":"bob","properties":{"role":"admin"}},"action":{"name":"write"},"resource":{"type":"record","id":"record-2","properties":{"status":"archived","unknown":1}}}"#,
+        r#"{"subject":{"type":"user","id":"alice"},"action":{"name":"delete","properties":{"soft":true}},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"{"subject":{"type":"user","id":"alice"},"action":{"name":"delete","properties":{"soft":"yes"}},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"{"subject":{"type":"user","id":"bob","properties":{"role":7}},"action":{"name":"write"},"resource":{"type":"record","id":"record-2"}}"#,
+        // Reasons when asked; a context.
+        r#"{"options":{"explain":true},"subject":{"type":"user","id":"alice"},"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"{"context":{"time":"2026-01-01T00:00:00Z"},"subject":{"type":"user","id":"bob"},"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}"#,
+        // Unknown entities and actions: a deny, not an error.
+        r#"{"subject":{"type":"user","id":"nobody"},"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"{"subject":{"type":"user","id":"alice"},"action":{"name":"fly"},"resource":{"type":"record","id":"record-1"}}"#,
+        // What only the generic path reads: duplicates (the last wins), nulls, wrong types,
+        // missing members, not an object.
+        r#"{"subject":{"type":"user","id":"bob"},"subject":{"type":"user","id":"alice"},"action":{"name":"write"},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"{"subject":null,"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"{"subject":{"type":"user","id":7},"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"{"subject":{"type":"user"},"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"{"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"{"options":7,"subject":{"type":"user","id":"alice"},"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"{"context":[],"subject":{"type":"user","id":"alice"},"action":{"name":"read"},"resource":{"type":"record","id":"record-1"}}"#,
+        r#"[1,2]"#,
+        r#"{"subject":"#,
+    ];
+    let mut allowed = 0;
+    for body in bodies {
+        let one = s
+            .raw("/access/v1/evaluation", "application/json", body.into())
+            .await;
+        let generic = s
+            .raw("/access/v1/evaluations", "application/json", body.into())
+            .await;
+        assert_eq!(one, generic, "{body}");
+        allowed += usize::from(one.1["decision"] == true);
+    }
+    // The list decides both ways: it is not all errors or all denies.
+    assert!((3..bodies.len() - 5).contains(&allowed), "{allowed}");
+}

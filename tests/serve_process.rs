@@ -21,7 +21,7 @@ impl Drop for Proc {
     }
 }
 
-fn spawn(dir: &std::path::Path) -> Proc {
+fn spawn(dir: &std::path::Path, extra: &[&str]) -> Proc {
     let mut child = Command::new(env!("CARGO_BIN_EXE_polc"))
         .args([
             "serve",
@@ -31,6 +31,7 @@ fn spawn(dir: &std::path::Path) -> Proc {
             "--listen",
             "127.0.0.1:0",
         ])
+        .args(extra)
         .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -107,7 +108,7 @@ async fn until_revision_changes(client: &reqwest::Client, p: &Proc, from: &Value
 #[tokio::test]
 async fn reloads_on_sighup_and_on_file_change_then_drains_on_sigterm() {
     let dir = scratch("life");
-    let mut p = spawn(&dir);
+    let mut p = spawn(&dir, &[]);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -173,5 +174,42 @@ async fn reloads_on_sighup_and_on_file_change_then_drains_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The request threads of a server process (tokio names them `tokio-rt-worker`).
+fn workers(p: &Proc) -> usize {
+    std::fs::read_dir(format!("/proc/{}/task", p.child.id()))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm"))
+                .is_ok_and(|c| c.trim_end() == "tokio-rt-worker")
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn threads_sets_the_request_threads_and_zero_is_refused() {
+    let dir = scratch("threads");
+    let p = spawn(&dir, &["--threads", "1"]);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    assert_eq!(health(&client, &p).await["ready"], true);
+    assert_eq!(workers(&p), 1);
+    drop(p);
+    let p = spawn(&dir, &["--threads", "3"]);
+    assert_eq!(health(&client, &p).await["ready"], true);
+    assert_eq!(workers(&p), 3);
+    drop(p);
+    let o = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["serve", "policy.pol", "--threads", "0"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--threads"));
     std::fs::remove_dir_all(dir).ok();
 }

@@ -6,6 +6,8 @@
 #   bash bench/serve/cerbos.sh              (from anywhere; DURATION=3s by default)
 #   DURATION=10s CONCURRENCY="1 8 32" bash bench/serve/cerbos.sh
 #   POLC=target/release/polc bash bench/serve/cerbos.sh   (that binary, no build)
+#   THREADS=1 bash bench/serve/cerbos.sh    (each server on N threads: polc `--threads N`,
+#                                            Cerbos GOMAXPROCS=N; wrk on the cores left)
 #
 # Installs what is missing: wrk (apt-get) and Cerbos (npm `@cerbos/cerbos-linux-x64@0.55`, into
 # bench/serve/.cerbos/, which git ignores). Checks first that both servers give the same
@@ -20,6 +22,18 @@ CONCURRENCY=${CONCURRENCY:-1 8 32}
 POLC_PORT=${POLC_PORT:-18181}
 CERBOS_PORT=${CERBOS_PORT:-13592}
 CERBOS_DIR=${CERBOS_DIR:-bench/serve/.cerbos}
+# Threads per server; empty: each server's default (one per core). wrk takes the cores left
+# (at least one thread); by default two threads.
+THREADS=${THREADS:-}
+if [ -n "$THREADS" ]; then
+  WRK_THREADS=$(($(nproc) - THREADS))
+  [ "$WRK_THREADS" -ge 1 ] || WRK_THREADS=1
+  POLC_THREADS=(--threads "$THREADS")
+  export GOMAXPROCS=$THREADS
+else
+  WRK_THREADS=2
+  POLC_THREADS=()
+fi
 CERBOS=$CERBOS_DIR/node_modules/@cerbos/cerbos-linux-x64/cerbos-linux-x64
 
 if ! command -v wrk >/dev/null; then
@@ -46,7 +60,7 @@ stop() {
 }
 trap stop EXIT
 "$POLC" serve examples/authzen/policy.pol --data examples/authzen/data.pol \
-  --listen 127.0.0.1:$POLC_PORT 2>/dev/null &
+  --listen 127.0.0.1:$POLC_PORT "${POLC_THREADS[@]}" 2>/dev/null &
 POLC_PID=$!
 "$CERBOS" server --set=storage.driver=disk --set=storage.disk.directory="$POLICIES" \
   --set=server.httpListenAddr=127.0.0.1:$CERBOS_PORT \
@@ -61,7 +75,8 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 echo "polc $("$POLC" --version 2>/dev/null | head -1 || true); cerbos $("$CERBOS" --version | head -1)"
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); wrk on the same cores"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); wrk on the same cores, $WRK_THREADS thread(s)"
+echo "server threads: ${THREADS:-the default of each, one per core}"
 
 post() { # port path body
   curl -sf -m 5 "http://127.0.0.1:$1$2" -H 'content-type: application/json' -d "$3"
@@ -121,7 +136,7 @@ printf '\n%-7s %-15s %4s %12s %13s %10s %10s   %s\n' server endpoint c 'requests
 run() { # name port path script concurrency decisions-per-request
   local out before after own=''
   [ "$1" = polc ] && before=$(histogram)
-  out=$(wrk -t $(($5 < 2 ? 1 : 2)) -c "$5" -d "$DURATION" --latency -s "bench/serve/$4" \
+  out=$(wrk -t $(($5 < WRK_THREADS ? $5 : WRK_THREADS)) -c "$5" -d "$DURATION" --latency -s "bench/serve/$4" \
     "http://127.0.0.1:$2$3")
   if [ "$1" = polc ]; then
     after=$(histogram)

@@ -1,11 +1,12 @@
-//! `POST /access/v1/evaluations` read in place: the body is deserialized into typed structs that
-//! borrow from it (names as `&str` where the JSON has no escapes, `properties` and `context` as
-//! raw JSON), each item is read where it lies, and the top-level defaults are merged into it by
-//! reference, without a `serde_json::Value` per item or a clone of the defaults.
+//! `POST /access/v1/evaluations` and `POST /access/v1/evaluation` read in place: the body is
+//! deserialized into typed structs that borrow from it (names as `&str` where the JSON has no
+//! escapes, `properties` and `context` as raw JSON), each item is read where it lies, and the
+//! top-level defaults are merged into it by reference, without a `serde_json::Value` per item
+//! or a clone of the defaults.
 //!
 //! Only well-formed, complete items take this path. Anything else (a member of the wrong JSON
 //! type, a `null`, a duplicate key, a missing `type`, `id` or `name`, a body that is not an
-//! object, no `evaluations` at all) is read by the generic path of `authzen.rs` over
+//! object, no `evaluations` in a batch) is read by the generic path of `authzen.rs` over
 //! `serde_json::Value`, so that the answer, the error and its wording are exactly what that
 //! path gives: the item alone when it is one item, the whole request when it is the request.
 
@@ -166,6 +167,61 @@ fn item(
     log: bool,
 ) -> Option<Outcome> {
     let it: PartsIn = serde_json::from_str(raw.get()).ok()?;
+    decide(engine, &it, defaults, explain, log)
+}
+
+/// The body of a single evaluation.
+#[derive(Debug, Deserialize)]
+struct SingleIn<'a> {
+    #[serde(borrow, default, deserialize_with = "present")]
+    subject: Option<EntityIn<'a>>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    action: Option<ActionIn<'a>>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    resource: Option<EntityIn<'a>>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    context: Option<RawObject<'a>>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    options: Option<RawObject<'a>>,
+}
+
+/// `{"options": ...}`, the shape `model::explain` and `model::semantic` read.
+fn options_of(raw: Option<RawObject>) -> Option<Object> {
+    let mut o = Object::new();
+    if let Some(raw) = raw {
+        o.insert("options".into(), value(raw)?);
+    }
+    Some(o)
+}
+
+/// `POST /access/v1/evaluation` read in place, or `None` when the body is for the generic path
+/// (as for a batch: not complete and well-formed), which answers or refuses it.
+pub fn evaluation(engine: &Engine, body: &[u8], log: bool) -> Option<Outcome> {
+    let b: SingleIn = serde_json::from_slice(body).ok()?;
+    let options = options_of(b.options)?;
+    let parts = PartsIn {
+        subject: b.subject,
+        action: b.action,
+        resource: b.resource,
+        context: b.context,
+    };
+    decide(
+        engine,
+        &parts,
+        &PartsIn::default(),
+        model::explain(&options),
+        log,
+    )
+}
+
+/// Decides an item over the defaults, or `None` for the generic path.
+fn decide(
+    engine: &Engine,
+    it: &PartsIn,
+    defaults: &PartsIn,
+    explain: bool,
+    log: bool,
+) -> Option<Outcome> {
     let s = merged(&it.subject, &defaults.subject);
     let r = merged(&it.resource, &defaults.resource);
     let action = it.action.as_ref().or(defaults.action.as_ref())?;
@@ -218,14 +274,7 @@ pub fn evaluations(
         resource: b.resource,
         context: b.context,
     };
-    let options = match b.options {
-        None => Object::new(),
-        Some(raw) => {
-            let mut o = Object::new();
-            o.insert("options".into(), value(raw)?);
-            o
-        }
-    };
+    let options = options_of(b.options)?;
     if items.len() > max_batch {
         return Some(Err(BadRequest(format!(
             "{} evaluations is over the batch limit of {max_batch}",

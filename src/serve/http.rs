@@ -285,8 +285,8 @@ async fn write_facts(State(shared): St, headers: HeaderMap, body: Body) -> Respo
 
 async fn evaluation(State(shared): St, headers: HeaderMap, body: Body) -> Response {
     let until = deadline(&shared);
-    let o = match read_body(&shared, &headers, body).await {
-        Ok(o) => o,
+    let bytes = match read_bytes(&shared, &headers, body).await {
+        Ok(b) => b,
         Err(r) => return r,
     };
     if let Err(r) = at_least(&shared, &headers).await {
@@ -294,7 +294,14 @@ async fn evaluation(State(shared): St, headers: HeaderMap, body: Body) -> Respon
     }
     let current = shared.engine.load();
     let engine = current.read();
-    let r = match authzen::evaluation(&engine, &o, shared.decision_log.is_some()) {
+    let log_on = shared.decision_log.is_some();
+    // A complete, well-formed evaluation is read in place (`batch.rs`); anything else by the
+    // generic path over `serde_json::Value`, which answers or refuses it.
+    let decided = match super::batch::evaluation(&engine, &bytes, log_on) {
+        Some(o) => Ok(o),
+        None => model::body_object(&bytes).and_then(|o| authzen::evaluation(&engine, &o, log_on)),
+    };
+    let r = match decided {
         // One decision cannot be stopped halfway (the step limit bounds it); one that came back
         // late is not given out.
         Ok(_) if std::time::Instant::now() > until => timed_out(&shared),

@@ -79,6 +79,10 @@ pub struct Args {
     /// answered 503 with E0801
     #[arg(long, default_value_t = 1000.0, value_name = "MS")]
     time_limit: f64,
+    /// The threads that answer requests (by default, one per core); fewer leave cores to
+    /// what runs beside the server
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -187,7 +191,12 @@ pub fn run(args: &Args) -> Status {
         };
         shared.decision_log = Some(Mutex::new(w));
     }
-    let runtime = match tokio::runtime::Runtime::new() {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    if let Some(n) = args.threads {
+        builder.worker_threads(usize::from(n));
+    }
+    let runtime = match builder.build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -100,12 +100,16 @@ impl<'a> Resolver<'a> {
     fn add_members(&mut self, id: TypeId, members: &'a [Member], extend: bool) {
         let kind = self.builds[id.index()].kind;
         for m in members {
+            // An actor may also be what a request acts on (AuthZEN's `can_read_user` on a
+            // `user`): it takes permissions and rules. Roles are held *on* resources, by actors:
+            // a role on an actor type, or `separate` between such roles, has no holder to mean.
             if kind == Kind::Actor {
                 let wrong = match m {
-                    Member::Relation(_) | Member::Attribute(_) => None,
-                    Member::Permissions(p) => Some(("permissions", p.span)),
+                    Member::Relation(_)
+                    | Member::Attribute(_)
+                    | Member::Permissions(_)
+                    | Member::Rule(_) => None,
                     Member::Role(r) => Some(("roles", r.span)),
-                    Member::Rule(r) => Some(("rules", r.span)),
                     Member::Separate(s) => Some(("`separate`", s.span)),
                 };
                 if let Some((what, span)) = wrong {
@@ -114,7 +118,7 @@ impl<'a> Resolver<'a> {
                         format!("an actor type cannot have {what}"),
                     )
                     .primary(span, "not allowed in an `actor` block")
-                    .help("actors hold roles on resources: declare this in a `resource` block");
+                    .help("actors hold roles on resources: declare this in a `resource` block; an `actor` block takes attributes, relations, permissions and rules");
                     self.error(d);
                     continue;
                 }

@@ -74,6 +74,15 @@ impl Drop for Server {
 }
 
 async fn start(dir: &Path, constraints: Constraints, wait: Duration) -> Server {
+    start_with(dir, constraints, wait, Limits::default()).await
+}
+
+async fn start_with(
+    dir: &Path,
+    constraints: Constraints,
+    wait: Duration,
+    limits: Limits,
+) -> Server {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.join("polc.db")).unwrap());
     let st = StoreState::new(store, constraints, wait, Revision(0));
     let sources = Sources {
@@ -81,7 +90,7 @@ async fn start(dir: &Path, constraints: Constraints, wait: Duration) -> Server {
         data: None,
     };
     let engine = polc::serve::load_from_store(&sources, &st).unwrap();
-    let mut shared = Shared::new(engine, sources, Limits::default());
+    let mut shared = Shared::new(engine, sources, limits);
     shared.store = Some(st);
     let log = Buf::default();
     shared.decision_log = Some(Mutex::new(Box::new(log.clone())));
@@ -502,4 +511,87 @@ async fn acknowledged_writes_survive_kill_9_and_a_restart_rebuilds_from_the_stor
     )
     .await;
     assert_eq!((status, v["revision"].clone()), (200, json!(n + 1)));
+}
+
+/// Deletes, replaced `until`s and judged writes leave retracted assignments in the served
+/// facts; past `compact_min` and the live count, the server builds its facts anew from the
+/// store, off the request path, and the answers stay those of the store.
+#[tokio::test]
+async fn retracted_assignments_are_dropped_by_building_the_facts_anew_from_the_store() {
+    let dir = scratch("compact");
+    let limits = Limits {
+        compact_min: 20,
+        ..Limits::default()
+    };
+    let s = start_with(&dir, Constraints::Enforce, Duration::from_secs(5), limits).await;
+    assert_eq!(s.write(assign("ann", "admin", "org:acme")).await.0, 200);
+    // Each write is judged against `min 1` (applied and undone), then applied: every one
+    // leaves retracted slots; the deletes retract the members again.
+    let mut revision = 1;
+    for i in 0..15 {
+        let (st, v) = s
+            .write(assign(&format!("m{i}"), "member", "org:acme"))
+            .await;
+        assert_eq!(st, 200, "{v}");
+        revision = v["revision"].as_u64().unwrap();
+    }
+    for i in 0..10 {
+        let (st, v) = s
+            .write(json!({"deletes": {"assignments": [{"actor": format!("user:m{i}"), "role": "member", "on": "org:acme"}]}}))
+            .await;
+        assert_eq!(st, 200, "{v}");
+        revision = v["revision"].as_u64().unwrap();
+    }
+    // The follower notices and rebuilds, within seconds.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let compactions = |s: &Server| {
+        s.shared
+            .metrics
+            .compactions
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let retracted = |s: &Server| {
+        let current = s.shared.engine.load();
+        let e = current.read();
+        (e.facts.retracted_count(), e.facts.slot_count())
+    };
+    // Before any compaction there were more than 20 (each write is judged, then applied).
+    while compactions(&s) == 0 || retracted(&s).0 > 20 {
+        assert!(
+            Instant::now() < deadline,
+            "not compacted: {} compactions, {:?} (retracted, slots)",
+            compactions(&s),
+            retracted(&s)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The answers are the store's, at its revision: the deleted members are gone, the others
+    // and the admin are there.
+    for i in 0..15 {
+        let (_, v, at) = s
+            .can(&format!("m{i}"), "view", "org", "acme", Some(revision))
+            .await;
+        assert_eq!(v["decision"], i >= 10, "m{i}: {v}");
+        assert_eq!(at, Some(revision));
+    }
+    assert_eq!(
+        s.can("ann", "manage", "org", "acme", None).await.1["decision"],
+        true
+    );
+    let metrics = s
+        .client
+        .get(format!("http://{}/metrics", s.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("polc_compactions_total ") && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+    std::fs::remove_dir_all(dir).ok();
 }

@@ -47,6 +47,8 @@ pub struct Facts {
     names: names::Names,
     /// Assignments with their chain links; retracted ones stay, marked (see [`Slot`]).
     slots: Vec<Slot>,
+    /// How many of `slots` are retracted: what rebuilding the facts would give back.
+    retracted: usize,
     /// (actor, resource) -> the newest assignment naming the actor itself (older ones follow
     /// through the slots' `next`), and a summary of the chain ([`Summary`]) that answers most
     /// decisions without reading the assignments. One entry per key: this map has an entry per
@@ -286,6 +288,7 @@ impl Facts {
         for i in &ids {
             self.slots[*i as usize].a.until = RETRACTED;
         }
+        self.retracted += ids.len();
         if let Subject::Actor(actor) = subject
             && !ids.is_empty()
         {
@@ -317,6 +320,18 @@ impl Facts {
     /// How many assignments there are (retracted ones not counted).
     pub fn assignment_count(&self) -> usize {
         self.slots.iter().filter(|s| s.get().is_some()).count()
+    }
+
+    /// How many retracted assignments the facts still hold in their chains (a delete, a
+    /// replaced `until`, a change judged and undone): the room that building the facts anew
+    /// from the live ones gives back. Counted as they are retracted, so it costs nothing to ask.
+    pub fn retracted_count(&self) -> usize {
+        self.retracted
+    }
+
+    /// How many assignment slots the facts hold, live or retracted.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
     }
 
     /// Assignments naming `actor` itself on `on`, newest first.

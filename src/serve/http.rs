@@ -593,6 +593,12 @@ async fn metrics(State(shared): St) -> Response {
         "polc_reloads_total{{result=\"failed\"}} {}",
         get(&m.reload_failures)
     );
+    let _ = writeln!(
+        s,
+        "# HELP polc_compactions_total Reloads from the store that dropped retracted assignments."
+    );
+    let _ = writeln!(s, "# TYPE polc_compactions_total counter");
+    let _ = writeln!(s, "polc_compactions_total {}", get(&m.compactions));
     let _ = writeln!(s, "# HELP polc_request_seconds Request latency.");
     let _ = writeln!(s, "# TYPE polc_request_seconds histogram");
     let mut cumulative = 0;

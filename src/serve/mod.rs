@@ -102,6 +102,10 @@ pub struct Limits {
     /// searches stop at the first item or candidate past it; one decision is bounded by the
     /// evaluator's step limit and checked when it returns.
     pub time_limit: std::time::Duration,
+    /// With a store: the served facts are built anew from the store (a reload, off the request
+    /// path) once they hold more retracted assignments than this and than live ones, so that
+    /// deletes, replaced `until`s and judged writes do not grow the memory without bound.
+    pub compact_min: usize,
 }
 
 impl Default for Limits {
@@ -113,6 +117,7 @@ impl Default for Limits {
             page_max: 1000,
             connections: 10_000,
             time_limit: std::time::Duration::from_secs(1),
+            compact_min: 100_000,
         }
     }
 }
@@ -130,6 +135,9 @@ pub struct Metrics {
     pub reloads: AtomicU64,
     /// Reloads that failed (the old engine kept serving).
     pub reload_failures: AtomicU64,
+    /// Reloads that built the facts anew from the store to drop retracted assignments
+    /// ([`Limits::compact_min`]); counted in `reloads` too.
+    pub compactions: AtomicU64,
     /// Request latency: how many fell in each bucket (at most [`LATENCY_BUCKETS`]`[i]` seconds and
     /// over the one before; the last slot is over them all; `/metrics` adds them up), and the sum
     /// in microseconds.
@@ -180,6 +188,10 @@ pub struct Shared {
     pub decision_log: Option<Mutex<Box<dyn std::io::Write + Send>>>,
     /// The fact store the facts come from and writes go to (`--store`), if any.
     pub store: Option<StoreState>,
+    /// No compaction is tried again before the facts hold this many retracted assignments
+    /// (raised after a compaction that failed, so a broken policy file is not compiled again
+    /// at every write).
+    pub compact_after: std::sync::atomic::AtomicUsize,
 }
 
 /// Compiles the policy and loads the facts; the rendered diagnostics when either fails.
@@ -260,6 +272,7 @@ impl Shared {
             https: false,
             metrics: Metrics::default(),
             last_reload_error: Mutex::new(None),
+            compact_after: std::sync::atomic::AtomicUsize::new(0),
             decision_log: None,
             store: None,
         }

@@ -12,6 +12,7 @@ use crate::facts::write::{self, CheckedChange, Constraints, Judgement, Revision,
 use crate::source::SourceMap;
 use crate::store::{Follower, Store, WriteError};
 use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -194,6 +195,40 @@ fn follow(shared: &Shared, st: &StoreState) {
     }
 }
 
+/// Builds the served facts anew from the store when they hold more retracted assignments than
+/// [`Limits::compact_min`](super::Limits::compact_min) and than live ones: a reload (requests
+/// keep being answered by the old engine until the new one is swapped in). On the follower's
+/// thread, never on a request's.
+fn compact(shared: &Shared) {
+    let (retracted, slots) = {
+        let current = shared.engine.load();
+        let e = current.read();
+        (e.facts.retracted_count(), e.facts.slot_count())
+    };
+    let live = slots - retracted.min(slots);
+    if retracted <= shared.limits.compact_min.max(live)
+        || retracted < shared.compact_after.load(Ordering::Relaxed)
+    {
+        return;
+    }
+    tracing::info!(
+        "building the facts anew from the store: {retracted} retracted assignments beside {live} live ones"
+    );
+    match shared.reload() {
+        Ok(()) => {
+            shared.compact_after.store(0, Ordering::Relaxed);
+            shared.metrics.compactions.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(e) => {
+            // Not again before as many retractions more: the reload's error is in `/health`.
+            shared
+                .compact_after
+                .store(retracted.saturating_mul(2), Ordering::Relaxed);
+            tracing::error!("cannot build the facts anew from the store: {e}");
+        }
+    }
+}
+
 /// Starts the thread that follows the store for as long as the server lives.
 pub(super) fn start_follower(shared: &Arc<Shared>) {
     let Some(st) = &shared.store else { return };
@@ -227,6 +262,7 @@ pub(super) fn start_follower(shared: &Arc<Shared>) {
                 if let Some(st) = &s.store {
                     follow(&s, st);
                 }
+                compact(&s);
             }
         });
     if let Err(e) = spawned {

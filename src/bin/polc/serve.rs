@@ -83,6 +83,10 @@ pub struct Args {
     /// what runs beside the server
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
+    /// With `--store`: build the facts anew from the store once they hold more retracted
+    /// assignments (deletes, replaced `until`s, judged writes) than this and than live ones
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    compact_min: usize,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -133,6 +137,7 @@ pub fn run(args: &Args) -> Status {
         page_max: args.max_page.max(1),
         page_default: Limits::default().page_default.min(args.max_page.max(1)),
         connections: args.max_connections.max(1),
+        compact_min: args.compact_min,
         time_limit: match std::time::Duration::try_from_secs_f64(args.time_limit / 1000.0) {
             Ok(d) if !d.is_zero() => d,
             _ => {

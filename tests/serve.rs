@@ -661,3 +661,60 @@ async fn single_evaluations_read_in_place_answer_as_the_generic_path() {
     // The list decides both ways: it is not all errors or all denies.
     assert!((3..bodies.len() - 5).contains(&allowed), "{allowed}");
 }
+
+/// A subject search also decides for an actor the facts do not name (is every actor allowed?).
+/// That actor has no attributes: a rule reading a required one fails for it alone, which leaves
+/// it out (fail-closed) without putting its error in the answer; the named actors are decided
+/// and listed as usual.
+#[tokio::test]
+async fn the_unnamed_actor_probe_of_a_subject_search_reports_no_error_of_its_own() {
+    let dir = std::env::temp_dir().join(format!("polc-serve-probe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("policy.pol"),
+        "actor user { attribute role: string; }\nresource doc {\n  permissions view;\n  permit view when principal.role == \"manager\";\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("data.pol"),
+        "user:alice.role = \"manager\";\nuser:bob.role = \"staff\";\n",
+    )
+    .unwrap();
+    let s = common_serve::start(
+        polc::serve::Sources {
+            policy: vec![dir.join("policy.pol")],
+            data: Some(dir.join("data.pol")),
+        },
+        polc::serve::Limits::default(),
+        |_| {},
+    )
+    .await;
+    let (st, v) = s
+        .post(
+            "/access/v1/search/subject",
+            json!({"subject": {"type": "user"}, "action": {"name": "view"}, "resource": {"type": "doc", "id": "d1"}}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["results"],
+        json!([{"type": "user", "id": "alice"}]),
+        "{v}"
+    );
+    assert!(v.get("context").is_none(), "{v}");
+    // A user the facts do not name is still decided, and fails closed with its error.
+    let (_, v) = s
+        .post(
+            "/access/v1/evaluation",
+            json!({"subject": {"type": "user", "id": "carol"}, "action": {"name": "view"}, "resource": {"type": "doc", "id": "d1"}}),
+        )
+        .await;
+    assert_eq!(v["decision"], false, "{v}");
+    assert!(
+        v["context"]["errors"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()),
+        "{v}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

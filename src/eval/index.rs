@@ -413,9 +413,12 @@ impl SearchIndex {
             errors: Vec::new(),
         };
         // An actor the facts do not name: allowed only by wildcards or rules, and then every
-        // actor of the type is.
+        // actor of the type is. Its errors are not the answer's: it has no attributes, so a
+        // rule that reads one (as it may where the attribute is required) fails for it alone;
+        // it is then not allowed (fail-closed), and the named actors' decisions below report
+        // errors of their own.
         let anon = super::decide_with(policy, facts, &req, false);
-        let mut errors = anon.errors;
+        let mut errors = Vec::new();
         let everyone = anon.allowed;
         let from = self.start(facts, ty, after);
         let all = &self.by_name[ty.index()];

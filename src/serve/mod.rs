@@ -204,6 +204,17 @@ pub fn load(sources: &Sources) -> Result<Engine, String> {
             .join("\n")
     };
     let mut loaded = crate::load_policy(&sources.policy).map_err(|(s, d)| render(&s, &d))?;
+    // As `polc query` says it: facts written in the policy files are not data.
+    if sources.data.is_none()
+        && loaded
+            .files
+            .iter()
+            .any(|f| !crate::facts::pol::file_facts(f).is_empty())
+    {
+        tracing::warn!(
+            "the facts written in the policy files are not loaded: decisions see no facts; pass them with `--data FILE` (a `.pol` file of facts works as data) or `--store URL`"
+        );
+    }
     let policy_revision = revision(&loaded.sources);
     let before = loaded.sources.files().count();
     let facts = match &sources.data {

@@ -1024,3 +1024,45 @@ fn diagnostics_on_a_large_workspace() {
     println!("hover: {:?}", t.elapsed());
     c.stop();
 }
+
+/// The editor shows what `polc check` reports: the project's `polc.toml` levels (a warning
+/// turned off, one raised to an error) and the inline allows apply to the published
+/// diagnostics, and a change of the text is judged under them too.
+#[test]
+fn published_diagnostics_follow_polc_toml_and_inline_allows() {
+    const DOC: &str = "actor user;\n\nresource doc {\n  permissions view, share;\n  role Viewer { grants view; }\n  // polc: allow W0107\n  role Editor { grants view; }\n}\n";
+    let dir = std::env::temp_dir().join(format!("polc-lsp-levels-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("doc.pol"), DOC).unwrap();
+    std::fs::write(
+        dir.join("polc.toml"),
+        "[severity]\nW0101 = \"off\"\nW0107 = \"error\"\n",
+    )
+    .unwrap();
+    // `polc check` in that folder: the same judgement.
+    let check = Command::new(env!("CARGO_BIN_EXE_polc"))
+        .args(["check", "doc.pol", "--color", "never"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&check.stderr).to_string()
+        + &String::from_utf8_lossy(&check.stdout);
+    assert!(
+        out.contains("W0107") && !out.contains("W0101") && out.contains("1 error"),
+        "{out}"
+    );
+    let mut c = Client::start(dir, &[]);
+    c.init();
+    let d = c.diagnostics("doc.pol", |d| !d.is_empty());
+    assert_eq!(codes(&d), ["W0107"], "{d:?}");
+    assert_eq!(d[0]["severity"], 1, "raised to an error: {d:?}");
+    assert_eq!(d[0]["range"]["start"], Client::pos(DOC, "Viewer", 0));
+    // An edit: the new name is allowed inline too, and nothing is left.
+    c.open("doc.pol", DOC);
+    let fixed = DOC.replace("  role Viewer", "  // polc: allow W0107\n  role Viewer");
+    c.change("doc.pol", &fixed);
+    let d = c.diagnostics("doc.pol", |d| d.is_empty());
+    assert!(d.is_empty());
+    c.stop();
+}

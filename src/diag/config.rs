@@ -58,6 +58,64 @@ impl Severities {
     }
 }
 
+/// What a `polc.toml` says: the paths to check, the excluded patterns and the per-code
+/// levels (`docs/cli.md`, section Configuration). Read by the binary and by the language
+/// server, so that the editor shows what `polc check` reports.
+#[cfg(any(feature = "cli", feature = "lsp"))]
+#[derive(Debug, Default)]
+pub struct ProjectFile {
+    /// `paths`, as written (relative to the file's folder).
+    pub paths: Vec<std::path::PathBuf>,
+    /// `exclude`, as written.
+    pub exclude: Vec<String>,
+    /// `[severity]`.
+    pub severities: Severities,
+}
+
+/// The name of the project file.
+pub const PROJECT_FILE: &str = "polc.toml";
+
+/// The nearest `polc.toml` at or above the folder `start`.
+pub fn find_project_file(start: &std::path::Path) -> Option<std::path::PathBuf> {
+    start
+        .ancestors()
+        .map(|d| d.join(PROJECT_FILE))
+        .find(|p| p.is_file())
+}
+
+/// Reads the text of a `polc.toml` (`name` is for messages): unknown keys, codes or levels,
+/// and an error code given a level, are an error message.
+#[cfg(any(feature = "cli", feature = "lsp"))]
+pub fn parse_project_file(text: &str, name: &str) -> Result<ProjectFile, String> {
+    #[derive(Debug, Default, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Raw {
+        #[serde(default)]
+        paths: Vec<std::path::PathBuf>,
+        #[serde(default)]
+        exclude: Vec<String>,
+        #[serde(default)]
+        severity: BTreeMap<String, String>,
+    }
+    let raw: Raw =
+        toml::from_str(text).map_err(|e| format!("`{name}` is not a valid configuration: {e}"))?;
+    let mut severities = Severities::new();
+    for (code, level) in &raw.severity {
+        let c = Code::parse(code).ok_or_else(|| {
+            format!("`{name}`: `{code}` is not a diagnostic code (see `polc explain --list`)")
+        })?;
+        let l = Level::parse(level).ok_or_else(|| {
+            format!("`{name}`: `{code} = \"{level}\"`: the level is `off`, `warning` or `error`")
+        })?;
+        severities.set(c, l).map_err(|e| format!("`{name}`: {e}"))?;
+    }
+    Ok(ProjectFile {
+        paths: raw.paths,
+        exclude: raw.exclude,
+        severities,
+    })
+}
+
 /// Applies `severities` and the inline allows found in `sources` to `diags`: warnings set to
 /// `off` or allowed inline are dropped, warnings set to `error` become errors. Errors pass
 /// unchanged.

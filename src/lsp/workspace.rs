@@ -36,6 +36,9 @@ pub struct Analysis {
     /// The outcome of each test last run on this analysis, by file and test name. A new
     /// analysis (any edit) starts without marks: they belong to the text they ran on.
     pub marks: BTreeMap<(FileId, String), TestMark>,
+    /// The levels of the project's `polc.toml` (the nearest at or above the policy's folder),
+    /// applied with the inline allows to what is published, as `polc check` applies them.
+    pub severities: crate::diag::config::Severities,
 }
 
 /// What the code lens of a test shows after it ran.
@@ -108,11 +111,14 @@ impl Analysis {
             .map_or(0, |ix| ix.offset(self.text(file), pos))
     }
 
-    /// The LSP diagnostics of every file of the group.
+    /// The LSP diagnostics of every file of the group: those `polc check` reports, after the
+    /// project's levels and the inline allows (`// polc: allow W0107`).
     pub fn diagnostics(&self) -> BTreeMap<Url, Vec<lsp::Diagnostic>> {
         let mut out: BTreeMap<Url, Vec<lsp::Diagnostic>> =
             self.uris.iter().map(|u| (u.clone(), Vec::new())).collect();
-        for d in &self.compilation().diagnostics {
+        let c = self.compilation();
+        let shown = crate::diag::config::apply(c.diagnostics.clone(), &self.severities, &c.sources);
+        for d in &shown {
             let (uri, range) = match d.span().and_then(|s| Some((self.uri(s.file)?, s))) {
                 Some((u, s)) => (u.clone(), self.range(s)),
                 None => match self.uris.first() {
@@ -209,6 +215,35 @@ pub struct Workspace {
     pub lens_refresh: bool,
     /// What the last refresh did, per policy compiled: its first file's name and the reuse.
     pub last: Vec<(String, Reuse, std::time::Duration)>,
+}
+
+/// The levels of the `polc.toml` nearest the project's folder (for a file outside the
+/// workspace folders, the file's own folder); none when there is no file, and none (with a
+/// line in the server's log) when it cannot be read.
+fn project_severities(p: &Project) -> crate::diag::config::Severities {
+    use crate::diag::config::{find_project_file, parse_project_file};
+    let dir = match (&p.root, &p.lone) {
+        (Some(root), _) => Some(root.clone()),
+        (None, Some(u)) => u
+            .to_file_path()
+            .ok()
+            .and_then(|f| f.parent().map(Path::to_path_buf)),
+        (None, None) => None,
+    };
+    let Some(file) = dir.as_deref().and_then(find_project_file) else {
+        return crate::diag::config::Severities::default();
+    };
+    let name = file.display().to_string();
+    let parsed = std::fs::read_to_string(&file)
+        .map_err(|e| format!("cannot read `{name}`: {e}"))
+        .and_then(|text| parse_project_file(&text, &name));
+    match parsed {
+        Ok(config) => config.severities,
+        Err(e) => {
+            eprintln!("polc lsp: {e}; its levels are not applied");
+            crate::diag::config::Severities::default()
+        }
+    }
 }
 
 fn url_of(path: &Path) -> Option<Url> {
@@ -541,6 +576,7 @@ impl Workspace {
             lines,
             unreadable,
             marks: BTreeMap::new(),
+            severities: project_severities(p),
         };
         (analysis, reuse)
     }

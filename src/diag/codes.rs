@@ -136,6 +136,7 @@ codes! {
     W0121 => Warning, "cycle in the data along the relations `from` follows";
     // The fact store
     W0610 => Warning, "database cannot LISTEN: the server polls";
+    W0611 => Warning, "the database's identity is not verified";
     // Audit (`polc audit escalation`)
     W0701 => Warning, "role can assign a role with permissions it lacks";
     W0702 => Warning, "role can gain permissions through a chain of assignments";

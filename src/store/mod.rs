@@ -71,6 +71,13 @@ pub trait Store: Send + Sync {
         None
     }
 
+    /// What is unsafe about how the store was reached, known when it is opened: W0611 when a
+    /// PostgreSQL connection over the network is in the clear or does not check the server's
+    /// certificate. Logged by `polc serve` at start.
+    fn connection_warning(&self) -> Option<Diagnostic> {
+        None
+    }
+
     /// Waits until the store may be past `after`, or `timeout` passes. Backends that can be woken
     /// (PostgreSQL's LISTEN/NOTIFY) override this; the default polls.
     fn wait(&self, after: Revision, timeout: Duration) -> Result<(), StoreError> {

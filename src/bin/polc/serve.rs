@@ -107,15 +107,23 @@ pub fn run(args: &Args) -> Status {
     };
     let store = match &args.store {
         None => None,
-        Some(url) => match crate::facts::open(url, crate::output::Color::Auto) {
-            Ok(s) => Some(polc::serve::StoreState::new(
+        Some(url) => {
+            let s = match crate::facts::open(url, crate::output::Color::Auto) {
+                Ok(s) => s,
+                Err(status) => return status,
+            };
+            // W0611: a database over the network, in the clear or not verified.
+            if let Some(w) = s.connection_warning() {
+                let help = w.help.as_deref().unwrap_or_default();
+                tracing::warn!("{}: {}; {help}", w.code.as_str(), w.message);
+            }
+            Some(polc::serve::StoreState::new(
                 Arc::from(s),
                 args.constraints.into(),
                 std::time::Duration::from_millis(args.revision_wait),
                 polc::facts::write::Revision(0),
-            )),
-            Err(status) => return status,
-        },
+            ))
+        }
     };
     let loaded = match &store {
         Some(st) => polc::serve::load_from_store(&sources, st),

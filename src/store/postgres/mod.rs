@@ -354,6 +354,15 @@ impl Store for PostgresStore {
         self.listen_refused().map(|r| polling_warning(&r))
     }
 
+    fn connection_warning(&self) -> Option<Diagnostic> {
+        let why = tls::unverified(&self.tls_options, self.config.get_hosts())?;
+        Some(
+            Diagnostic::new(Code::W0611, why).help(
+                "in production write `sslmode=verify-full&sslrootcert=FILE` (the database's certificate authority); on the database's own machine, connect by its Unix socket",
+            ),
+        )
+    }
+
     /// LISTENs on a connection of its own and waits for a commit's notification; polls where
     /// the database cannot LISTEN.
     fn wait(&self, after: Revision, timeout: Duration) -> Result<(), StoreError> {

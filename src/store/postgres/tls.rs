@@ -173,6 +173,38 @@ pub fn split(url: &str) -> Result<(String, Options), StoreError> {
     Ok((format!("{base}?{}", kept.join("&")), options))
 }
 
+/// Why a connection made with `options` to `hosts` can be read or impersonated on the network,
+/// if it can: in the clear, or over TLS whose certificate is not checked. Nothing to say when
+/// every host is a Unix socket or a loopback address (the traffic does not leave the machine),
+/// or when the certificate is checked against `sslrootcert`.
+pub fn unverified(options: &Options, hosts: &[postgres::config::Host]) -> Option<String> {
+    use postgres::config::Host;
+    let local = hosts.iter().all(|h| match h {
+        Host::Unix(_) => true,
+        Host::Tcp(name) => {
+            name == "localhost"
+                || name
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+    });
+    if local || options.root_cert.is_some() {
+        return None;
+    }
+    match options.mode {
+        Mode::Disable => Some(
+            "the connection to the database is not encrypted (`sslmode=disable`)".to_string(),
+        ),
+        Mode::Prefer => Some(
+            "the connection to the database is encrypted only if the server offers TLS, and the server's certificate is not checked (`sslmode=prefer`, the default)".to_string(),
+        ),
+        Mode::Require => Some(
+            "the server's certificate is not checked (`sslmode=require` without `sslrootcert`): whoever is on the path can pose as the database".to_string(),
+        ),
+        Mode::VerifyCa | Mode::VerifyFull => None,
+    }
+}
+
 /// The certificates of the PEM file that the URL's parameter `param` names.
 fn read_certs(param: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     use rustls::pki_types::pem::PemObject;
@@ -370,6 +402,46 @@ mod tests {
             (url.as_str(), o.mode),
             ("postgres://u@h/db?sslmode=prefer", Mode::Prefer)
         );
+    }
+
+    #[test]
+    fn says_when_the_database_is_not_verified_and_only_then() {
+        use postgres::config::Host;
+        let remote = [Host::Tcp("db.internal".into())];
+        let local = [
+            Host::Tcp("localhost".into()),
+            Host::Tcp("127.0.0.1".into()),
+            Host::Unix("/run/postgresql".into()),
+        ];
+        let opts = |url: &str| split(url).unwrap().1;
+        for (url, says) in [
+            ("postgres://h/db?sslmode=disable", Some("not encrypted")),
+            ("postgres://h/db", Some("sslmode=prefer")),
+            ("postgres://h/db?sslmode=require", Some("not checked")),
+            ("postgres://h/db?sslmode=require&sslrootcert=/ca.pem", None),
+            (
+                "postgres://h/db?sslmode=verify-ca&sslrootcert=/ca.pem",
+                None,
+            ),
+            (
+                "postgres://h/db?sslmode=verify-full&sslrootcert=/ca.pem",
+                None,
+            ),
+        ] {
+            let got = unverified(&opts(url), &remote);
+            match says {
+                Some(s) => assert!(
+                    got.as_deref().is_some_and(|g| g.contains(s)),
+                    "{url}: {got:?}"
+                ),
+                None => assert_eq!(got, None, "{url}"),
+            }
+            assert_eq!(
+                unverified(&opts(url), &local),
+                None,
+                "{url} on this machine"
+            );
+        }
     }
 
     #[test]

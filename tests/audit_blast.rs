@@ -133,3 +133,30 @@ fn a_resource_or_a_malformed_actor_is_an_error() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("E0201"));
 }
+
+/// An actor type with permissions is a resource too: what an actor can do on other actors
+/// (reading their profiles) is part of its radius.
+#[test]
+fn what_an_actor_can_do_on_other_actors_is_in_its_radius() {
+    let o = polc(&[
+        "audit",
+        "blast-radius",
+        "user:alice",
+        "tests/fixtures/diff/actor_as_resource/new.pol",
+        "--data",
+        "tests/fixtures/diff/actor_as_resource/data.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("user:bob") && text.contains("read_profile") && text.contains("team:core"),
+        "{text}"
+    );
+}

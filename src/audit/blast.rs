@@ -169,7 +169,8 @@ fn plural(n: usize, word: &str) -> String {
 fn resources(policy: &Policy, facts: &Facts) -> Vec<(String, Entity)> {
     let mut out = Vec::new();
     for (ti, t) in policy.types.iter().enumerate() {
-        if t.kind != Kind::Resource {
+        // An actor type is a resource too when it has permissions.
+        if t.kind != Kind::Resource && t.permissions.is_empty() {
             continue;
         }
         let mut es: Vec<(String, Entity)> = facts

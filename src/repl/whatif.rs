@@ -2,7 +2,7 @@
 //! What-if: the permissions and constraint violations that changed between two states of the
 //! facts (before `:assume`, and now).
 
-use crate::compiled::{Kind, PermId, Policy, TypeId};
+use crate::compiled::{PermId, Policy, TypeId};
 use crate::diag::Diagnostic;
 use crate::diag::render::{self, HumanStyle};
 use crate::eval::query::candidates;
@@ -19,7 +19,8 @@ pub fn permissions(policy: &Policy, facts: &Facts) -> BTreeSet<String> {
     let actors = candidates(policy, facts);
     let mut out = BTreeSet::new();
     for (i, t) in policy.types.iter().enumerate() {
-        if t.kind != Kind::Resource || t.permissions.is_empty() {
+        // Every type with permissions: an actor type can have some too.
+        if t.permissions.is_empty() {
             continue;
         }
         for e in facts.entities_of(TypeId(i as u32)) {

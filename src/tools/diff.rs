@@ -62,6 +62,9 @@ pub enum Change {
 pub struct TypeDiff {
     /// The type's name.
     pub name: String,
+    /// Whether it is an actor type (which can have permissions and rules too).
+    #[serde(skip)]
+    pub actor: bool,
     /// Added, removed or changed.
     pub change: Change,
     /// The roles that changed, in the new version's order.
@@ -181,7 +184,8 @@ impl PolicyDiff {
                 Change::Removed => " (removed)",
                 Change::Changed => "",
             };
-            out.push_str(&format!("resource {}{note}\n", t.name));
+            let kind = if t.actor { "actor" } else { "resource" };
+            out.push_str(&format!("{kind} {}{note}\n", t.name));
             for r in &t.roles {
                 let note = match r.change {
                     Change::Added => " (added)",
@@ -376,7 +380,8 @@ fn decisions(policy: &Policy, facts: &Facts) -> BTreeMap<(String, String, String
     let mut out = BTreeMap::new();
     let actors = candidates(policy, facts);
     for (ti, t) in policy.types.iter().enumerate() {
-        if t.kind != crate::compiled::Kind::Resource {
+        // Every type with permissions: an actor type can have some too.
+        if t.permissions.is_empty() {
             continue;
         }
         for e in facts.entities_of(crate::compiled::TypeId(ti as u32)) {
@@ -531,8 +536,12 @@ fn type_diff(
         _ => Change::Changed,
     };
     let (sb, sa) = (assigns(before), assigns(after));
+    let actor = after
+        .or(before)
+        .is_some_and(|t| t.kind == crate::compiled::Kind::Actor);
     let d = TypeDiff {
         name,
+        actor,
         change,
         roles,
         rules_added: ra.into_iter().map(|r| r.0).collect(),

@@ -170,21 +170,6 @@ fn item(
     decide(engine, &it, defaults, explain, log)
 }
 
-/// The body of a single evaluation.
-#[derive(Debug, Deserialize)]
-struct SingleIn<'a> {
-    #[serde(borrow, default, deserialize_with = "present")]
-    subject: Option<EntityIn<'a>>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    action: Option<ActionIn<'a>>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    resource: Option<EntityIn<'a>>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    context: Option<RawObject<'a>>,
-    #[serde(borrow, default, deserialize_with = "present")]
-    options: Option<RawObject<'a>>,
-}
-
 /// `{"options": ...}`, the shape `model::explain` and `model::semantic` read.
 fn options_of(raw: Option<RawObject>) -> Option<Object> {
     let mut o = Object::new();
@@ -197,7 +182,9 @@ fn options_of(raw: Option<RawObject>) -> Option<Object> {
 /// `POST /access/v1/evaluation` read in place, or `None` when the body is for the generic path
 /// (as for a batch: not complete and well-formed), which answers or refuses it.
 pub fn evaluation(engine: &Engine, body: &[u8], log: bool) -> Option<Outcome> {
-    let b: SingleIn = serde_json::from_slice(body).ok()?;
+    // The batch's shape: a single evaluation reads its subject, action, resource, context and
+    // options (an `evaluations` member is not its business, and the generic path ignores it).
+    let b: BatchIn = serde_json::from_slice(body).ok()?;
     let options = options_of(b.options)?;
     let parts = PartsIn {
         subject: b.subject,

@@ -71,10 +71,10 @@ async fn search(
     panic!("{kind} search {request}: more than 100 pages");
 }
 
-/// Entities as the runner compares them: (type, id), sorted; a repeated result is kept, so it
-/// shows as a difference.
-fn entities(results: &[Value]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = results
+/// Entities as the runner compares them: (type, id), written `type:id`, sorted; a repeated
+/// result is kept, so it shows as a difference.
+fn entities(results: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = results
         .iter()
         .map(|r| {
             let field = |k: &str| {
@@ -82,18 +82,15 @@ fn entities(results: &[Value]) -> Vec<(String, String)> {
                     .unwrap_or_else(|| panic!("no string `{k}` in the result {r}"))
                     .to_string()
             };
-            (field("type"), field("id"))
+            format!("{}:{}", field("type"), field("id"))
         })
         .collect();
     v.sort();
     v
 }
 
-fn expected_entities(ty: &str, ids: &[&str]) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = ids
-        .iter()
-        .map(|id| (ty.to_string(), (*id).to_string()))
-        .collect();
+fn expected_entities(ty: &str, ids: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = ids.iter().map(|id| format!("{ty}:{id}")).collect();
     v.sort();
     v
 }
@@ -143,56 +140,54 @@ fn action_request(user: &str, record: &str) -> Value {
     })
 }
 
-/// Runs every case of one kind and fails with every mismatch listed; returns the number of
-/// cases run and the most pages a case took.
-async fn run_subject_cases(s: &Server, limit: Option<u64>) -> (usize, usize) {
-    let (mut run, mut most, mut failures) = (0, 0, Vec::new());
-    for &(record, action, users) in SUBJECT_SEARCH {
-        let request = subject_request(record, action);
-        let (results, pages) = search(s, "subject", &request, limit).await;
-        let (got, want) = (entities(&results), expected_entities("user", users));
-        if got != want {
-            failures.push(format!("{request}: expected {want:?}, got {got:?}"));
-        }
-        run += 1;
-        most = most.max(pages);
-    }
-    assert!(
-        failures.is_empty(),
-        "subject search, {} of {run} cases fail:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    (run, most)
+/// The cases of one kind: each request, as the runner sends it, with the results it expects.
+fn subject_cases() -> Vec<(Value, Vec<String>)> {
+    SUBJECT_SEARCH
+        .iter()
+        .map(|&(record, action, users)| {
+            (
+                subject_request(record, action),
+                expected_entities("user", users),
+            )
+        })
+        .collect()
 }
 
-async fn run_resource_cases(s: &Server, limit: Option<u64>) -> (usize, usize) {
-    let (mut run, mut most, mut failures) = (0, 0, Vec::new());
-    for &(user, action, records) in RESOURCE_SEARCH {
-        let request = resource_request(user, action);
-        let (results, pages) = search(s, "resource", &request, limit).await;
-        let (got, want) = (entities(&results), expected_entities("record", records));
-        if got != want {
-            failures.push(format!("{request}: expected {want:?}, got {got:?}"));
-        }
-        run += 1;
-        most = most.max(pages);
-    }
-    assert!(
-        failures.is_empty(),
-        "resource search, {} of {run} cases fail:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    (run, most)
+fn resource_cases() -> Vec<(Value, Vec<String>)> {
+    RESOURCE_SEARCH
+        .iter()
+        .map(|&(user, action, records)| {
+            (
+                resource_request(user, action),
+                expected_entities("record", records),
+            )
+        })
+        .collect()
 }
 
-async fn run_action_cases(s: &Server, limit: Option<u64>) -> (usize, usize) {
+fn action_cases() -> Vec<(Value, Vec<String>)> {
+    ACTION_SEARCH
+        .iter()
+        .map(|&(user, record, actions)| (action_request(user, record), expected_names(actions)))
+        .collect()
+}
+
+/// Runs every case of one kind (`subject`, `resource`, `action`) and fails with every mismatch
+/// listed; returns the number of cases run and the most pages a case took.
+async fn run_cases(
+    s: &Server,
+    kind: &str,
+    cases: Vec<(Value, Vec<String>)>,
+    limit: Option<u64>,
+) -> (usize, usize) {
     let (mut run, mut most, mut failures) = (0, 0, Vec::new());
-    for &(user, record, actions) in ACTION_SEARCH {
-        let request = action_request(user, record);
-        let (results, pages) = search(s, "action", &request, limit).await;
-        let (got, want) = (names(&results), expected_names(actions));
+    for (request, want) in cases {
+        let (results, pages) = search(s, kind, &request, limit).await;
+        let got = if kind == "action" {
+            names(&results)
+        } else {
+            entities(&results)
+        };
         if got != want {
             failures.push(format!("{request}: expected {want:?}, got {got:?}"));
         }
@@ -201,7 +196,7 @@ async fn run_action_cases(s: &Server, limit: Option<u64>) -> (usize, usize) {
     }
     assert!(
         failures.is_empty(),
-        "action search, {} of {run} cases fail:\n{}",
+        "{kind} search, {} of {run} cases fail:\n{}",
         failures.len(),
         failures.join("\n")
     );
@@ -211,19 +206,22 @@ async fn run_action_cases(s: &Server, limit: Option<u64>) -> (usize, usize) {
 #[tokio::test]
 async fn subject_search_answers_every_case() {
     let s = scenario().await;
-    assert_eq!(run_subject_cases(&s, None).await.0, 60);
+    assert_eq!(run_cases(&s, "subject", subject_cases(), None).await.0, 60);
 }
 
 #[tokio::test]
 async fn resource_search_answers_every_case() {
     let s = scenario().await;
-    assert_eq!(run_resource_cases(&s, None).await.0, 18);
+    assert_eq!(
+        run_cases(&s, "resource", resource_cases(), None).await.0,
+        18
+    );
 }
 
 #[tokio::test]
 async fn action_search_answers_every_case() {
     let s = scenario().await;
-    assert_eq!(run_action_cases(&s, None).await.0, 120);
+    assert_eq!(run_cases(&s, "action", action_cases(), None).await.0, 120);
 }
 
 /// Every case again, two results a page: the pages put together are the same answer, with no
@@ -233,11 +231,11 @@ async fn action_search_answers_every_case() {
 async fn every_case_pages_two_results_at_a_time() {
     let s = scenario().await;
     // The most pages a case needs: 5 users, 20 records, 3 actions, two a page.
-    let (run, most) = run_subject_cases(&s, Some(2)).await;
+    let (run, most) = run_cases(&s, "subject", subject_cases(), Some(2)).await;
     assert!(run == 60 && most >= 3, "{run} cases, at most {most} pages");
-    let (run, most) = run_resource_cases(&s, Some(2)).await;
+    let (run, most) = run_cases(&s, "resource", resource_cases(), Some(2)).await;
     assert!(run == 18 && most >= 10, "{run} cases, at most {most} pages");
-    let (run, most) = run_action_cases(&s, Some(2)).await;
+    let (run, most) = run_cases(&s, "action", action_cases(), Some(2)).await;
     assert!(run == 120 && most >= 2, "{run} cases, at most {most} pages");
 }
 

@@ -252,15 +252,19 @@ pub fn connector(options: &Options) -> Result<Connector, String> {
                 .build()
                 .map_err(|e| format!("TLS: {e}"))?
         }
-        // `disable` returned above.
-        (Mode::VerifyCa | Mode::Require | Mode::Prefer | Mode::Disable, Some(roots)) => {
-            Arc::new(AnyName(
-                WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
-                    .build()
-                    .map_err(|e| format!("TLS: {e}"))?,
-            ))
-        }
-        (_, None) => Arc::new(Unchecked(provider)),
+        // `verify-ca`, `prefer` and `require` (`split` refuses `verify-full` without roots;
+        // `disable` returned above).
+        (_, roots) => Arc::new(Lenient {
+            chain: match roots {
+                Some(roots) => Some(
+                    WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+                        .build()
+                        .map_err(|e| format!("TLS: {e}"))?,
+                ),
+                None => None,
+            },
+            provider,
+        }),
     };
     let builder = builder
         .dangerous()
@@ -281,11 +285,18 @@ pub fn connector(options: &Options) -> Result<Connector, String> {
     Ok(Connector::Tls(MakeRustlsConnect::new(tls)))
 }
 
-/// `verify-ca`: the chain must lead to a root of `sslrootcert`; the name is not checked.
+/// Less than `verify-full`, as libpq: `verify-ca` (and `prefer` or `require` with
+/// `sslrootcert`) checks that the chain leads to a root of `sslrootcert` but not the name;
+/// `prefer` and `require` without it check no certificate. Either way the connection is
+/// encrypted and the handshake's signatures are checked.
 #[derive(Debug)]
-struct AnyName(Arc<WebPkiServerVerifier>);
+struct Lenient {
+    /// The chain's check, when there are roots to check against.
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
+}
 
-impl ServerCertVerifier for AnyName {
+impl ServerCertVerifier for Lenient {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -294,10 +305,10 @@ impl ServerCertVerifier for AnyName {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
@@ -311,51 +322,11 @@ impl ServerCertVerifier for AnyName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
-    }
-}
-
-/// `prefer` and `require` without `sslrootcert`, as libpq: the connection is encrypted, and
-/// the handshake's signatures are checked, but not who signed the certificate.
-#[derive(Debug)]
-struct Unchecked(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for Unchecked {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -369,12 +340,14 @@ impl ServerCertVerifier for Unchecked {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
